@@ -1,0 +1,54 @@
+# Two entry points for a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SANDBOX_PORT ?= 8100
+PORT ?= 8000
+
+.PHONY: run test lint venv install env migrate demo browsers clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' || { \
+	  echo "Python 3.12+ is required (found: $$($(PYTHON) --version 2>&1)). Install 3.13 (see .python-version), e.g. 'pyenv install 3.13'."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Reinstall whenever the lock file changes.
+$(VENV)/.installed: requirements.lock | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.lock
+	touch $@
+
+venv: $(VENV)/.installed
+
+.env:
+	$(BIN)/python manage.py init_env
+
+env: venv .env
+
+migrate: env
+	$(BIN)/python manage.py migrate --noinput
+
+demo: migrate
+	$(BIN)/python manage.py seed_demo --sandbox-url http://127.0.0.1:$(SANDBOX_PORT)
+
+# Sandbox and web server together; Ctrl-C stops both.
+run: env
+	$(BIN)/python manage.py migrate --noinput
+	@trap 'kill 0' EXIT INT TERM; \
+	$(BIN)/python manage.py sandbox --port $(SANDBOX_PORT) & \
+	$(BIN)/python manage.py seed_demo --sandbox-url http://127.0.0.1:$(SANDBOX_PORT) --wait && \
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: venv
+	@if [ -x /usr/bin/chromium ]; then echo "Browser tests: Chromium found at /usr/bin/chromium."; \
+	 else echo "Browser tests will be SKIPPED: /usr/bin/chromium is missing (apt-get install chromium)."; fi
+	$(BIN)/ruff check .
+	$(BIN)/python manage.py makemigrations --check --dry-run > /dev/null
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

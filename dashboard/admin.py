@@ -1,0 +1,185 @@
+"""Django admin: oversight of every model. Secrets are write-only; the audit trail is read-only."""
+
+import json
+
+from django import forms
+from django.contrib import admin, messages
+
+from providers.registry import get_provider
+
+from . import services
+from .models import AuditEvent, Membership, Project, Team, VendorAccount
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 1
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "created_at"]
+    search_fields = ["name"]
+    inlines = [MembershipInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "team", "role", "created_at"]
+    list_filter = ["role", "team"]
+    search_fields = ["user__username", "team__name"]
+    autocomplete_fields = ["user", "team"]
+
+
+class VendorAccountAdminForm(forms.ModelForm):
+    new_credentials = forms.CharField(
+        required=False,
+        strip=True,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text="Write-only. A JSON object of the vendor's credential fields, "
+        'e.g. {"api_key": "rk_…"}. '
+        "They are verified with the vendor before they replace the stored ones. Blank keeps them.",
+    )
+
+    class Meta:
+        model = VendorAccount
+        fields = ["team", "vendor", "label", "base_url", "status"]
+
+    def clean_new_credentials(self) -> dict | None:
+        raw = self.cleaned_data.get("new_credentials")
+        if not raw:
+            return None
+        try:
+            parsed = json.loads(raw)
+        except ValueError:
+            raise forms.ValidationError("Enter a JSON object.") from None  # never echo the input
+        if not isinstance(parsed, dict):
+            raise forms.ValidationError("Enter a JSON object.")
+        vendor = self.cleaned_data.get("vendor") or self.instance.vendor
+        _, errors = get_provider(vendor).clean_credentials(parsed)
+        if errors:
+            raise forms.ValidationError(list(errors.values()))
+        return parsed
+
+
+@admin.register(VendorAccount)
+class VendorAccountAdmin(admin.ModelAdmin):
+    form = VendorAccountAdminForm
+    list_display = [
+        "label",
+        "vendor",
+        "team",
+        "credential_hint",
+        "status",
+        "last_verified_at",
+        "created_at",
+    ]
+    list_filter = ["vendor", "status", "team"]
+    search_fields = ["label", "identity", "team__name", "credential_hint"]
+    readonly_fields = [
+        "credential_hint",
+        "identity",
+        "last_verified_at",
+        "created_by",
+        "created_at",
+        "updated_at",
+        "disconnected_at",
+    ]
+    list_select_related = ["team"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        # Credentials come only through the verified connect flow, so "add" has no key field.
+        if obj is None:
+            kwargs["fields"] = ["team", "vendor", "label", "base_url", "status"]
+        return super().get_form(request, obj, **kwargs)
+
+    def has_add_permission(self, request) -> bool:
+        return False  # connect through the dashboard, which verifies the key first
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        new_credentials = form.cleaned_data.get("new_credentials")
+        if new_credentials:
+            try:
+                services.account_replace_credentials(
+                    account=obj,
+                    user=request.user,
+                    base_url=obj.base_url,
+                    credentials_input=new_credentials,
+                )
+            except services.ServiceError as exc:
+                messages.error(
+                    request,
+                    f"Credentials not replaced: {exc.message or 'the vendor refused them.'}",
+                )
+            else:
+                messages.success(request, "New credentials verified and stored encrypted.")
+
+
+@admin.register(Project)
+class ProjectAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "vendor",
+        "account",
+        "team",
+        "status",
+        "remote_id",
+        "created_by",
+        "created_at",
+    ]
+    list_filter = ["status", "vendor", "team"]
+    search_fields = ["name", "remote_id", "reference"]
+    list_select_related = ["account", "team", "created_by"]
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        "reference",
+        "team",
+        "account",
+        "vendor",
+        "name",
+        "payload",
+        "idempotency_key",
+        "status",
+        "remote_id",
+        "vendor_response",
+        "stored_secrets",
+        "error_kind",
+        "error_code",
+        "error_status",
+        "error_message",
+        "error_fields",
+        "created_by",
+        "created_at",
+        "updated_at",
+        "attempted_at",
+        "completed_at",
+    ]
+    fields = readonly_fields
+
+    @admin.display(description="Secrets")
+    def stored_secrets(self, obj: Project) -> str:
+        names = sorted(obj.secrets)
+        return ", ".join(f"{name}: ••••" for name in names) if names else "—"
+
+    def has_add_permission(self, request) -> bool:
+        return False  # projects are created at the vendor, through the dashboard
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "team", "actor", "action", "target_type", "target_id", "summary"]
+    list_filter = ["action", "team", "target_type"]
+    search_fields = ["summary", "target_id", "actor__username"]
+    list_select_related = ["team", "actor"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,0 +1,78 @@
+"""Create the demo login, a demo team and connected sandbox accounts. Safe to run twice."""
+
+import time
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from dashboard import services
+from dashboard.models import Membership, Role, Team, VendorAccount
+from providers.sandbox import r4 as r4_sandbox
+
+DEMO_USERNAME = "demo"
+DEMO_PASSWORD = "demo-password"  # a local demo login on loopback, printed on purpose
+DEMO_TEAM = "Demo team"
+
+
+class Command(BaseCommand):
+    help = "Create a demo superuser, a demo team and accounts on the sandbox vendors."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--sandbox-url", default="http://127.0.0.1:8100")
+        parser.add_argument(
+            "--wait", action="store_true", help="Wait up to 20 s for the sandbox to start."
+        )
+
+    def handle(self, *args, sandbox_url: str, wait: bool, **options):
+        sandbox_url = sandbox_url.rstrip("/")
+        user, team = self._user_and_team()
+        accounts = [
+            (
+                "r4",
+                "R4 sandbox",
+                f"{sandbox_url}/r4{r4_sandbox.PREFIX}",
+                {"api_key": r4_sandbox.mint_key("demo0001")},
+            )
+        ]
+        for vendor, label, base_url, credentials in accounts:
+            if VendorAccount.objects.filter(team=team, vendor=vendor, label=label).exists():
+                self.stdout.write(f"{label}: already connected.")
+                continue
+            deadline = time.monotonic() + (20 if wait else 0)
+            while True:
+                try:
+                    services.account_connect(
+                        team=team,
+                        user=user,
+                        vendor=vendor,
+                        label=label,
+                        base_url=base_url,
+                        credentials_input=credentials,
+                    )
+                    break
+                except services.ServiceError as exc:
+                    if time.monotonic() >= deadline:
+                        raise CommandError(
+                            f"{label}: {exc.message or exc.field_errors}. Is the sandbox running?"
+                        ) from None
+                    time.sleep(0.5)
+            self.stdout.write(f"{label}: connected.")
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"\nDemo login: {DEMO_USERNAME} / {DEMO_PASSWORD}  →  http://127.0.0.1:8000/\n"
+            )
+        )
+
+    @transaction.atomic
+    def _user_and_team(self):
+        User = get_user_model()
+        user, created = User.objects.get_or_create(
+            username=DEMO_USERNAME, defaults={"is_staff": True, "is_superuser": True}
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        team, _ = Team.objects.get_or_create(name=DEMO_TEAM)
+        Membership.objects.get_or_create(user=user, team=team, defaults={"role": Role.ADMIN})
+        return user, team

@@ -1,0 +1,218 @@
+"""Teams, their vendor accounts, the projects they create, and the audit trail.
+
+Every queryset a view touches starts from the user (`for_user`), so an object
+of another team is simply not found.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from providers.registry import vendor_choices
+from providers.secrets import EncryptedJSONField
+
+
+class Role(models.TextChoices):
+    VIEWER = "viewer", "Viewer"  # reads
+    MEMBER = "member", "Member"  # creates projects
+    ADMIN = "admin", "Admin"  # manages accounts and members
+
+
+ROLE_RANK = {Role.VIEWER: 0, Role.MEMBER: 1, Role.ADMIN: 2}
+
+
+def roles_at_least(role: str) -> list[str]:
+    return [r for r, rank in ROLE_RANK.items() if rank >= ROLE_RANK[role]]
+
+
+class Team(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "team"], name="one_membership_per_team")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.team} ({self.role})"
+
+
+class TeamScopedQuerySet(models.QuerySet):
+    def for_user(self, user, *, role: str = Role.VIEWER):
+        """Rows of teams where `user` holds at least `role`."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(
+            team__memberships__user=user, team__memberships__role__in=roles_at_least(role)
+        )
+
+
+class AccountStatus(models.TextChoices):
+    ACTIVE = "active", "Connected"
+    NEEDS_RECONNECT = "needs_reconnect", "Needs new credentials"
+    DISCONNECTED = "disconnected", "Disconnected"
+
+
+class VendorAccount(models.Model):
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="accounts")
+    vendor = models.CharField(max_length=20, choices=vendor_choices)
+    label = models.CharField(max_length=100)
+    base_url = models.URLField(max_length=300)
+    credentials = EncryptedJSONField(default=dict, editable=False)
+    # The only form of the credentials ever displayed, e.g. "rk_abc123.••••".
+    credential_hint = models.CharField(max_length=100, blank=True)
+    identity = models.CharField(
+        max_length=200, blank=True, help_text="Who the vendor says this is."
+    )
+    status = models.CharField(
+        max_length=20, choices=AccountStatus.choices, default=AccountStatus.ACTIVE
+    )
+    last_verified_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    disconnected_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TeamScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["team__name", "vendor", "label"]
+        indexes = [models.Index(fields=["team", "vendor", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_vendor_display()}: {self.label}"
+
+    @property
+    def can_create(self) -> bool:
+        return self.status == AccountStatus.ACTIVE
+
+
+class ProjectStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    CREATED = "created", "Created"
+    FAILED = "failed", "Failed"
+    UNKNOWN = "unknown", "Outcome unknown"
+
+
+class Project(models.Model):
+    # Our own id, sent to vendors that can carry it (R4's externalId) and used in URLs.
+    reference = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="projects")
+    account = models.ForeignKey(VendorAccount, on_delete=models.PROTECT, related_name="projects")
+    vendor = models.CharField(max_length=20, choices=vendor_choices)
+    name = models.CharField(max_length=255)
+    payload = models.JSONField(default=dict, help_text="What was sent, minus secrets.")
+    idempotency_key = models.UUIDField(editable=False)
+    status = models.CharField(
+        max_length=10, choices=ProjectStatus.choices, default=ProjectStatus.PENDING
+    )
+    remote_id = models.CharField(max_length=100, blank=True)
+    vendor_response = models.JSONField(default=dict, blank=True, help_text="Minus secrets.")
+    secrets = EncryptedJSONField(default=dict, editable=False)
+    error_kind = models.CharField(max_length=20, blank=True)
+    error_code = models.CharField(max_length=100, blank=True)
+    error_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    error_message = models.TextField(blank=True)
+    error_fields = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    attempted_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TeamScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "idempotency_key"], name="one_project_per_idempotency_key"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["team", "-created_at"]),
+            models.Index(fields=["team", "status", "-created_at"]),
+            models.Index(fields=["team", "vendor", "-created_at"]),
+            models.Index(fields=["account", "-created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in (ProjectStatus.CREATED, ProjectStatus.FAILED)
+
+
+class AuditAction(models.TextChoices):
+    ACCOUNT_CONNECTED = "account.connected", "Account connected"
+    ACCOUNT_REPLACED = "account.replaced", "Account credentials replaced"
+    ACCOUNT_VERIFIED = "account.verified", "Account verified"
+    ACCOUNT_VERIFY_FAILED = "account.verify_failed", "Account verification failed"
+    ACCOUNT_DISCONNECTED = "account.disconnected", "Account disconnected"
+    PROJECT_REQUESTED = "project.requested", "Project create requested"
+    PROJECT_CREATED = "project.created", "Project created"
+    PROJECT_FAILED = "project.failed", "Project create failed"
+    PROJECT_UNKNOWN = "project.unknown", "Project outcome unknown"
+
+
+class AuditEventQuerySet(TeamScopedQuerySet):
+    def update(self, **kwargs):
+        raise TypeError("Audit events are append-only.")
+
+    def delete(self):
+        raise TypeError("Audit events are append-only.")
+
+
+class AuditEvent(models.Model):
+    # PROTECT: a team with history cannot vanish along with its audit trail.
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="audit_events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=40, choices=AuditAction.choices)
+    target_type = models.CharField(max_length=40)
+    target_id = models.CharField(max_length=64)
+    summary = models.CharField(max_length=500)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["target_type", "target_id", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}: {self.summary}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError("Audit events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Audit events are append-only.")

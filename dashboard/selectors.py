@@ -1,0 +1,71 @@
+"""Read-side queries for pages: filtered, team-scoped project lists."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from django.db.models import Q, QuerySet
+
+from .models import Project, ProjectStatus, VendorAccount
+
+SORTS = {
+    "created": "created_at",
+    "-created": "-created_at",
+    "name": "name",
+    "-name": "-name",
+    "status": "status",
+    "-status": "-status",
+    "vendor": "vendor",
+    "-vendor": "-vendor",
+}
+DEFAULT_SORT = "-created"
+
+
+def clean_filters(
+    params: Mapping[str, str], *, accounts: QuerySet[VendorAccount]
+) -> dict[str, str]:
+    """Only values that mean something survive; anything else is ignored, never a 500."""
+    from providers.registry import PROVIDERS
+
+    filters: dict[str, str] = {}
+    if params.get("vendor") in PROVIDERS:
+        filters["vendor"] = params["vendor"]
+    if params.get("status") in ProjectStatus.values:
+        filters["status"] = params["status"]
+    account = params.get("account", "")
+    if account.isdigit() and accounts.filter(pk=int(account)).exists():
+        filters["account"] = account
+    creator = params.get("creator", "")
+    if creator.isdigit():
+        filters["creator"] = creator
+    q = (params.get("q") or "").strip()[:100]
+    if q:
+        filters["q"] = q
+    filters["sort"] = params.get("sort") if params.get("sort") in SORTS else DEFAULT_SORT
+    return filters
+
+
+def next_sorts(current: str) -> dict[str, str]:
+    """For each sortable column, the sort a click on its header asks for (toggles direction)."""
+    result = {}
+    for column in ("vendor", "name", "status", "created"):
+        default = "-created" if column == "created" else column
+        flipped = default[1:] if default.startswith("-") else f"-{default}"
+        result[column] = flipped if current == default else default
+    return result
+
+
+def project_list(*, user, filters: Mapping[str, str]) -> QuerySet[Project]:
+    projects = Project.objects.for_user(user).select_related("account", "created_by", "team")
+    if "vendor" in filters:
+        projects = projects.filter(vendor=filters["vendor"])
+    if "status" in filters:
+        projects = projects.filter(status=filters["status"])
+    if "account" in filters:
+        projects = projects.filter(account_id=int(filters["account"]))
+    if "creator" in filters:
+        projects = projects.filter(created_by_id=int(filters["creator"]))
+    if "q" in filters:
+        projects = projects.filter(Q(name__icontains=filters["q"]) | Q(remote_id=filters["q"]))
+    order = SORTS[filters.get("sort", DEFAULT_SORT)]
+    return projects.order_by(order, "-id")

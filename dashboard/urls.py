@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from .views import accounts, projects
+
+urlpatterns = [
+    path("", projects.project_list, name="project_list"),
+    path("projects/new/", projects.project_new, name="project_new"),
+    path("projects/new/validate/", projects.project_validate, name="project_validate"),
+    path("projects/<uuid:reference>/", projects.project_detail, name="project_detail"),
+    path("accounts/", accounts.account_list, name="account_list"),
+    path("accounts/connect/<slug:vendor>/", accounts.account_connect, name="account_connect"),
+    path("accounts/<int:pk>/", accounts.account_detail, name="account_detail"),
+    path("accounts/<int:pk>/replace/", accounts.account_replace, name="account_replace"),
+    path("accounts/<int:pk>/verify/", accounts.account_verify, name="account_verify"),
+    path("accounts/<int:pk>/disconnect/", accounts.account_disconnect, name="account_disconnect"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,173 @@
+"""Creating projects (with live validation) and tracking them."""
+
+import uuid
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseClientRedirect
+
+from providers.registry import PROVIDERS, get_provider
+
+from .. import selectors, services
+from ..forms import ProjectForm, apply_errors
+from ..models import AccountStatus, AuditEvent, Membership, ProjectStatus, Role, VendorAccount
+from ..models import Project as ProjectModel
+from .common import wants_fragment
+
+PAGE_SIZE = 25
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def project_list(request: HttpRequest) -> HttpResponse:
+    accounts = VendorAccount.objects.for_user(request.user).order_by("label")
+    filters = selectors.clean_filters(request.GET, accounts=accounts)
+    page = Paginator(
+        selectors.project_list(user=request.user, filters=filters), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "filters": filters,
+        "accounts": accounts,
+        "sort_next": selectors.next_sorts(filters["sort"]),
+        "vendors": PROVIDERS.values(),
+        "statuses": ProjectStatus.choices,
+        "creators": _team_mates(request.user),
+        "can_create": VendorAccount.objects.for_user(request.user, role=Role.MEMBER).exists(),
+    }
+    template = "dashboard/projects/list.html"
+    return render(request, f"{template}#table" if wants_fragment(request) else template, context)
+
+
+def _team_mates(user):
+    from django.contrib.auth import get_user_model
+
+    teams = Membership.objects.filter(user=user).values("team")
+    return (
+        get_user_model().objects.filter(memberships__team__in=teams).distinct().order_by("username")
+    )
+
+
+def _creatable_accounts(request: HttpRequest):
+    return (
+        VendorAccount.objects.for_user(request.user, role=Role.MEMBER)
+        .filter(status=AccountStatus.ACTIVE)
+        .select_related("team")
+    )
+
+
+@vary_on_headers("HX-Request")
+def project_new(request: HttpRequest) -> HttpResponse:
+    """GET: pick an account, get its vendor's form. POST: create the project."""
+    accounts = _creatable_accounts(request)
+    account_id = request.POST.get("account") or request.GET.get("account") or ""
+    account = None
+    if account_id:
+        if not account_id.isdigit():
+            raise Http404
+        account = get_object_or_404(accounts, pk=int(account_id))
+    elif accounts.count() == 1:
+        account = accounts.first()
+    if request.method == "POST":
+        if account is None:
+            raise Http404
+        return _project_submit(request, account)
+    form = ProjectForm(provider=get_provider(account.vendor)) if account else None
+    context = {"accounts": accounts, "account": account, "form": form}
+    if wants_fragment(request):
+        return render(request, "dashboard/projects/new.html#vendor_form", context)
+    return render(request, "dashboard/projects/new.html", context)
+
+
+def _project_submit(request: HttpRequest, account: VendorAccount) -> HttpResponse:
+    provider = get_provider(account.vendor)
+    form = ProjectForm(request.POST, provider=provider)
+    project = None
+    if form.is_valid():
+        try:
+            project = services.project_create(
+                account=account,
+                user=request.user,
+                data=form.cleaned_data,
+                idempotency_key=form.cleaned_data["idempotency_key"],
+            )
+        except services.ServiceError as exc:
+            apply_errors(form, exc.field_errors, exc.message)
+    else:
+        form.add_error(None, "This form has expired. Reload the page and submit again.")
+    if project is not None and not _refused(project):
+        url = reverse("project_detail", args=[project.reference])
+        return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    if project is not None:
+        # The vendor said no: show its words at the fields, with a fresh key for the next try.
+        data = request.POST.copy()
+        data["idempotency_key"] = str(uuid.uuid4())
+        form = ProjectForm(data, provider=provider)
+        form.is_valid()
+        apply_errors(form, project.error_fields, _refusal_message(project))
+    context = {
+        "accounts": _creatable_accounts(request),
+        "account": account,
+        "form": form,
+        "refused": project,
+    }
+    template = "dashboard/projects/new.html"
+    return render(
+        request, f"{template}#vendor_form" if wants_fragment(request) else template, context
+    )
+
+
+def _refused(project: ProjectModel) -> bool:
+    return project.status == ProjectStatus.FAILED
+
+
+def _refusal_message(project: ProjectModel) -> str:
+    if project.error_fields and project.error_kind == "invalid":
+        vendor = project.get_vendor_display()
+        return f"{vendor} refused the project. Fix the marked fields and submit again."
+    return project.error_message
+
+
+@require_POST
+def project_validate(request: HttpRequest) -> HttpResponse:
+    """Live check of one field as the user types; renders that field's feedback."""
+    account_id = request.POST.get("account", "")
+    if not account_id.isdigit():
+        raise Http404
+    account = get_object_or_404(_creatable_accounts(request), pk=int(account_id))
+    provider = get_provider(account.vendor)
+    form = ProjectForm(request.POST, provider=provider)
+    field_name = request.POST.get("_field", "")
+    if field_name not in form.fields or field_name == "idempotency_key":
+        raise Http404
+    form.is_valid()
+    _, errors, guidance = services.project_validate(account=account, data=form.data)
+    raw = form.data.get(field_name, "")
+    context = {
+        "field": form[field_name],
+        "error": errors.get(field_name),
+        "advice": guidance.get(field_name, []),
+        "length": len(raw.strip()) if isinstance(raw, str) else 0,
+        "checked": True,
+    }
+    return render(request, "dashboard/projects/new.html#feedback", context)
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def project_detail(request: HttpRequest, reference) -> HttpResponse:
+    project = get_object_or_404(
+        ProjectModel.objects.for_user(request.user).select_related("account", "created_by", "team"),
+        reference=reference,
+    )
+    context = {"project": project}
+    if wants_fragment(request):
+        return render(request, "dashboard/projects/detail.html#status", context)
+    context["events"] = AuditEvent.objects.filter(
+        team=project.team, target_type="Project", target_id=str(project.pk)
+    ).select_related("actor")
+    return render(request, "dashboard/projects/detail.html", context)

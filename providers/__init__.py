@@ -1,0 +1,1 @@
+"""Everything that knows a vendor, and nothing that knows a team."""

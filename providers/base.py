@@ -1,0 +1,181 @@
+"""Field specs, result and error types, and the Provider interface.
+
+A provider takes plain values (base URL, credentials, payload) and returns
+plain results; it never sees a model.
+"""
+
+from __future__ import annotations
+
+import enum
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+
+class ErrorKind(enum.StrEnum):
+    INVALID = "invalid"  # the vendor refused the input; fix it and try again
+    AUTH = "auth"  # credentials missing, wrong or expired
+    FORBIDDEN = "forbidden"  # credentials fine, not allowed
+    RATE_LIMITED = "rate_limited"
+    UNAVAILABLE = "unavailable"  # vendor down or unreachable; nothing was created
+    OUTCOME_UNKNOWN = "outcome_unknown"  # request may have been acted on; answer lost
+
+
+class ProviderError(Exception):
+    """Every vendor failure, mapped to one type the dashboard understands.
+
+    `message` is written for a person and never holds a secret.
+    """
+
+    def __init__(
+        self,
+        kind: ErrorKind,
+        message: str,
+        *,
+        field: str | None = None,
+        code: str = "",
+        status: int | None = None,
+        retry_after: int | None = None,
+        field_errors: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.kind = ErrorKind(kind)
+        self.message = message
+        self.code = code
+        self.status = status
+        self.retry_after = retry_after
+        self.field_errors = dict(field_errors or {})
+        if field:
+            self.field_errors.setdefault(field, message)
+
+    @property
+    def retryable(self) -> bool:
+        return self.kind in (ErrorKind.RATE_LIMITED, ErrorKind.UNAVAILABLE)
+
+    def __repr__(self) -> str:
+        return f"ProviderError({self.kind!s}, {self.code or self.status!r})"
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One form field, described once and used for HTML, live and server validation."""
+
+    name: str  # key in the vendor payload
+    label: str
+    kind: str = "text"  # text | textarea | url | password | checkbox | multichoice
+    required: bool = False
+    min_length: int | None = None
+    max_length: int | None = None
+    help_text: str = ""
+    placeholder: str = ""
+    secret: bool = False
+    choices: tuple[tuple[str, str], ...] = ()
+    default: Any = None
+    trim: bool = True
+
+
+@dataclass(frozen=True)
+class CreateResult:
+    remote_id: str
+    details: dict[str, Any] = field(default_factory=dict)  # safe to store and show
+    secrets: dict[str, str] = field(default_factory=dict)  # store encrypted only
+
+
+@dataclass(frozen=True)
+class AccountCheck:
+    """What a successful credential check tells us about the account."""
+
+    identity: str  # e.g. tenant or user, shown to the team
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def has_control_characters(value: str) -> bool:
+    return any(unicodedata.category(ch) == "Cc" and ch not in "\n\r\t" for ch in value)
+
+
+def clean_values(
+    specs: tuple[FieldSpec, ...], data: Mapping[str, Any], *, multiline_ok: bool = True
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Validate raw form values against specs; returns (cleaned, errors by field)."""
+    cleaned: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for spec in specs:
+        raw = data.get(spec.name)
+        if spec.kind == "checkbox":
+            cleaned[spec.name] = raw in (True, "on", "true", "1", 1)
+            continue
+        if spec.kind == "multichoice":
+            values = list(raw) if isinstance(raw, list | tuple) else ([raw] if raw else [])
+            allowed = {value for value, _ in spec.choices}
+            unknown = [v for v in values if v not in allowed]
+            if unknown:
+                errors[spec.name] = "Choose only from the listed options."
+            cleaned[spec.name] = [v for v, _ in spec.choices if v in values]
+            continue
+        value = "" if raw is None else str(raw)
+        if spec.trim:
+            value = value.strip()
+        error = _text_error(spec, value, multiline_ok=multiline_ok)
+        if error:
+            errors[spec.name] = error
+        cleaned[spec.name] = value
+    return cleaned, errors
+
+
+def _text_error(spec: FieldSpec, value: str, *, multiline_ok: bool) -> str | None:
+    if not value:
+        return f"{spec.label} is required." if spec.required else None
+    newline_ok = multiline_ok and spec.kind == "textarea"
+    if has_control_characters(value) or (not newline_ok and any(c in value for c in "\r\n")):
+        return f"{spec.label} contains control characters; remove them."
+    if spec.max_length is not None and len(value) > spec.max_length:
+        return (
+            f"{spec.label} is {len(value)} characters; the most this vendor accepts "
+            f"is {spec.max_length}."
+        )
+    if spec.min_length is not None and len(value) < spec.min_length:
+        return f"{spec.label} needs at least {spec.min_length} characters."
+    return None
+
+
+class Provider:
+    """One vendor. Subclasses live in providers/<vendor>.py, one per module."""
+
+    slug: ClassVar[str]
+    name: ClassVar[str]
+    default_base_url: ClassVar[str]
+    credential_fields: ClassVar[tuple[FieldSpec, ...]]
+    project_fields: ClassVar[tuple[FieldSpec, ...]]
+
+    def clean_credentials(self, data: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
+        return clean_values(self.credential_fields, data, multiline_ok=False)
+
+    def clean_project(
+        self, data: Mapping[str, Any], *, context: Mapping[str, Any] | None = None
+    ) -> tuple[dict[str, Any], dict[str, str]]:
+        return clean_values(self.project_fields, data)
+
+    def guidance(
+        self, cleaned: Mapping[str, Any], *, existing_names: list[str]
+    ) -> dict[str, list[str]]:
+        """Advice per field; never blocks a submit. Vendors opt in."""
+        return {}
+
+    def credential_hint(self, credentials: Mapping[str, str]) -> str:
+        """The only form of a credential ever shown again."""
+        raise NotImplementedError
+
+    def verify(self, *, base_url: str, credentials: Mapping[str, str]) -> AccountCheck:
+        raise NotImplementedError
+
+    def create_project(
+        self,
+        *,
+        base_url: str,
+        credentials: Mapping[str, str],
+        payload: Mapping[str, Any],
+        reference: str,
+    ) -> CreateResult:
+        """`reference` is our own record id, for vendors that can carry it."""
+        raise NotImplementedError

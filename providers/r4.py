@@ -1,0 +1,198 @@
+"""R4, the secret and license manager for agents (machine API).
+
+Contract: ../shared/vendor-docs/r4-create-project.txt and VENDORS.md section 3.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from .base import AccountCheck, CreateResult, ErrorKind, FieldSpec, Provider, ProviderError
+from .http import VendorResponse, send
+
+API_KEY_RE = re.compile(r"^(rk_[A-Za-z0-9]{4,64})\.([A-Za-z0-9_\-]{16,256})$")
+REMOTE_ID_RE = re.compile(r"^[0-9a-f]{24}$")
+
+_AUTH_CODES = {"unauthorized", "missing_api_key", "invalid_api_key"}
+
+
+class R4(Provider):
+    slug = "r4"
+    name = "R4"
+    default_base_url = "https://r4.dev/api/v1/machine"
+    credential_fields = (
+        FieldSpec(
+            "api_key",
+            "API key",
+            kind="password",
+            required=True,
+            secret=True,
+            max_length=330,
+            placeholder="rk_…",
+            help_text="The full key, rk_<access>.<secret>, from R4's machine keys page.",
+        ),
+    )
+    project_fields = (
+        FieldSpec(
+            "name",
+            "Name",
+            required=True,
+            min_length=1,
+            max_length=255,
+            help_text="Names need not be unique in R4.",
+        ),
+        FieldSpec(
+            "externalId",
+            "External ID",
+            max_length=255,
+            help_text="Links the project to another system. Left blank, the dashboard's own "
+            "project id is sent, so the project can always be found again.",
+        ),
+        FieldSpec("description", "Description", kind="textarea", max_length=1000),
+    )
+
+    def clean_credentials(self, data: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
+        cleaned, errors = super().clean_credentials(data)
+        key = cleaned.get("api_key", "")
+        if key and "api_key" not in errors and not API_KEY_RE.match(key):
+            errors["api_key"] = (
+                "That doesn't look like an R4 API key. It has two parts joined by a dot: "
+                "rk_ and letters or digits, then the secret (e.g. rk_abc123def456.ghij…)."
+            )
+        return cleaned, errors
+
+    def credential_hint(self, credentials: Mapping[str, str]) -> str:
+        match = API_KEY_RE.match(credentials.get("api_key", ""))
+        return f"{match.group(1)}.••••" if match else "••••"
+
+    def verify(self, *, base_url: str, credentials: Mapping[str, str]) -> AccountCheck:
+        response = send(
+            "GET", f"{base_url}/me", headers=self._headers(credentials), vendor=self.name
+        )
+        body = response.json()
+        if not response.ok or not isinstance(body, dict):
+            raise self._error(response, creating=False)
+        tenant = body.get("tenant")
+        if isinstance(tenant, dict):
+            tenant = tenant.get("name") or tenant.get("id")
+        scope = body.get("scope")
+        return AccountCheck(
+            identity=str(tenant or "R4 tenant"),
+            details={"scope": scope if isinstance(scope, str | list) else ""},
+        )
+
+    def create_project(
+        self,
+        *,
+        base_url: str,
+        credentials: Mapping[str, str],
+        payload: Mapping[str, Any],
+        reference: str,
+    ) -> CreateResult:
+        body: dict[str, str] = {"name": payload["name"]}
+        # Our own id goes in externalId when the user gave none: a lost answer can be found again.
+        body["externalId"] = payload.get("externalId") or reference
+        if payload.get("description"):
+            body["description"] = payload["description"]
+        response = send(
+            "POST",
+            f"{base_url}/project",
+            headers=self._headers(credentials),
+            json_body=body,
+            vendor=self.name,
+        )
+        answer = response.json()
+        if response.ok:
+            remote_id = answer.get("id") if isinstance(answer, dict) else None
+            if not isinstance(remote_id, str) or not remote_id:
+                raise ProviderError(
+                    ErrorKind.OUTCOME_UNKNOWN,
+                    "R4 accepted the request but its answer could not be read, so the project "
+                    "may exist without us knowing its id.",
+                    status=response.status,
+                )
+            return CreateResult(remote_id=remote_id, details={"externalId": body["externalId"]})
+        raise self._error(response, creating=True)
+
+    @staticmethod
+    def _headers(credentials: Mapping[str, str]) -> dict[str, str]:
+        return {"X-API-Key": credentials.get("api_key", ""), "Accept": "application/json"}
+
+    def _error(self, response: VendorResponse, *, creating: bool) -> ProviderError:
+        body = response.json()
+        error = body.get("error") if isinstance(body, dict) else None
+        if not isinstance(error, dict):
+            if creating and response.status >= 500:
+                return ProviderError(
+                    ErrorKind.OUTCOME_UNKNOWN,
+                    f"R4 failed with an unexpected answer (HTTP {response.status}) after "
+                    "receiving the request; the project may or may not exist.",
+                    status=response.status,
+                )
+            return ProviderError(
+                ErrorKind.UNAVAILABLE,
+                f"R4 answered unexpectedly (HTTP {response.status}). Try again in a moment.",
+                status=response.status,
+            )
+        code = str(error.get("code") or "")
+        vendor_message = str(error.get("message") or "")[:500]
+        status = response.status
+        if status == 401 or code in _AUTH_CODES:
+            return ProviderError(
+                ErrorKind.AUTH,
+                "R4 rejected the API key. Check it, or replace it on the account page.",
+                field="api_key" if not creating else None,
+                code=code,
+                status=status,
+            )
+        if status == 403:
+            return ProviderError(
+                ErrorKind.FORBIDDEN,
+                "This R4 API key is not allowed to do that. Check the key's policy in R4.",
+                code=code,
+                status=status,
+            )
+        if status == 429:
+            retry_after = _retry_after(response)
+            wait = f"in {retry_after} seconds" if retry_after else "in a minute"
+            return ProviderError(
+                ErrorKind.RATE_LIMITED,
+                f"R4 is limiting requests for this key (100 a minute). Try again {wait}.",
+                code=code,
+                status=status,
+                retry_after=retry_after,
+            )
+        if status >= 500:
+            return ProviderError(
+                ErrorKind.UNAVAILABLE,
+                "R4 had an internal error and did not create the project. Try again later.",
+                code=code,
+                status=status,
+            )
+        return ProviderError(
+            ErrorKind.INVALID,
+            f"R4 refused the project: {vendor_message or 'invalid request.'}",
+            field=_field_named_in(vendor_message),
+            code=code,
+            status=status,
+        )
+
+
+def _field_named_in(message: str) -> str | None:
+    lowered = message.lower()
+    for needle, field in (
+        ("externalid", "externalId"),
+        ("external id", "externalId"),
+        ("description", "description"),
+        ("name", "name"),
+    ):
+        if needle in lowered:
+            return field
+    return None
+
+
+def _retry_after(response: VendorResponse) -> int | None:
+    value = response.headers.get("Retry-After", "")
+    return int(value) if value.isdigit() else None

@@ -1,0 +1,14 @@
+"""The vendors the dashboard knows, by slug. Adding a vendor adds one line here."""
+
+from .base import Provider
+from .r4 import R4
+
+PROVIDERS: dict[str, Provider] = {p.slug: p for p in (R4(),)}
+
+
+def get_provider(slug: str) -> Provider:
+    return PROVIDERS[slug]
+
+
+def vendor_choices() -> list[tuple[str, str]]:
+    return [(slug, provider.name) for slug, provider in PROVIDERS.items()]

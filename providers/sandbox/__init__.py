@@ -1,0 +1,5 @@
+"""Loopback stand-ins for the vendors, for `make run` and the tests.
+
+One server, one module per vendor, each mounted under its own prefix:
+http://127.0.0.1:<port>/<vendor>/... (e.g. /r4/api/v1/machine/project).
+"""

@@ -1,0 +1,135 @@
+"""What every vendor stand-in shares: request/response types, the request log, faults."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+# Fault kinds a test can switch on (per request, by count, or for the whole instance).
+FAULTS = frozenset(
+    {
+        "slow",  # answer normally after `delay` seconds
+        "timeout_after_create",  # do the work, then never answer (client times out)
+        "drop",  # close the connection without doing anything
+        "error_500",  # the vendor's own 500 body, nothing done
+        "rate_limit",  # the vendor's own 429 body, nothing done
+        "malformed_json",  # do the work, then send a truncated JSON body
+        "html_error",  # a proxy's HTML error page (502), nothing done
+    }
+)
+
+
+@dataclass
+class SandboxRequest:
+    method: str
+    path: str  # below the vendor prefix, without the query string
+    query: dict[str, list[str]]
+    headers: dict[str, str]  # lower-cased names
+    body: bytes
+    json: Any = None
+    json_error: bool = False
+
+
+@dataclass
+class SandboxResponse:
+    status: int
+    body: Any = None  # dict/list -> JSON; str -> sent as is
+    headers: dict[str, str] = field(default_factory=dict)
+    content_type: str = "application/json"
+
+
+@dataclass
+class Fault:
+    kind: str
+    vendor: str | None = None
+    method: str | None = None
+    path_contains: str | None = None
+    times: int | None = 1  # None: until cleared
+    delay: float = 2.0
+
+    def matches(self, vendor: str, request: SandboxRequest) -> bool:
+        return (
+            (self.vendor is None or self.vendor == vendor)
+            and (self.method is None or self.method.upper() == request.method)
+            and (self.path_contains is None or self.path_contains in request.path)
+        )
+
+
+class SandboxState:
+    """Request log and fault queue, shared by all vendor stand-ins of one server."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.requests: deque[dict[str, Any]] = deque(maxlen=5000)
+        self.faults: list[Fault] = []
+
+    def log(self, vendor: str, request: SandboxRequest) -> None:
+        with self.lock:
+            self.requests.append(
+                {
+                    "vendor": vendor,
+                    "method": request.method,
+                    "path": request.path,
+                    "headers": dict(request.headers),
+                    "json": request.json,
+                    "at": time.time(),
+                }
+            )
+
+    def calls(
+        self, vendor: str | None = None, method: str | None = None, path: str | None = None
+    ) -> list[dict[str, Any]]:
+        with self.lock:
+            return [
+                r
+                for r in self.requests
+                if (vendor is None or r["vendor"] == vendor)
+                and (method is None or r["method"] == method)
+                and (path is None or r["path"] == path)
+            ]
+
+    def add_fault(self, fault: Fault) -> None:
+        if fault.kind not in FAULTS:
+            raise ValueError(f"unknown fault {fault.kind!r}; one of {sorted(FAULTS)}")
+        with self.lock:
+            self.faults.append(fault)
+
+    def take_fault(self, vendor: str, request: SandboxRequest) -> Fault | None:
+        with self.lock:
+            for fault in self.faults:
+                if fault.matches(vendor, request):
+                    if fault.times is not None:
+                        fault.times -= 1
+                        if fault.times <= 0:
+                            self.faults.remove(fault)
+                    return fault
+        return None
+
+    def clear(self) -> None:
+        with self.lock:
+            self.requests.clear()
+            self.faults.clear()
+
+
+class VendorStandIn:
+    """Base for one vendor's stand-in. Subclasses implement `handle` and `error_body`."""
+
+    slug: str
+    base_path = ""  # what follows /<slug> in an account's base URL
+
+    def __init__(self, state: SandboxState) -> None:
+        self.state = state
+        self.lock = threading.Lock()
+
+    def handle(self, request: SandboxRequest) -> SandboxResponse:
+        raise NotImplementedError
+
+    def error_response(self, status: int) -> SandboxResponse:
+        """The vendor's own body for an injected 500 or 429."""
+        raise NotImplementedError
+
+    def reset(self) -> None:
+        raise NotImplementedError

@@ -1,0 +1,177 @@
+"""The sandbox HTTP server: routes /<vendor>/... to each stand-in and applies faults."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from .core import Fault, SandboxRequest, SandboxResponse, SandboxState, VendorStandIn
+from .r4 import R4StandIn
+
+STAND_INS: tuple[type[VendorStandIn], ...] = (R4StandIn,)
+
+
+class Sandbox:
+    """One sandbox: state plus a stand-in per vendor. Runs in a thread or a process."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.state = SandboxState()
+        self.vendors: dict[str, VendorStandIn] = {cls.slug: cls(self.state) for cls in STAND_INS}
+        self.httpd = _Server((host, port), _Handler)
+        self.httpd.sandbox = self
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def base_url(self, vendor: str) -> str:
+        """Where a dashboard account for `vendor` should point."""
+        return f"{self.url}/{vendor}{self.vendors[vendor].base_path}"
+
+    def start(self) -> Sandbox:
+        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        self.httpd.serve_forever()
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def reset(self) -> None:
+        self.state.clear()
+        for vendor in self.vendors.values():
+            vendor.reset()
+
+    def inject(self, kind: str, **options: Any) -> None:
+        self.state.add_fault(Fault(kind, **options))
+
+    def calls(self, vendor: str | None = None, **filters: Any) -> list[dict[str, Any]]:
+        return self.state.calls(vendor, **filters)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    sandbox: Sandbox
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    server_version = "VendorSandbox/1.0"
+
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_GET
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet; the state keeps a log
+        pass
+
+    def _dispatch(self) -> None:
+        sandbox = self.server.sandbox
+        parts = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        vendor_slug, _, rest = parts.path.lstrip("/").partition("/")
+        request = SandboxRequest(
+            method=self.command,
+            path="/" + rest,
+            query=parse_qs(parts.query),
+            headers={k.lower(): v for k, v in self.headers.items()},
+            body=raw,
+        )
+        if raw:
+            try:
+                request.json = json.loads(raw)
+            except ValueError:
+                request.json_error = True
+        if vendor_slug == "_sandbox":
+            self._send(self._control(request))
+            return
+        vendor = sandbox.vendors.get(vendor_slug)
+        if vendor is None:
+            self._send(SandboxResponse(404, {"error": "unknown vendor"}))
+            return
+        sandbox.state.log(vendor_slug, request)
+        fault = sandbox.state.take_fault(vendor_slug, request)
+        self._send_with_fault(vendor, request, fault)
+
+    def _send_with_fault(
+        self, vendor: VendorStandIn, request: SandboxRequest, fault: Fault | None
+    ) -> None:
+        kind = fault.kind if fault else None
+        if kind == "drop":
+            self.close_connection = True
+            return
+        if kind == "error_500":
+            self._send(vendor.error_response(500))
+            return
+        if kind == "rate_limit":
+            self._send(vendor.error_response(429))
+            return
+        if kind == "html_error":
+            page = (
+                "<html><head><title>502 Bad Gateway</title></head><body>Bad Gateway</body></html>"
+            )
+            self._send(SandboxResponse(502, page, content_type="text/html"))
+            return
+        if kind == "slow":
+            time.sleep(fault.delay)
+        response = vendor.handle(request)
+        if kind == "timeout_after_create":
+            time.sleep(fault.delay)  # the work is done; the answer never comes in time
+            self.close_connection = True
+            return
+        if kind == "malformed_json":
+            text = json.dumps(response.body)
+            response = SandboxResponse(
+                response.status, text[: max(1, len(text) // 2)], response.headers
+            )
+        self._send(response)
+
+    def _control(self, request: SandboxRequest) -> SandboxResponse:
+        sandbox = self.server.sandbox
+        if request.path == "/reset" and request.method == "POST":
+            sandbox.reset()
+            return SandboxResponse(200, {"ok": True})
+        if (
+            request.path == "/faults"
+            and request.method == "POST"
+            and isinstance(request.json, dict)
+        ):
+            try:
+                sandbox.inject(**request.json)
+            except (TypeError, ValueError) as exc:
+                return SandboxResponse(400, {"error": str(exc)})
+            return SandboxResponse(200, {"ok": True})
+        if request.path == "/requests" and request.method == "GET":
+            vendor = (request.query.get("vendor") or [None])[0]
+            return SandboxResponse(200, {"requests": sandbox.calls(vendor)})
+        return SandboxResponse(404, {"error": "unknown control endpoint"})
+
+    def _send(self, response: SandboxResponse) -> None:
+        if isinstance(response.body, str):
+            payload = response.body.encode()
+        elif response.body is None:
+            payload = b""
+        else:
+            payload = json.dumps(response.body).encode()
+        try:
+            self.send_response(response.status)
+            self.send_header("Content-Type", response.content_type)
+            self.send_header("Content-Length", str(len(payload)))
+            for name, value in response.headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(payload)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (e.g. its timeout); nothing to do

@@ -1,0 +1,31 @@
+// Progressive enhancement only: every page works without this file.
+(function () {
+  "use strict";
+
+  // Live character counters: the server renders "n / max"; this keeps it current between checks.
+  function updateCounter(input) {
+    var counter = document.querySelector('[data-counter-for="' + input.id + '"]');
+    var max = parseInt(input.getAttribute("maxlength"), 10);
+    if (!counter || !max) return;
+    var length = input.value.trim().length;
+    counter.textContent = length + " / " + max;
+    counter.classList.toggle("over", length > max);
+  }
+  document.addEventListener("input", function (event) {
+    if (event.target.matches && event.target.matches("input[maxlength], textarea[maxlength]")) {
+      updateCounter(event.target);
+    }
+  });
+  document.addEventListener("htmx:afterSwap", function () {
+    document.querySelectorAll("input[maxlength], textarea[maxlength]").forEach(updateCounter);
+  });
+
+  // Plain (non-htmx) forms: one submit only, so a double click can't send twice.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.hasAttribute("data-disable-on-submit")) return;
+    if (form.dataset.submitted) { event.preventDefault(); return; }
+    form.dataset.submitted = "1";
+    form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; });
+  });
+})();

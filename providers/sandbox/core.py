@@ -14,6 +14,7 @@ FAULTS = frozenset(
         "slow",  # answer normally after `delay` seconds
         "timeout_after_create",  # do the work, then never answer (client times out)
         "drop",  # close the connection without doing anything
+        "error_400",  # the vendor's own validation refusal, nothing done
         "error_500",  # the vendor's own 500 body, nothing done
         "rate_limit",  # the vendor's own 429 body, nothing done
         "malformed_json",  # do the work, then send a truncated JSON body
@@ -128,7 +129,7 @@ class VendorStandIn:
         raise NotImplementedError
 
     def error_response(self, status: int) -> SandboxResponse:
-        """The vendor's own body for an injected 500 or 429."""
+        """The vendor's own body for an injected 400, 429 or 500."""
         raise NotImplementedError
 
     def reset(self) -> None:

@@ -38,11 +38,12 @@ class R4StandIn(VendorStandIn):
 
     def __init__(self, state: SandboxState, signing_secret: str = DEFAULT_SIGNING_SECRET) -> None:
         super().__init__(state)
-        self.signing_secret = signing_secret
+        self.initial_signing_secret = signing_secret
         self.reset()
 
     def reset(self) -> None:
         with self.lock:
+            self.signing_secret = self.initial_signing_secret
             self.projects: dict[str, dict[str, dict]] = defaultdict(dict)  # tenant -> id -> project
             self.hits: dict[str, deque[float]] = defaultdict(deque)
 
@@ -58,6 +59,8 @@ class R4StandIn(VendorStandIn):
                 },
                 headers={"Retry-After": "30"},
             )
+        if status == 400:
+            return _error(400, "project_creation_failed", CREATION_FAILED)
         return _error(500, "internal_error", "An internal error occurred.")
 
     def handle(self, request: SandboxRequest) -> SandboxResponse:

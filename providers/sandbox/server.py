@@ -112,8 +112,8 @@ class _Handler(BaseHTTPRequestHandler):
         if kind == "drop":
             self.close_connection = True
             return
-        if kind == "error_500":
-            self._send(vendor.error_response(500))
+        if kind in ("error_400", "error_500"):
+            self._send(vendor.error_response(int(kind[-3:])))
             return
         if kind == "rate_limit":
             self._send(vendor.error_response(429))

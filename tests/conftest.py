@@ -1,0 +1,105 @@
+"""Shared fixtures: an in-process vendor sandbox on loopback, teams with every role."""
+
+from urllib.parse import urlsplit
+
+import pytest
+
+from dashboard.models import Role
+from providers import http as vendor_http
+from providers.sandbox.server import Sandbox
+
+from .factories import MembershipFactory, R4AccountFactory, TeamFactory, UserFactory
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """A real SQLite file, so threads and the live server share it and its bytes can be searched."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"].endswith("sqlite3"):
+        database.setdefault("TEST", {})["NAME"] = str(
+            tmp_path_factory.mktemp("db") / "test.sqlite3"
+        )
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session")
+def _sandbox_server():
+    server = Sandbox().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def sandbox(_sandbox_server):
+    """The sandbox, with an empty request log, no faults and no projects."""
+    _sandbox_server.reset()
+    yield _sandbox_server
+    _sandbox_server.reset()
+
+
+@pytest.fixture(autouse=True)
+def _fast_timeouts(settings):
+    settings.VENDOR_HTTP_CONNECT_TIMEOUT = 1.0
+    settings.VENDOR_HTTP_READ_TIMEOUT = 1.0
+
+
+@pytest.fixture(autouse=True)
+def _loopback_only(monkeypatch):
+    """Tests send vendor traffic only to 127.0.0.1; anything else fails loudly."""
+    real_request = vendor_http._session.request
+
+    def guarded(method, url, *args, **kwargs):
+        host = urlsplit(url).hostname
+        if host != "127.0.0.1":
+            raise AssertionError(f"test tried to reach {host}; only 127.0.0.1 is allowed")
+        return real_request(method, url, *args, **kwargs)
+
+    monkeypatch.setattr(vendor_http._session, "request", guarded)
+
+
+@pytest.fixture
+def team(db):
+    return TeamFactory(name="Rocket")
+
+
+@pytest.fixture
+def other_team(db):
+    return TeamFactory(name="Elsewhere")
+
+
+def _member(team, role, username):
+    return MembershipFactory(team=team, role=role, user=UserFactory(username=username)).user
+
+
+@pytest.fixture
+def owner(team):
+    return _member(team, Role.ADMIN, "owner")
+
+
+@pytest.fixture
+def member(team):
+    return _member(team, Role.MEMBER, "member")
+
+
+@pytest.fixture
+def viewer(team):
+    return _member(team, Role.VIEWER, "viewer")
+
+
+@pytest.fixture
+def outsider(other_team):
+    """An admin of another team: sees nothing of `team`."""
+    return _member(other_team, Role.ADMIN, "outsider")
+
+
+@pytest.fixture
+def r4_account(team, owner, sandbox):
+    return R4AccountFactory(
+        team=team, created_by=owner, base_url=sandbox.base_url("r4"), access_id="team0001"
+    )

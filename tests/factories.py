@@ -1,0 +1,69 @@
+import uuid
+
+import factory
+from django.contrib.auth import get_user_model
+
+from dashboard.models import AccountStatus, Membership, Project, Role, Team, VendorAccount
+from providers.sandbox.r4 import mint_key
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class TeamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Team
+
+    name = factory.Sequence(lambda n: f"Team {n}")
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    team = factory.SubFactory(TeamFactory)
+    role = Role.MEMBER
+
+
+class R4AccountFactory(factory.django.DjangoModelFactory):
+    """An R4 account; pass base_url=sandbox.base_url("r4") to reach the sandbox."""
+
+    class Meta:
+        model = VendorAccount
+
+    team = factory.SubFactory(TeamFactory)
+    vendor = "r4"
+    label = factory.Sequence(lambda n: f"R4 account {n}")
+    base_url = "http://127.0.0.1:9/r4/api/v1/machine"
+    credentials = factory.LazyAttribute(lambda o: {"api_key": mint_key(o.access_id)})
+    credential_hint = factory.LazyAttribute(lambda o: f"rk_{o.access_id}.••••")
+    status = AccountStatus.ACTIVE
+
+    class Params:
+        access_id = factory.Sequence(lambda n: f"test{n:04d}")
+
+
+class ProjectFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Project
+
+    account = factory.SubFactory(R4AccountFactory)
+    team = factory.SelfAttribute("account.team")
+    vendor = factory.SelfAttribute("account.vendor")
+    name = factory.Sequence(lambda n: f"Project {n}")
+    payload = factory.LazyAttribute(lambda o: {"name": o.name, "externalId": "", "description": ""})
+    idempotency_key = factory.LazyFunction(uuid.uuid4)

@@ -51,8 +51,9 @@ def _field_for(spec: FieldSpec) -> forms.Field:
         widget = forms.URLInput(attrs=attrs)
     else:
         widget = forms.TextInput(attrs=attrs)
-    # Validation happens in the provider; the Django field only carries the raw value.
-    return forms.CharField(
+    # Validation happens in the provider (control characters included); the Django
+    # field only carries the raw value, so every error reads the same everywhere.
+    field = forms.CharField(
         label=spec.label,
         required=False,
         strip=False,
@@ -60,6 +61,8 @@ def _field_for(spec: FieldSpec) -> forms.Field:
         initial=spec.default,
         help_text=spec.help_text,
     )
+    field.validators = []
+    return field
 
 
 def add_spec_fields(form: forms.Form, specs: Iterable[FieldSpec]) -> None:

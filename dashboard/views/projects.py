@@ -97,7 +97,7 @@ def _project_submit(request: HttpRequest, account: VendorAccount) -> HttpRespons
             )
         except services.ServiceError as exc:
             apply_errors(form, exc.field_errors, exc.message)
-    else:
+    elif "idempotency_key" in form.errors:
         form.add_error(None, "This form has expired. Reload the page and submit again.")
     if project is not None and not _refused(project):
         url = reverse("project_detail", args=[project.reference])

@@ -1,0 +1,147 @@
+"""Every view, for an owner (admin), a member, a viewer and an outsider from another team.
+
+An object of another team always answers 404, never 403 with its name, never a 500.
+"""
+
+import uuid
+
+import pytest
+from django.urls import reverse
+
+from dashboard.models import AccountStatus, Project, VendorAccount
+from providers.sandbox.r4 import mint_key
+from tests.factories import ProjectFactory
+
+ROLES = ("owner", "member", "viewer", "outsider")
+
+
+@pytest.fixture
+def world(r4_account, owner, member, viewer, outsider):
+    project = ProjectFactory(account=r4_account, name="Secret plans of Rocket", created_by=member)
+    return {"account": r4_account, "project": project}
+
+
+def _views(account, project):
+    """(name, method, url, data, expected status per role)."""
+    new_data = {"account": account.pk, "idempotency_key": str(uuid.uuid4()), "name": "Staging - X"}
+    validate_data = {**new_data, "_field": "name"}
+    read = {"owner": 200, "member": 200, "viewer": 200, "outsider": 404}
+    write = {"owner": 200, "member": 200, "viewer": 404, "outsider": 404}
+    admin_get = {"owner": 200, "member": 404, "viewer": 404, "outsider": 404}
+    admin_post = {"owner": 302, "member": 404, "viewer": 404, "outsider": 404}
+    return [
+        ("project detail", "get", reverse("project_detail", args=[project.reference]), None, read),
+        ("new project form", "get", reverse("project_new") + f"?account={account.pk}", None, write),
+        (
+            "create project",
+            "post",
+            reverse("project_new"),
+            new_data,
+            {"owner": 302, "member": 302, "viewer": 404, "outsider": 404},
+        ),
+        ("live validation", "post", reverse("project_validate"), validate_data, write),
+        ("account detail", "get", reverse("account_detail", args=[account.pk]), None, read),
+        ("replace form", "get", reverse("account_replace", args=[account.pk]), None, admin_get),
+        (
+            "replace",
+            "post",
+            reverse("account_replace", args=[account.pk]),
+            {"base_url": account.base_url, "api_key": mint_key("acc00001")},
+            admin_post,
+        ),
+        ("verify", "post", reverse("account_verify", args=[account.pk]), None, admin_post),
+        (
+            "disconnect form",
+            "get",
+            reverse("account_disconnect", args=[account.pk]),
+            None,
+            admin_get,
+        ),
+        ("disconnect", "post", reverse("account_disconnect", args=[account.pk]), None, admin_post),
+    ]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_object_view_answers_by_role(client, world, role, request, sandbox):
+    client.force_login(request.getfixturevalue(role))
+    for name, method, url, data, expected in _views(world["account"], world["project"]):
+        response = getattr(client, method)(url, data or {})
+        assert response.status_code == expected[role], f"{role} on {name}: {response.status_code}"
+        if expected[role] == 404:
+            assert b"Rocket" not in response.content
+        # The same views as htmx fragments must not leak either.
+        fragment = getattr(client, method)(url, data or {}, HTTP_HX_REQUEST="true")
+        assert fragment.status_code in (
+            expected[role],
+            200 if expected[role] == 302 else expected[role],
+        )
+    if role in ("viewer", "outsider"):
+        assert Project.objects.count() == 1
+        assert VendorAccount.objects.get().status == AccountStatus.ACTIVE
+
+
+def test_outsider_lists_show_nothing_of_other_teams(client, world, outsider):
+    client.force_login(outsider)
+    assert b"Secret plans" not in client.get(reverse("project_list")).content
+    assert (
+        b"Secret plans"
+        not in client.get(reverse("project_list"), {"q": "Secret"}, HTTP_HX_REQUEST="true").content
+    )
+    assert world["account"].label.encode() not in client.get(reverse("account_list")).content
+    # Filtering by a foreign account id is ignored, not honoured.
+    page = client.get(reverse("project_list"), {"account": world["account"].pk}).content
+    assert b"Secret plans" not in page
+
+
+def test_outsider_cannot_connect_an_account_into_another_team(
+    client, world, outsider, team, sandbox
+):
+    client.force_login(outsider)
+    response = client.post(
+        reverse("account_connect", args=["r4"]),
+        {
+            "team": team.pk,
+            "label": "Sneaky",
+            "base_url": sandbox.base_url("r4"),
+            "api_key": mint_key("sneak001"),
+        },
+    )
+    assert response.status_code == 200
+    assert not VendorAccount.objects.filter(label="Sneaky").exists()
+    assert sandbox.calls("r4") == []
+
+
+@pytest.mark.parametrize("role", ("member", "viewer"))
+def test_non_admins_cannot_open_the_connect_page(client, world, role, request):
+    client.force_login(request.getfixturevalue(role))
+    assert client.get(reverse("account_connect", args=["r4"])).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/projects/00000000-0000-0000-0000-000000000000/",
+        "/projects/not-a-uuid/",
+        "/accounts/999999/",
+        "/accounts/connect/nope/",
+        "/projects/new/?account=abc",
+        "/projects/new/?account=999999",
+    ],
+)
+def test_guessed_or_malformed_ids_are_404(client, world, owner, url):
+    client.force_login(owner)
+    assert client.get(url).status_code == 404
+
+
+def test_malformed_posts_never_500(client, world, member, sandbox):
+    client.force_login(member)
+    for data in (
+        {},
+        {"account": "x"},
+        {"account": world["account"].pk},
+        {"account": world["account"].pk, "idempotency_key": "garbage", "name": "ok"},
+    ):
+        assert client.post(reverse("project_new"), data).status_code in (200, 404)
+        assert client.post(reverse("project_validate"), data).status_code in (200, 404)
+    assert Project.objects.count() == 1
+    assert sandbox.calls("r4") == []

@@ -1,0 +1,171 @@
+"""A secret must never reach the database file, a page, a log line or the admin."""
+
+import logging
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+from django.db import connection
+from django.urls import reverse
+
+from dashboard.models import Project, VendorAccount
+from providers.sandbox.r4 import mint_key
+
+KEY = mint_key("leak0001")
+SECRET_PART = KEY.split(".", 1)[1]
+PROJECT_SECRET = "ps_live_DoNotShowThisAnywhere_42"
+
+
+@pytest.fixture
+def admin_user(owner):
+    owner.is_staff = owner.is_superuser = True
+    owner.save()
+    return owner
+
+
+def _walk_the_product(client, team, sandbox):
+    """Connect, create, browse and administer; returns every HTML page seen."""
+    pages = []
+    response = client.post(
+        reverse("account_connect", args=["r4"]),
+        {
+            "team": team.pk,
+            "label": "Leaky?",
+            "base_url": sandbox.base_url("r4"),
+            "api_key": KEY,
+        },
+        follow=True,
+    )
+    pages.append(response.content)
+    account = VendorAccount.objects.get()
+    response = client.post(
+        reverse("project_new"),
+        {
+            "account": account.pk,
+            "idempotency_key": str(uuid.uuid4()),
+            "name": "Staging - Leak check",
+        },
+        follow=True,
+    )
+    pages.append(response.content)
+    project = Project.objects.get()
+    # A vendor-issued secret (Photon's projectSecret, later) is stored the same way.
+    project.secrets = {"projectSecret": PROJECT_SECRET}
+    project.save()
+    for url in (
+        reverse("project_list"),
+        reverse("project_detail", args=[project.reference]),
+        reverse("account_list"),
+        reverse("account_detail", args=[account.pk]),
+        reverse("account_replace", args=[account.pk]),
+        reverse("admin:dashboard_vendoraccount_changelist"),
+        reverse("admin:dashboard_vendoraccount_change", args=[account.pk]),
+        reverse("admin:dashboard_project_changelist"),
+        reverse("admin:dashboard_project_change", args=[project.pk]),
+        reverse("admin:dashboard_auditevent_changelist"),
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        pages.append(response.content)
+    # A failed key replacement re-renders the form: the typed key must not come back.
+    response = client.post(
+        reverse("account_replace", args=[account.pk]),
+        {"base_url": account.base_url, "api_key": KEY[:-1] + "X"},
+    )
+    pages.append(response.content)
+    return pages, account, project
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_secret_in_pages_logs_or_the_sqlite_file(client, team, admin_user, sandbox, caplog):
+    caplog.set_level(logging.DEBUG)
+    client.force_login(admin_user)
+    pages, _account, project = _walk_the_product(client, team, sandbox)
+    assert project.status == "created"
+
+    for html in pages:
+        assert SECRET_PART.encode() not in html
+        assert PROJECT_SECRET.encode() not in html
+    assert (
+        b"rk_leak0001.\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2" in pages[0]
+    )  # the hint is shown
+
+    assert SECRET_PART not in caplog.text and PROJECT_SECRET not in caplog.text
+
+    connection.close()  # flush everything to the file
+    path = django_settings.DATABASES["default"]["NAME"]
+    raw = Path(path).read_bytes()
+    assert b"Staging - Leak check" in raw  # the search would find plaintext
+    assert SECRET_PART.encode() not in raw
+    assert PROJECT_SECRET.encode() not in raw
+    # ...and the values are still there, encrypted.
+    assert VendorAccount.objects.get().credentials["api_key"] == KEY
+    assert Project.objects.get().secrets["projectSecret"] == PROJECT_SECRET
+
+
+def test_no_secret_in_task_arguments(r4_account, member, sandbox, monkeypatch):
+    from dashboard import services, tasks
+
+    seen = []
+    real = tasks.submit_project.enqueue
+
+    def spy(*args, **kwargs):
+        seen.append((args, kwargs))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(type(tasks.submit_project), "enqueue", lambda self, *a, **k: spy(*a, **k))
+    services.project_create(
+        account=r4_account, user=member, data={"name": "Staging - T"}, idempotency_key=uuid.uuid4()
+    )
+    assert seen == [((Project.objects.get().pk,), {})]
+
+
+def test_admin_credentials_field_is_write_only_and_blank_keeps_them(
+    client, admin_user, r4_account, sandbox
+):
+    client.force_login(admin_user)
+    url = reverse("admin:dashboard_vendoraccount_change", args=[r4_account.pk])
+    page = client.get(url).content.decode()
+    assert 'name="new_credentials"' in page and 'type="password"' in page
+    assert r4_account.credentials["api_key"] not in page
+    data = {
+        "team": r4_account.team.pk,
+        "vendor": "r4",
+        "label": "Renamed",
+        "base_url": r4_account.base_url,
+        "status": "active",
+        "new_credentials": "",
+    }
+    assert client.post(url, data).status_code == 302
+    account = VendorAccount.objects.get()
+    assert (
+        account.label == "Renamed"
+        and account.credentials["api_key"] == r4_account.credentials["api_key"]
+    )
+
+    new_key = mint_key("admin001")
+    client.post(url, {**data, "new_credentials": f'{{"api_key": "{new_key}"}}'})
+    assert VendorAccount.objects.get().credentials["api_key"] == new_key
+    bad = client.post(
+        url, {**data, "new_credentials": '{"api_key": "rk_bad.SHOWN_IF_ECHOED"}'}
+    ).content
+    assert b"SHOWN_IF_ECHOED" not in bad and b"look like an R4 API key" in bad
+
+
+def test_the_audit_trail_is_read_only_in_admin(client, admin_user, r4_account, sandbox):
+    from dashboard import services
+    from dashboard.models import AuditEvent
+
+    services.account_verify(account=r4_account, user=admin_user)
+    event = AuditEvent.objects.get()
+    client.force_login(admin_user)
+    page = client.get(reverse("admin:dashboard_auditevent_change", args=[event.pk])).content
+    assert b'name="summary"' not in page
+    assert (
+        client.post(
+            reverse("admin:dashboard_auditevent_delete", args=[event.pk]), {"post": "yes"}
+        ).status_code
+        == 403
+    )
+    assert AuditEvent.objects.count() == 1

@@ -1,0 +1,53 @@
+"""Production settings refuse development secrets; `check --deploy` is clean."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(*args, **env):
+    environment = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "DEBUG")
+    }
+    environment.update(env)
+    environment["DJANGO_SETTINGS_MODULE"] = "dashboard.settings"
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_debug_off_refuses_the_development_secret_key(tmp_path):
+    result = run("check", DEBUG="False", FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode())
+    assert result.returncode != 0 and "Set SECRET_KEY" in result.stderr
+
+
+def test_debug_off_refuses_the_development_encryption_key():
+    result = run("check", DEBUG="False", SECRET_KEY="x" * 50)
+    assert result.returncode != 0 and "Set FIELD_ENCRYPTION_KEYS" in result.stderr
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    result = run(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DEBUG="False",
+        SECRET_KEY="kJ8s-production-like-secret-key-with-enough-entropy-9f3Qz7Lm2Xw",
+        FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+        ALLOWED_HOSTS="dash.example.com",
+    )
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "no issues" in result.stdout

@@ -14,7 +14,7 @@ def run(*args, **env):
     environment = {
         k: v
         for k, v in os.environ.items()
-        if k not in ("SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "DEBUG")
+        if k not in ("SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")
     }
     environment.update(env)
     environment["DJANGO_SETTINGS_MODULE"] = "dashboard.settings"

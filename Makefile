@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 SANDBOX_PORT ?= 8100
 PORT ?= 8000
 
-.PHONY: run test lint venv install env migrate demo browsers clean
+.PHONY: run test lint venv env migrate clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' || { \
@@ -28,15 +28,13 @@ env: venv .env
 migrate: env
 	$(BIN)/python manage.py migrate --noinput
 
-demo: migrate
-	$(BIN)/python manage.py seed_demo --sandbox-url http://127.0.0.1:$(SANDBOX_PORT)
-
 # Sandbox and web server together; Ctrl-C stops both.
 run: env
 	$(BIN)/python manage.py migrate --noinput
 	@trap 'kill 0' EXIT INT TERM; \
 	$(BIN)/python manage.py sandbox --port $(SANDBOX_PORT) & \
-	$(BIN)/python manage.py seed_demo --sandbox-url http://127.0.0.1:$(SANDBOX_PORT) --wait && \
+	$(BIN)/python manage.py seed_demo --sandbox-url http://127.0.0.1:$(SANDBOX_PORT) \
+	  --app-url http://127.0.0.1:$(PORT)/ --wait && \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 lint: venv

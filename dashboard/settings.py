@@ -123,8 +123,6 @@ TASKS = {
 # Outbound vendor HTTP (providers/http.py).
 VENDOR_HTTP_CONNECT_TIMEOUT = env.float("VENDOR_HTTP_CONNECT_TIMEOUT", default=5.0)
 VENDOR_HTTP_READ_TIMEOUT = env.float("VENDOR_HTTP_READ_TIMEOUT", default=20.0)
-# A project still pending after this long is treated as "outcome unknown".
-PROJECT_PENDING_TIMEOUT_SECONDS = env.int("PROJECT_PENDING_TIMEOUT_SECONDS", default=300)
 
 # Browser-side security.
 SECURE_CSP = {

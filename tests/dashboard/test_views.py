@@ -270,3 +270,30 @@ def test_replace_verify_and_disconnect(as_owner, r4_account, sandbox):
     assert account.status == AccountStatus.DISCONNECTED
     page = as_owner.get(reverse("account_detail", args=[account.pk])).content.decode()
     assert "Disconnected" in page and "account.disconnected" not in page
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        "error_400",
+        "error_500",
+        "rate_limit",
+        "malformed_json",
+        "html_error",
+        "drop",
+        "timeout_after_create",
+    ],
+)
+def test_no_fault_makes_the_create_page_fail(as_member, r4_account, sandbox, fault):
+    sandbox.inject(fault, vendor="r4", delay=1.5)
+    response = as_member.post(reverse("project_new"), form_data(r4_account), **HX)
+    assert response.status_code == 200
+    project = Project.objects.get()
+    if project.status == ProjectStatus.FAILED:
+        assert (
+            "refused" in response.content.decode()
+            or project.error_message in response.content.decode()
+        )
+    else:
+        assert project.status == ProjectStatus.UNKNOWN
+        assert response["HX-Redirect"] == reverse("project_detail", args=[project.reference])

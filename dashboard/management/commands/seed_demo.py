@@ -20,11 +20,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--sandbox-url", default="http://127.0.0.1:8100")
+        parser.add_argument("--app-url", default="http://127.0.0.1:8000/")
         parser.add_argument(
             "--wait", action="store_true", help="Wait up to 20 s for the sandbox to start."
         )
 
-    def handle(self, *args, sandbox_url: str, wait: bool, **options):
+    def handle(self, *args, sandbox_url: str, app_url: str, wait: bool, **options):
         sandbox_url = sandbox_url.rstrip("/")
         user, team = self._user_and_team()
         accounts = [
@@ -59,9 +60,7 @@ class Command(BaseCommand):
                     time.sleep(0.5)
             self.stdout.write(f"{label}: connected.")
         self.stdout.write(
-            self.style.SUCCESS(
-                f"\nDemo login: {DEMO_USERNAME} / {DEMO_PASSWORD}  →  http://127.0.0.1:8000/\n"
-            )
+            self.style.SUCCESS(f"\nDemo login: {DEMO_USERNAME} / {DEMO_PASSWORD}  →  {app_url}\n")
         )
 
     @transaction.atomic

@@ -1,0 +1,38 @@
+"""Admin pages for every model answer, and the demo seeding is repeatable."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from dashboard.models import Membership, Team, VendorAccount
+
+
+@pytest.mark.parametrize("model", ["team", "membership", "vendoraccount", "project", "auditevent"])
+def test_admin_changelists_answer(client, owner, r4_account, model):
+    owner.is_staff = owner.is_superuser = True
+    owner.save()
+    client.force_login(owner)
+    assert client.get(reverse(f"admin:dashboard_{model}_changelist")).status_code == 200
+    assert client.get(reverse(f"admin:dashboard_{model}_changelist"), {"q": "x"}).status_code == 200
+
+
+def test_non_staff_members_cannot_open_admin(client, member):
+    client.force_login(member)
+    assert client.get(reverse("admin:index")).status_code == 302
+
+
+def test_seed_demo_connects_sandbox_accounts_and_is_repeatable(db, sandbox):
+    sandbox_root = sandbox.url
+    out = io.StringIO()
+    call_command("seed_demo", sandbox_url=sandbox_root, stdout=out)
+    call_command("seed_demo", sandbox_url=sandbox_root, stdout=out)
+    assert (
+        "already connected" in out.getvalue()
+        and "Demo login: demo / demo-password" in out.getvalue()
+    )
+    account = VendorAccount.objects.get()
+    assert account.team == Team.objects.get(name="Demo team")
+    assert Membership.objects.get(user__username="demo").role == "admin"
+    assert account.credential_hint.startswith("rk_demo0001.")

@@ -8,7 +8,7 @@ from django.contrib import admin, messages
 from providers.registry import get_provider
 
 from . import services
-from .models import AuditEvent, Membership, Project, Team, VendorAccount
+from .models import AuditEvent, DeviceLogin, Membership, Project, Team, VendorAccount
 
 
 class MembershipInline(admin.TabularInline):
@@ -165,6 +165,39 @@ class ProjectAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False  # projects are created at the vendor, through the dashboard
+
+
+@admin.register(DeviceLogin)
+class DeviceLoginAdmin(admin.ModelAdmin):
+    """Read-only: the device code itself is never shown."""
+
+    list_display = ["created_at", "vendor", "label", "team", "user_code", "status", "created_by"]
+    list_filter = ["vendor", "status", "team"]
+    search_fields = ["label", "user_code", "team__name"]
+    list_select_related = ["team", "created_by"]
+    fields = [
+        "vendor",
+        "team",
+        "account",
+        "label",
+        "base_url",
+        "user_code",
+        "verification_uri",
+        "interval",
+        "expires_at",
+        "next_poll_at",
+        "status",
+        "message",
+        "created_by",
+        "created_at",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(AuditEvent)

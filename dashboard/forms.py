@@ -70,6 +70,21 @@ def add_spec_fields(form: forms.Form, specs: Iterable[FieldSpec]) -> None:
         form.fields[spec.name] = _field_for(spec)
 
 
+def raw_values(form: forms.Form) -> dict:
+    """What the user typed, field by field (lists for multi-choice), before any cleaning."""
+    values = {}
+    for name, field in form.fields.items():
+        if isinstance(field, forms.MultipleChoiceField):
+            values[name] = (
+                form.data.getlist(name)
+                if hasattr(form.data, "getlist")
+                else form.data.get(name, [])
+            )
+        else:
+            values[name] = form.data.get(name)
+    return values
+
+
 def apply_errors(form: forms.Form, field_errors: dict[str, str], message: str = "") -> None:
     for name, error in field_errors.items():
         form.add_error(name if name in form.fields else None, error)
@@ -87,7 +102,9 @@ class ProjectForm(forms.Form):
         add_spec_fields(self, provider.project_fields)
 
 
-class AccountConnectForm(forms.Form):
+class AccountBasicsForm(forms.Form):
+    """Which team, what to call the account, and where the vendor lives."""
+
     team = forms.ModelChoiceField(queryset=Team.objects.none(), empty_label=None)
     label = forms.CharField(
         max_length=100,
@@ -111,6 +128,11 @@ class AccountConnectForm(forms.Form):
         ].help_text = (
             f"Default {provider.default_base_url}. Change it for a staging host or the sandbox."
         )
+
+
+class AccountConnectForm(AccountBasicsForm):
+    def __init__(self, *args, provider: Provider, teams, **kwargs) -> None:
+        super().__init__(*args, provider=provider, teams=teams, **kwargs)
         add_spec_fields(self, provider.credential_fields)
 
 

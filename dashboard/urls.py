@@ -2,15 +2,35 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import accounts, projects
+from .views import accounts, device_login, projects, secrets
 
 urlpatterns = [
     path("", projects.project_list, name="project_list"),
     path("projects/new/", projects.project_new, name="project_new"),
     path("projects/new/validate/", projects.project_validate, name="project_validate"),
     path("projects/<uuid:reference>/", projects.project_detail, name="project_detail"),
+    path(
+        "projects/<uuid:reference>/secret/",
+        secrets.project_secret_reveal,
+        name="project_secret_reveal",
+    ),
+    path(
+        "projects/<uuid:reference>/secret/regenerate/",
+        secrets.project_secret_regenerate,
+        name="project_secret_regenerate",
+    ),
     path("accounts/", accounts.account_list, name="account_list"),
     path("accounts/connect/<slug:vendor>/", accounts.account_connect, name="account_connect"),
+    path(
+        "accounts/device/<slug:vendor>/start/",
+        device_login.device_login_start,
+        name="device_login_start",
+    ),
+    path(
+        "accounts/device/<uuid:reference>/",
+        device_login.device_login_status,
+        name="device_login_status",
+    ),
     path("accounts/<int:pk>/", accounts.account_detail, name="account_detail"),
     path("accounts/<int:pk>/replace/", accounts.account_replace, name="account_replace"),
     path("accounts/<int:pk>/verify/", accounts.account_verify, name="account_verify"),

@@ -147,6 +147,8 @@ class Provider:
     default_base_url: ClassVar[str]
     credential_fields: ClassVar[tuple[FieldSpec, ...]]
     project_fields: ClassVar[tuple[FieldSpec, ...]]
+    supports_device_login: ClassVar[bool] = False
+    supports_secret_regeneration: ClassVar[bool] = False
 
     def clean_credentials(self, data: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
         return clean_values(self.credential_fields, data, multiline_ok=False)
@@ -178,4 +180,16 @@ class Provider:
         reference: str,
     ) -> CreateResult:
         """`reference` is our own record id, for vendors that can carry it."""
+        raise NotImplementedError
+
+    # Optional capabilities, announced by the flags above.
+    def start_device_login(self, *, base_url: str):
+        raise NotImplementedError
+
+    def poll_device_login(self, *, base_url: str, device_code: str):
+        raise NotImplementedError
+
+    def regenerate_secret(
+        self, *, base_url: str, credentials: Mapping[str, str], remote_id: str
+    ) -> str:
         raise NotImplementedError

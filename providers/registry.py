@@ -1,9 +1,10 @@
 """The vendors the dashboard knows, by slug. Adding a vendor adds one line here."""
 
 from .base import Provider
+from .photon import Photon
 from .r4 import R4
 
-PROVIDERS: dict[str, Provider] = {p.slug: p for p in (R4(),)}
+PROVIDERS: dict[str, Provider] = {p.slug: p for p in (R4(), Photon())}
 
 
 def get_provider(slug: str) -> Provider:

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from providers.registry import PROVIDERS
 
 from .. import services
-from ..forms import AccountConnectForm, AccountReplaceForm, apply_errors
+from ..forms import AccountBasicsForm, AccountConnectForm, AccountReplaceForm, apply_errors
 from ..models import AuditEvent, Role, Team, VendorAccount
 
 
@@ -51,7 +51,15 @@ def account_connect(request: HttpRequest, vendor: str) -> HttpResponse:
         else:
             messages.success(request, f"{provider.name} account “{account.label}” connected.")
             return redirect("account_detail", pk=account.pk)
-    return render(request, "dashboard/accounts/connect.html", {"form": form, "provider": provider})
+    return render(
+        request,
+        "dashboard/accounts/connect.html",
+        {
+            "form": form,
+            "provider": provider,
+            "device_form": AccountBasicsForm(provider=provider, teams=teams, prefix="device"),
+        },
+    )
 
 
 def account_detail(request: HttpRequest, pk: int) -> HttpResponse:

@@ -13,7 +13,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from providers.registry import PROVIDERS, get_provider
 
 from .. import selectors, services
-from ..forms import ProjectForm, apply_errors
+from ..forms import ProjectForm, apply_errors, raw_values
 from ..models import AccountStatus, AuditEvent, Membership, ProjectStatus, Role, VendorAccount
 from ..models import Project as ProjectModel
 from .common import wants_fragment
@@ -144,15 +144,15 @@ def project_validate(request: HttpRequest) -> HttpResponse:
     field_name = request.POST.get("_field", "")
     if field_name not in form.fields or field_name == "idempotency_key":
         raise Http404
-    form.is_valid()
-    _, errors, guidance = services.project_validate(account=account, data=form.data)
-    raw = form.data.get(field_name, "")
+    values = raw_values(form)
+    _, errors, guidance = services.project_validate(account=account, data=values)
+    raw = values.get(field_name) or ""
     context = {
         "field": form[field_name],
         "error": errors.get(field_name),
         "advice": guidance.get(field_name, []),
         "length": len(raw.strip()) if isinstance(raw, str) else 0,
-        "checked": True,
+        "checked": isinstance(raw, str),  # "Looks good." is for text a person typed
     }
     return render(request, "dashboard/projects/new.html#feedback", context)
 
@@ -167,6 +167,10 @@ def project_detail(request: HttpRequest, reference) -> HttpResponse:
     context = {"project": project}
     if wants_fragment(request):
         return render(request, "dashboard/projects/detail.html#status", context)
+    context["is_admin"] = (
+        ProjectModel.objects.for_user(request.user, role=Role.ADMIN).filter(pk=project.pk).exists()
+    )
+    context["can_regenerate"] = get_provider(project.vendor).supports_secret_regeneration
     context["events"] = AuditEvent.objects.filter(
         team=project.team, target_type="Project", target_id=str(project.pk)
     ).select_related("actor")

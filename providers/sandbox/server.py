@@ -10,9 +10,10 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from .core import Fault, SandboxRequest, SandboxResponse, SandboxState, VendorStandIn
+from .photon import PhotonStandIn
 from .r4 import R4StandIn
 
-STAND_INS: tuple[type[VendorStandIn], ...] = (R4StandIn,)
+STAND_INS: tuple[type[VendorStandIn], ...] = (R4StandIn, PhotonStandIn)
 
 
 class Sandbox:

@@ -9,7 +9,9 @@ from django.urls import reverse
 from dashboard.models import Membership, Team, VendorAccount
 
 
-@pytest.mark.parametrize("model", ["team", "membership", "vendoraccount", "project", "auditevent"])
+@pytest.mark.parametrize(
+    "model", ["team", "membership", "vendoraccount", "project", "auditevent", "devicelogin"]
+)
 def test_admin_changelists_answer(client, owner, r4_account, model):
     owner.is_staff = owner.is_superuser = True
     owner.save()
@@ -32,7 +34,8 @@ def test_seed_demo_connects_sandbox_accounts_and_is_repeatable(db, sandbox):
         "already connected" in out.getvalue()
         and "Demo login: demo / demo-password" in out.getvalue()
     )
-    account = VendorAccount.objects.get()
-    assert account.team == Team.objects.get(name="Demo team")
+    r4, photon = VendorAccount.objects.get(vendor="r4"), VendorAccount.objects.get(vendor="photon")
+    assert r4.team == photon.team == Team.objects.get(name="Demo team")
     assert Membership.objects.get(user__username="demo").role == "admin"
-    assert account.credential_hint.startswith("rk_demo0001.")
+    assert r4.credential_hint.startswith("rk_demo0001.")
+    assert photon.identity == "demo@sandbox.photon.test"

@@ -169,3 +169,52 @@ def test_the_audit_trail_is_read_only_in_admin(client, admin_user, r4_account, s
         == 403
     )
     assert AuditEvent.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_photon_token_and_project_secret_never_leak(client, team, admin_user, sandbox, caplog):
+    from providers.sandbox.photon import mint_token
+
+    caplog.set_level(logging.DEBUG)
+    client.force_login(admin_user)
+    token = mint_token("leaky")
+    client.post(
+        reverse("account_connect", args=["photon"]),
+        {
+            "team": team.pk,
+            "label": "Photon",
+            "base_url": sandbox.base_url("photon"),
+            "access_token": token,
+        },
+    )
+    account = VendorAccount.objects.get()
+    response = client.post(
+        reverse("project_new"),
+        {
+            "account": account.pk,
+            "idempotency_key": str(uuid.uuid4()),
+            "name": "Staging - Photon leak check",
+            "spectrum": "on",
+        },
+        follow=True,
+    )
+    project = Project.objects.get()
+    secret = project.secrets["projectSecret"]
+    pages = [response.content] + [
+        client.get(url).content
+        for url in (
+            reverse("project_list"),
+            reverse("project_detail", args=[project.reference]),
+            reverse("account_detail", args=[account.pk]),
+            reverse("admin:dashboard_project_change", args=[project.pk]),
+            reverse("admin:dashboard_vendoraccount_change", args=[account.pk]),
+            reverse("admin:dashboard_auditevent_changelist"),
+        )
+    ]
+    for html in pages:
+        assert token.encode() not in html and secret.encode() not in html
+    assert token not in caplog.text and secret not in caplog.text
+    connection.close()
+    raw = Path(django_settings.DATABASES["default"]["NAME"]).read_bytes()
+    assert b"Staging - Photon leak check" in raw
+    assert token.encode() not in raw and secret.encode() not in raw

@@ -8,6 +8,7 @@ from django.db import transaction
 
 from dashboard import services
 from dashboard.models import Membership, Role, Team, VendorAccount
+from providers.sandbox import photon as photon_sandbox
 from providers.sandbox import r4 as r4_sandbox
 
 DEMO_USERNAME = "demo"
@@ -34,7 +35,13 @@ class Command(BaseCommand):
                 "R4 sandbox",
                 f"{sandbox_url}/r4{r4_sandbox.PREFIX}",
                 {"api_key": r4_sandbox.mint_key("demo0001")},
-            )
+            ),
+            (
+                "photon",
+                "Photon sandbox",
+                f"{sandbox_url}/photon",
+                {"access_token": photon_sandbox.mint_token("demo")},
+            ),
         ]
         for vendor, label, base_url, credentials in accounts:
             if VendorAccount.objects.filter(team=team, vendor=vendor, label=label).exists():

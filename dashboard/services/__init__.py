@@ -1,0 +1,32 @@
+"""What a team can do. Views call these; these call providers.
+
+One namespace (`services.project_create`, ...), one module per area.
+"""
+
+from .accounts import (
+    account_connect,
+    account_disconnect,
+    account_replace_credentials,
+    account_verify,
+)
+from .common import NON_FIELD, ServiceError, audit_record
+from .device_login import device_login_poll, device_login_start
+from .projects import project_create, project_submit, project_validate
+from .secrets import project_regenerate_secret, project_secret_reveal
+
+__all__ = [
+    "NON_FIELD",
+    "ServiceError",
+    "account_connect",
+    "account_disconnect",
+    "account_replace_credentials",
+    "account_verify",
+    "audit_record",
+    "device_login_poll",
+    "device_login_start",
+    "project_create",
+    "project_regenerate_secret",
+    "project_secret_reveal",
+    "project_submit",
+    "project_validate",
+]

@@ -1,0 +1,163 @@
+"""Connecting, checking, replacing and disconnecting vendor accounts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
+
+from providers.base import AccountCheck, ErrorKind, Provider, ProviderError
+from providers.http import check_base_url
+from providers.registry import get_provider
+
+from ..models import AccountStatus, AuditAction, Team, VendorAccount
+from .common import ServiceError, audit_record
+
+
+@sensitive_variables("credentials_input", "credentials")
+def _verified_credentials(provider: Provider, base_url: str, credentials_input: Mapping[str, Any]):
+    """Clean and check credentials at the vendor; raise ServiceError with field errors."""
+    credentials, errors = provider.clean_credentials(credentials_input)
+    try:
+        base_url = check_base_url(base_url or provider.default_base_url)
+    except ProviderError as exc:
+        errors.update(exc.field_errors)
+    if errors:
+        raise ServiceError(field_errors=errors)
+    try:
+        check = provider.verify(base_url=base_url, credentials=credentials)
+    except ProviderError as exc:
+        raise ServiceError(exc.message if not exc.field_errors else "", exc.field_errors) from None
+    return base_url, credentials, check
+
+
+def clean_label(label: str) -> str:
+    label = (label or "").strip()
+    if not label or len(label) > 100:
+        raise ServiceError(
+            field_errors={"label": "Give the account a name of 1 to 100 characters."}
+        )
+    return label
+
+
+@sensitive_variables("credentials_input", "credentials")
+def account_connect(
+    *,
+    team: Team,
+    user,
+    vendor: str,
+    label: str,
+    base_url: str,
+    credentials_input: Mapping[str, Any],
+) -> VendorAccount:
+    provider = get_provider(vendor)
+    label = clean_label(label)
+    base_url, credentials, check = _verified_credentials(provider, base_url, credentials_input)
+    return save_verified_account(
+        account=VendorAccount(team=team, vendor=vendor, label=label, created_by=user),
+        user=user,
+        base_url=base_url,
+        credentials=credentials,
+        check=check,
+    )
+
+
+@sensitive_variables("credentials_input", "credentials")
+def account_replace_credentials(
+    *, account: VendorAccount, user, base_url: str, credentials_input: Mapping[str, Any]
+) -> VendorAccount:
+    provider = get_provider(account.vendor)
+    base_url, credentials, check = _verified_credentials(provider, base_url, credentials_input)
+    return save_verified_account(
+        account=account, user=user, base_url=base_url, credentials=credentials, check=check
+    )
+
+
+@sensitive_variables("credentials")
+def save_verified_account(
+    *,
+    account: VendorAccount,
+    user,
+    base_url: str,
+    credentials: Mapping[str, str],
+    check: AccountCheck,
+) -> VendorAccount:
+    """Store credentials the vendor has just accepted: a new account, or new keys for one."""
+    provider = get_provider(account.vendor)
+    is_new = account.pk is None
+    old_hint = account.credential_hint
+    with transaction.atomic():
+        account.base_url = base_url
+        account.credentials = dict(credentials)
+        account.credential_hint = provider.credential_hint(credentials)
+        account.identity = check.identity[:200]
+        account.status = AccountStatus.ACTIVE
+        account.last_verified_at = timezone.now()
+        account.disconnected_at = None
+        account.save()
+        if is_new:
+            action = AuditAction.ACCOUNT_CONNECTED
+            summary = (
+                f"{provider.name} account “{account.label}” connected "
+                f"({account.credential_hint}, {check.identity})."
+            )
+        else:
+            action = AuditAction.ACCOUNT_REPLACED
+            summary = (
+                f"Credentials replaced: {old_hint} → {account.credential_hint} ({check.identity})."
+            )
+        audit_record(team=account.team, actor=user, action=action, target=account, summary=summary)
+    return account
+
+
+def account_verify(*, account: VendorAccount, user) -> VendorAccount:
+    """Re-check stored credentials; a refusal marks the account as needing new ones."""
+    if account.status == AccountStatus.DISCONNECTED:
+        raise ServiceError("This account is disconnected. Replace its credentials to use it again.")
+    provider = get_provider(account.vendor)
+    try:
+        check = provider.verify(base_url=account.base_url, credentials=account.credentials)
+    except ProviderError as exc:
+        if exc.kind in (ErrorKind.AUTH, ErrorKind.FORBIDDEN):
+            account.status = AccountStatus.NEEDS_RECONNECT
+            account.save(update_fields=["status", "updated_at"])
+        audit_record(
+            team=account.team,
+            actor=user,
+            action=AuditAction.ACCOUNT_VERIFY_FAILED,
+            target=account,
+            summary=f"Verification failed: {exc.kind}.",
+        )
+        raise ServiceError(exc.message) from None
+    account.status = AccountStatus.ACTIVE
+    account.identity = check.identity[:200]
+    account.last_verified_at = timezone.now()
+    account.save(update_fields=["status", "identity", "last_verified_at", "updated_at"])
+    audit_record(
+        team=account.team,
+        actor=user,
+        action=AuditAction.ACCOUNT_VERIFIED,
+        target=account,
+        summary=f"Credentials verified ({check.identity}).",
+    )
+    return account
+
+
+def account_disconnect(*, account: VendorAccount, user) -> VendorAccount:
+    """Forget the credentials; the account and its projects stay as history."""
+    with transaction.atomic():
+        account.credentials = {}
+        account.status = AccountStatus.DISCONNECTED
+        account.disconnected_at = timezone.now()
+        account.save()
+        audit_record(
+            team=account.team,
+            actor=user,
+            action=AuditAction.ACCOUNT_DISCONNECTED,
+            target=account,
+            summary=f"Disconnected; credentials {account.credential_hint} deleted.",
+        )
+    return account

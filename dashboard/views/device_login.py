@@ -1,0 +1,79 @@
+"""Connecting an account by device sign-in. The browser polls us; we poll the vendor."""
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from providers.registry import PROVIDERS
+
+from .. import services
+from ..forms import AccountBasicsForm, AccountConnectForm, apply_errors
+from ..models import DeviceLogin, Role, Team, VendorAccount
+from .common import wants_fragment
+
+
+@require_POST
+def device_login_start(request: HttpRequest, vendor: str) -> HttpResponse:
+    provider = PROVIDERS.get(vendor)
+    teams = Team.objects.filter(memberships__user=request.user, memberships__role=Role.ADMIN)
+    if provider is None or not provider.supports_device_login or not teams.exists():
+        raise Http404
+    account = None
+    if request.POST.get("account"):
+        account_id = request.POST["account"]
+        if not account_id.isdigit():
+            raise Http404
+        account = get_object_or_404(
+            VendorAccount.objects.for_user(request.user, role=Role.ADMIN),
+            pk=int(account_id),
+            vendor=vendor,
+        )
+    form = AccountBasicsForm(request.POST, provider=provider, teams=teams, prefix="device")
+    if form.is_valid():
+        try:
+            login = services.device_login_start(
+                team=account.team if account else form.cleaned_data["team"],
+                user=request.user,
+                vendor=vendor,
+                label=account.label if account else form.cleaned_data["label"],
+                base_url=form.cleaned_data["base_url"],
+                account=account,
+            )
+        except services.ServiceError as exc:
+            apply_errors(form, exc.field_errors, exc.message)
+        else:
+            return redirect("device_login_status", reference=login.reference)
+    return render(
+        request,
+        "dashboard/accounts/connect.html",
+        {
+            "provider": provider,
+            "device_form": form,
+            "form": AccountConnectForm(provider=provider, teams=teams),
+        },
+    )
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def device_login_status(request: HttpRequest, reference) -> HttpResponse:
+    # Only the admin who started a sign-in can watch it.
+    login = get_object_or_404(
+        DeviceLogin.objects.filter(
+            created_by=request.user,
+            team__memberships__user=request.user,
+            team__memberships__role=Role.ADMIN,
+        ),
+        reference=reference,
+    )
+    login = services.device_login_poll(login=login)
+    remaining = max(0, int((login.expires_at - timezone.now()).total_seconds()))
+    context = {"login": login, "provider": PROVIDERS[login.vendor], "remaining": remaining}
+    template = "dashboard/accounts/device_login.html"
+    response = render(
+        request, f"{template}#status" if wants_fragment(request) else template, context
+    )
+    response["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,51 @@
+"""RFC 8628 device login: the polling rules, kept apart from any vendor or clock."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+SLOW_DOWN_STEP = 5  # seconds added on every slow_down (cumulative), RFC 8628 3.5
+RATE_LIMIT_STEP = 10  # seconds added on HTTP 429
+
+
+class PollState(enum.StrEnum):
+    PENDING = "pending"
+    SLOW_DOWN = "slow_down"
+    RATE_LIMITED = "rate_limited"
+    UNAVAILABLE = "unavailable"  # no answer this time; try again at the next interval
+    APPROVED = "approved"
+    DENIED = "denied"
+    EXPIRED = "expired"
+    FAILED = "failed"
+
+
+TERMINAL = frozenset({PollState.APPROVED, PollState.DENIED, PollState.EXPIRED, PollState.FAILED})
+
+
+@dataclass(frozen=True)
+class DeviceAuthorization:
+    device_code: str
+    user_code: str
+    verification_uri: str
+    verification_uri_complete: str
+    expires_in: int
+    interval: int
+
+
+@dataclass(frozen=True)
+class DevicePoll:
+    state: PollState
+    message: str = ""
+    token: str = ""  # only when approved
+
+    def __repr__(self) -> str:  # never show the token
+        return f"DevicePoll({self.state!s})"
+
+
+def next_interval(interval: int, state: PollState) -> int:
+    if state == PollState.SLOW_DOWN:
+        return interval + SLOW_DOWN_STEP
+    if state == PollState.RATE_LIMITED:
+        return interval + RATE_LIMIT_STEP
+    return interval

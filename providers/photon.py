@@ -1,0 +1,351 @@
+"""Photon (Photon Dashboard API): device login, projects, Spectrum project secrets.
+
+Contract: ../shared/vendor-docs/photon-create-project.md and VENDORS.md section 1.
+The deployed server answers in shapes its docs don't show; every one is accepted here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from .base import AccountCheck, CreateResult, ErrorKind, FieldSpec, Provider, ProviderError
+from .device_login import DeviceAuthorization, DevicePoll, PollState
+from .http import VendorResponse, send
+
+CLIENT_ID = "photon-cli"
+DEFAULT_INTERVAL = 5
+DEFAULT_EXPIRES_IN = 1800
+PLATFORMS = (
+    ("imessage", "iMessage"),
+    ("whatsapp_business", "WhatsApp Business"),
+    ("voice", "Voice"),
+)
+_TOKEN_RE = re.compile(r"^[A-Za-z0-9._~+/=\-]{16,4096}$")
+# Fields of a created project that are safe to keep and show.
+_PUBLIC_FIELDS = (
+    "status",
+    "location",
+    "spectrum",
+    "spectrumProjectId",
+    "template",
+    "observability",
+    "userId",
+    "createdAt",
+    "updatedAt",
+    "ownerStatus",
+)
+_DEVICE_ERRORS = {
+    "authorization_pending": (PollState.PENDING, "Waiting for you to approve the code at Photon."),
+    "slow_down": (PollState.SLOW_DOWN, "Photon asked us to poll more slowly."),
+    "access_denied": (PollState.DENIED, "The sign-in was denied at Photon."),
+    "expired_token": (PollState.EXPIRED, "The code expired before it was approved."),
+}
+
+
+class Photon(Provider):
+    slug = "photon"
+    name = "Photon"
+    default_base_url = "https://app.photon.codes"
+    supports_device_login = True
+    supports_secret_regeneration = True
+    credential_fields = (
+        FieldSpec(
+            "access_token",
+            "Access token",
+            kind="password",
+            required=True,
+            secret=True,
+            max_length=4096,
+            help_text="An existing Photon access token (e.g. from the photon CLI).",
+        ),
+    )
+    project_fields = (
+        FieldSpec("name", "Name", required=True, min_length=1, max_length=255),
+        FieldSpec(
+            "location",
+            "Location",
+            max_length=255,
+            default="United States",
+            help_text='Where the project runs, e.g. "United States".',
+        ),
+        FieldSpec(
+            "spectrum",
+            "Spectrum",
+            kind="checkbox",
+            help_text="Provision a Spectrum project; Photon then issues a project secret.",
+        ),
+        FieldSpec("template", "Template", kind="checkbox"),
+        FieldSpec("observability", "Observability", kind="checkbox"),
+        FieldSpec("platforms", "Platforms", kind="multichoice", choices=PLATFORMS, default=()),
+    )
+
+    # --- credentials ------------------------------------------------------------
+
+    def clean_credentials(self, data: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
+        cleaned, errors = super().clean_credentials(data)
+        token = cleaned.get("access_token", "")
+        if token.lower().startswith("bearer "):
+            token = cleaned["access_token"] = token[7:].strip()
+        if token and "access_token" not in errors and not _TOKEN_RE.match(token):
+            errors["access_token"] = (
+                "That doesn't look like a Photon access token: it should be one word of at least "
+                "16 letters, digits or . _ - characters, without spaces."
+            )
+        return cleaned, errors
+
+    def credential_hint(self, credentials: Mapping[str, str]) -> str:
+        token = credentials.get("access_token", "")
+        return f"token ••••{token[-4:]}" if len(token) >= 16 else "token ••••"
+
+    def verify(self, *, base_url: str, credentials: Mapping[str, str]) -> AccountCheck:
+        headers = self._headers(credentials)
+        response = send(
+            "GET", f"{base_url}/api/auth/get-session", headers=headers, vendor=self.name
+        )
+        if response.status == 404:
+            response = send("GET", f"{base_url}/api/profile", headers=headers, vendor=self.name)
+        body = response.json()
+        if response.ok and isinstance(body, dict):
+            user = body.get("user") if isinstance(body.get("user"), dict) else body
+            identity = user.get("email") or user.get("name") or user.get("id") or "Photon user"
+            return AccountCheck(identity=str(identity)[:200])
+        if response.ok or response.status in (401, 403):  # a 200 null means "no session"
+            raise ProviderError(
+                ErrorKind.AUTH,
+                "Photon did not accept this access token. Sign in again.",
+                field="access_token",
+                status=response.status,
+            )
+        raise self._error(response, creating=False)
+
+    # --- device login -----------------------------------------------------------
+
+    def start_device_login(self, *, base_url: str) -> DeviceAuthorization:
+        response = send(
+            "POST",
+            f"{base_url}/api/auth/device/code",
+            vendor=self.name,
+            json_body={"client_id": CLIENT_ID, "scope": "openid profile email"},
+        )
+        body = response.json()
+        if not response.ok or not isinstance(body, dict) or not body.get("device_code"):
+            message = body.get("error_description") if isinstance(body, dict) else None
+            raise ProviderError(
+                ErrorKind.UNAVAILABLE if response.status >= 500 else ErrorKind.INVALID,
+                f"Photon would not start a sign-in: {message or f'HTTP {response.status}'}.",
+                status=response.status,
+            )
+        uri = str(body.get("verification_uri") or "")
+        return DeviceAuthorization(
+            device_code=str(body["device_code"]),
+            user_code=str(body.get("user_code") or ""),
+            verification_uri=uri,
+            verification_uri_complete=str(body.get("verification_uri_complete") or uri),
+            expires_in=_positive_int(body.get("expires_in"), DEFAULT_EXPIRES_IN),
+            interval=_positive_int(body.get("interval"), DEFAULT_INTERVAL),
+        )
+
+    def poll_device_login(self, *, base_url: str, device_code: str) -> DevicePoll:
+        try:
+            response = send(
+                "POST",
+                f"{base_url}/api/auth/device/token",
+                vendor=self.name,
+                json_body={
+                    "grant_type": "urn:ietf:params:oauth:grant-type:device_code",
+                    "device_code": device_code,
+                    "client_id": CLIENT_ID,
+                },
+            )
+        except ProviderError as exc:
+            # Polling is safe to repeat: a lost answer just means "ask again later".
+            return DevicePoll(PollState.UNAVAILABLE, exc.message)
+        if response.status == 429:
+            return DevicePoll(
+                PollState.RATE_LIMITED, "Photon is rate-limiting; polling more slowly."
+            )
+        body = response.json()
+        if response.ok:
+            token = _token_from(body, response)
+            if token:
+                return DevicePoll(PollState.APPROVED, token=token)
+            return DevicePoll(
+                PollState.FAILED, "Photon approved the sign-in but sent no access token."
+            )
+        error = body.get("error") if isinstance(body, dict) else None
+        if error in _DEVICE_ERRORS:
+            state, message = _DEVICE_ERRORS[error]
+            return DevicePoll(state, message)
+        if response.status >= 500 or error is None:
+            return DevicePoll(
+                PollState.UNAVAILABLE, f"Photon answered unexpectedly (HTTP {response.status})."
+            )
+        description = body.get("error_description") or error
+        return DevicePoll(PollState.FAILED, f"Photon ended the sign-in: {str(description)[:200]}.")
+
+    # --- projects ---------------------------------------------------------------
+
+    def create_project(
+        self,
+        *,
+        base_url: str,
+        credentials: Mapping[str, str],
+        payload: Mapping[str, Any],
+        reference: str,
+    ) -> CreateResult:
+        body = {
+            "name": payload["name"],
+            "location": payload.get("location") or "United States",
+            "spectrum": bool(payload.get("spectrum")),
+            "template": bool(payload.get("template")),
+            "observability": bool(payload.get("observability")),
+            "platforms": list(payload.get("platforms") or []),
+        }
+        response = send(
+            "POST",
+            f"{base_url}/api/projects/",
+            headers=self._headers(credentials),
+            json_body=body,
+            vendor=self.name,
+        )
+        answer = response.json()
+        if response.ok and isinstance(answer, dict) and answer.get("error"):
+            # The deployed server reports some failures with status 200.
+            raise _refusal(str(answer["error"]), status=response.status)
+        if response.ok:
+            project_id = answer.get("id") if isinstance(answer, dict) else None
+            if not isinstance(project_id, str) or not project_id or answer.get("success") is False:
+                raise ProviderError(
+                    ErrorKind.OUTCOME_UNKNOWN,
+                    "Photon accepted the request but its answer "
+                    "could not be read, so the project may exist without us knowing it.",
+                    status=response.status,
+                )
+            secret = answer.get("projectSecret")
+            return CreateResult(
+                remote_id=project_id,
+                details={k: answer[k] for k in _PUBLIC_FIELDS if answer.get(k) is not None},
+                secrets={"projectSecret": secret} if isinstance(secret, str) and secret else {},
+            )
+        raise self._error(response, creating=True)
+
+    def regenerate_secret(
+        self, *, base_url: str, credentials: Mapping[str, str], remote_id: str
+    ) -> str:
+        response = send(
+            "POST",
+            f"{base_url}/api/projects/{remote_id}/regenerate-secret",
+            headers=self._headers(credentials),
+            vendor=self.name,
+        )
+        answer = response.json()
+        if (
+            response.ok
+            and isinstance(answer, dict)
+            and isinstance(answer.get("projectSecret"), str)
+        ):
+            return answer["projectSecret"]
+        if response.ok:
+            raise ProviderError(
+                ErrorKind.OUTCOME_UNKNOWN,
+                "Photon answered without a new secret; the old one "
+                "may no longer work. Try regenerating again.",
+                status=response.status,
+            )
+        raise self._error(response, creating=False)
+
+    # --- helpers ----------------------------------------------------------------
+
+    @staticmethod
+    def _headers(credentials: Mapping[str, str]) -> dict[str, str]:
+        return {
+            "Authorization": f"Bearer {credentials.get('access_token', '')}",
+            "Accept": "application/json",
+        }
+
+    def _error(self, response: VendorResponse, *, creating: bool) -> ProviderError:
+        body = response.json()
+        status = response.status
+        if status == 401:
+            return ProviderError(
+                ErrorKind.AUTH,
+                "Photon no longer accepts this account's access token. "
+                "An admin must reconnect the account.",
+                status=status,
+            )
+        if status == 403:
+            return ProviderError(
+                ErrorKind.FORBIDDEN, "Photon says this account may not do that.", status=status
+            )
+        if status == 429:
+            return ProviderError(
+                ErrorKind.RATE_LIMITED,
+                "Photon is limiting requests. Try again in a minute.",
+                status=status,
+            )
+        if isinstance(body, dict) and body.get("type") == "validation":
+            field = _field_from_property(str(body.get("property") or ""))
+            message = str(body.get("message") or body.get("summary") or "invalid value")[:300]
+            return ProviderError(
+                ErrorKind.INVALID,
+                f"Photon refused this value: {message}",
+                field=field,
+                code="validation",
+                status=status,
+            )
+        if status < 500 and isinstance(body, dict) and body.get("error"):
+            return _refusal(str(body["error"]), status=status)
+        if creating and status >= 500:
+            return ProviderError(
+                ErrorKind.OUTCOME_UNKNOWN,
+                f"Photon failed (HTTP {status}) after receiving the "
+                "request; the project may or may not exist.",
+                status=status,
+            )
+        return ProviderError(
+            ErrorKind.UNAVAILABLE,
+            f"Photon answered unexpectedly (HTTP {status}). Try again in a moment.",
+            status=status,
+        )
+
+
+def _refusal(message: str, *, status: int) -> ProviderError:
+    field = next(
+        (
+            name
+            for name in ("name", "location", "platforms", "spectrum", "template", "observability")
+            if name in message.lower()
+        ),
+        None,
+    )
+    return ProviderError(
+        ErrorKind.INVALID,
+        f"Photon refused the project: {message[:300]}",
+        field=field,
+        code="error",
+        status=status,
+    )
+
+
+def _field_from_property(prop: str) -> str | None:
+    name = prop.strip("/").removeprefix("body.").split("/")[0].split(".")[0]
+    return name or None
+
+
+def _token_from(body: Any, response: VendorResponse) -> str:
+    """The token is in access_token, in data.access_token, or in a set-auth-token header."""
+    if isinstance(body, dict):
+        if isinstance(body.get("access_token"), str):
+            return body["access_token"]
+        data = body.get("data")
+        if isinstance(data, dict) and isinstance(data.get("access_token"), str):
+            return data["access_token"]
+    return response.headers.get("set-auth-token", "")
+
+
+def _positive_int(value: Any, default: int) -> int:
+    return (
+        value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else default
+    )

@@ -1,0 +1,71 @@
+"""An admin connects Photon by device sign-in, creates a project, and reveals its secret."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from dashboard.models import Project, Role
+from tests.factories import PASSWORD, MembershipFactory, TeamFactory, UserFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_device_sign_in_create_with_spectrum_and_reveal(page, live_server, sandbox):
+    sandbox.vendors["photon"].interval = 1  # fast, but still enforced by the stand-in
+    user = UserFactory(username="ada")
+    MembershipFactory(user=user, team=TeamFactory(name="Rocket"), role=Role.ADMIN)
+
+    page.goto(live_server.url + "/login/")
+    page.get_by_label("Username").fill("ada")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+    page.goto(live_server.url + "/accounts/")
+    page.get_by_role("link", name="Connect Photon").click()
+    device_form = page.locator("form", has=page.get_by_role("button", name="Start sign-in"))
+    device_form.get_by_label("Label").fill("Photon main")
+    device_form.get_by_label("Base URL").fill(sandbox.base_url("photon"))
+    device_form.get_by_role("button", name="Start sign-in").click()
+
+    code = page.get_by_test_id("user-code").inner_text()
+    assert re.fullmatch(r"[0-9A-F]{4}-[0-9A-F]{4}", code)
+    link = page.get_by_role("link", name="Open Photon to approve")
+    with page.context.expect_page() as approval_info:
+        link.click()
+    approval = approval_info.value
+    expect(approval.get_by_label("Code")).to_have_value(code)
+    approval.get_by_role("button", name="Approve").click()
+    expect(approval.get_by_role("status")).to_contain_text("Approved")
+    approval.close()
+
+    expect(page.get_by_role("status")).to_contain_text(
+        "Connected as sandbox@sandbox.photon.test", timeout=15_000
+    )
+    page.get_by_role("link", name="Go to “Photon main”").click()
+    expect(page.get_by_text("Connected", exact=True)).to_be_visible()
+
+    page.goto(live_server.url + "/projects/new/")
+    with page.expect_response(re.compile(r"/projects/new/\?account=\d+")):
+        page.get_by_label("Vendor account").select_option(label="Photon · Photon main (Rocket)")
+    page.get_by_label("Name").fill("Support bot")
+    page.get_by_label("Spectrum").check()
+    page.get_by_label("iMessage").check()
+    page.get_by_label("Voice").check()
+    page.get_by_role("button", name="Create project").click()
+    expect(page.locator("#project-status")).to_contain_text("Created at Photon with id")
+
+    project = Project.objects.get()
+    secret = project.secrets["projectSecret"]
+    assert secret not in page.content()
+    page.get_by_role("button", name="Reveal").click()
+    expect(page.locator("#secret-projectSecret")).to_have_text(secret)
+
+    page.get_by_role("link", name="Projects", exact=True).click()
+    row = page.get_by_role("row", name=re.compile("Support bot"))
+    expect(row).to_contain_text("Photon")
+    expect(row).to_contain_text("Created")
+    assert secret not in page.content()
+    sent = sandbox.calls("photon", method="POST", path="/api/projects/")[-1]["json"]
+    assert sent["spectrum"] is True and sent["platforms"] == ["imessage", "voice"]
+    assert page.csp_violations == []

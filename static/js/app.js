@@ -20,6 +20,15 @@
     document.querySelectorAll("input[maxlength], textarea[maxlength]").forEach(updateCounter);
   });
 
+  // Device sign-in countdown: the server renders the seconds left; tick between its updates.
+  setInterval(function () {
+    document.querySelectorAll(".countdown[data-seconds]").forEach(function (el) {
+      var left = Math.max(0, parseInt(el.dataset.seconds, 10) - 1);
+      el.dataset.seconds = String(left);
+      el.textContent = Math.floor(left / 60) + ":" + String(left % 60).padStart(2, "0");
+    });
+  }, 1000);
+
   // Plain (non-htmx) forms: one submit only, so a double click can't send twice.
   document.addEventListener("submit", function (event) {
     var form = event.target;

@@ -129,6 +129,32 @@ def test_approval_connects_the_account_with_the_token_encrypted(team, owner, san
     assert dict(DeviceLogin.objects.get().secrets) == {}
 
 
+def test_the_account_page_offers_sign_in_again(client, team, owner, sandbox, stand_in):
+    account = VendorAccount.objects.create(
+        team=team,
+        vendor="photon",
+        label="Old",
+        base_url=sandbox.base_url("photon"),
+        credentials={"access_token": "x" * 20},
+        status=AccountStatus.NEEDS_RECONNECT,
+    )
+    client.force_login(owner)
+    assert (
+        b"Sign in again with Photon"
+        in client.get(reverse("account_detail", args=[account.pk])).content
+    )
+    response = client.post(
+        reverse("device_login_start", args=["photon"]),
+        {
+            "account": account.pk,
+            "device-team": team.pk,
+            "device-label": "Old",
+            "device-base_url": sandbox.base_url("photon"),
+        },
+    )
+    assert response.status_code == 302 and DeviceLogin.objects.get().account == account
+
+
 def test_signing_in_again_renews_an_existing_account(team, owner, sandbox, stand_in):
     account = VendorAccount.objects.create(
         team=team,

@@ -36,6 +36,24 @@ def test_verify_reads_the_session_user(sandbox):
     assert sandbox.calls("photon")[-1]["headers"]["authorization"] == f"Bearer {TOKEN}"
 
 
+def test_verify_falls_back_to_profile_when_get_session_is_missing(sandbox, stand_in, monkeypatch):
+    from providers.sandbox.core import SandboxResponse
+
+    real = stand_in.handle
+    monkeypatch.setattr(
+        stand_in,
+        "handle",
+        lambda r: (
+            SandboxResponse(404, {"error": "Not found"})
+            if r.path == "/api/auth/get-session"
+            else real(r)
+        ),
+    )
+    check = photon.verify(base_url=base(sandbox), credentials={"access_token": TOKEN})
+    assert check.identity == "ada@sandbox.photon.test"
+    assert [c["path"] for c in sandbox.calls("photon")] == ["/api/auth/get-session", "/api/profile"]
+
+
 def test_verify_refuses_a_forged_token(sandbox):
     with pytest.raises(ProviderError) as caught:
         photon.verify(

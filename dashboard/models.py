@@ -84,6 +84,8 @@ class VendorAccount(models.Model):
     identity = models.CharField(
         max_length=200, blank=True, help_text="Who the vendor says this is."
     )
+    # Subscription plan, for vendors that limit projects by plan (slugs from the provider).
+    plan = models.CharField(max_length=40, blank=True)
     status = models.CharField(
         max_length=20, choices=AccountStatus.choices, default=AccountStatus.ACTIVE
     )
@@ -174,6 +176,7 @@ class AuditAction(models.TextChoices):
     ACCOUNT_VERIFIED = "account.verified", "Account verified"
     ACCOUNT_VERIFY_FAILED = "account.verify_failed", "Account verification failed"
     ACCOUNT_DISCONNECTED = "account.disconnected", "Account disconnected"
+    ACCOUNT_PLAN_CHANGED = "account.plan_changed", "Account plan changed"
     PROJECT_REQUESTED = "project.requested", "Project create requested"
     PROJECT_CREATED = "project.created", "Project created"
     PROJECT_FAILED = "project.failed", "Project create failed"

@@ -34,6 +34,7 @@ urlpatterns = [
     path("accounts/<int:pk>/", accounts.account_detail, name="account_detail"),
     path("accounts/<int:pk>/replace/", accounts.account_replace, name="account_replace"),
     path("accounts/<int:pk>/verify/", accounts.account_verify, name="account_verify"),
+    path("accounts/<int:pk>/plan/", accounts.account_plan, name="account_plan"),
     path("accounts/<int:pk>/disconnect/", accounts.account_disconnect, name="account_disconnect"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -147,6 +147,9 @@ class Provider:
     default_base_url: ClassVar[str]
     credential_fields: ClassVar[tuple[FieldSpec, ...]]
     project_fields: ClassVar[tuple[FieldSpec, ...]]
+    # Subscription plans as (slug, label, active-project limit or None for unlimited).
+    plans: ClassVar[tuple[tuple[str, str, int | None], ...]] = ()
+    default_plan: ClassVar[str] = ""
     supports_device_login: ClassVar[bool] = False
     supports_secret_regeneration: ClassVar[bool] = False
 
@@ -164,12 +167,25 @@ class Provider:
         """Advice per field; never blocks a submit. Vendors opt in."""
         return {}
 
+    def plan_limit(self, plan: str) -> int | None:
+        """How many active projects the plan allows; None means no limit."""
+        return None
+
+    def plan_label(self, plan: str) -> str:
+        return next((label for slug, label, _ in self.plans if slug == plan), plan)
+
     def credential_hint(self, credentials: Mapping[str, str]) -> str:
         """The only form of a credential ever shown again."""
         raise NotImplementedError
 
     def verify(self, *, base_url: str, credentials: Mapping[str, str]) -> AccountCheck:
         raise NotImplementedError
+
+    def connect(
+        self, *, base_url: str, credentials: Mapping[str, str]
+    ) -> tuple[dict[str, str], AccountCheck]:
+        """Turn what the admin typed into what is stored. By default: check it and keep it."""
+        return dict(credentials), self.verify(base_url=base_url, credentials=credentials)
 
     def create_project(
         self,

@@ -1,10 +1,11 @@
 """The vendors the dashboard knows, by slug. Adding a vendor adds one line here."""
 
 from .base import Provider
+from .devkit4ai import DevKit4AI
 from .photon import Photon
 from .r4 import R4
 
-PROVIDERS: dict[str, Provider] = {p.slug: p for p in (R4(), Photon())}
+PROVIDERS: dict[str, Provider] = {p.slug: p for p in (R4(), Photon(), DevKit4AI())}
 
 
 def get_provider(slug: str) -> Provider:

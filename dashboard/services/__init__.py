@@ -7,6 +7,7 @@ from .accounts import (
     account_connect,
     account_disconnect,
     account_replace_credentials,
+    account_set_plan,
     account_verify,
 )
 from .common import NON_FIELD, ServiceError, audit_record
@@ -20,6 +21,7 @@ __all__ = [
     "account_connect",
     "account_disconnect",
     "account_replace_credentials",
+    "account_set_plan",
     "account_verify",
     "audit_record",
     "device_login_poll",

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import transaction
@@ -28,7 +29,8 @@ def _verified_credentials(provider: Provider, base_url: str, credentials_input: 
     if errors:
         raise ServiceError(field_errors=errors)
     try:
-        check = provider.verify(base_url=base_url, credentials=credentials)
+        # What is stored may differ from what was typed (a password becomes tokens).
+        credentials, check = provider.connect(base_url=base_url, credentials=credentials)
     except ProviderError as exc:
         raise ServiceError(exc.message if not exc.field_errors else "", exc.field_errors) from None
     return base_url, credentials, check
@@ -57,7 +59,9 @@ def account_connect(
     label = clean_label(label)
     base_url, credentials, check = _verified_credentials(provider, base_url, credentials_input)
     return save_verified_account(
-        account=VendorAccount(team=team, vendor=vendor, label=label, created_by=user),
+        account=VendorAccount(
+            team=team, vendor=vendor, label=label, created_by=user, plan=provider.default_plan
+        ),
         user=user,
         base_url=base_url,
         credentials=credentials,
@@ -113,17 +117,54 @@ def save_verified_account(
     return account
 
 
+@contextmanager
+def live_credentials(account: VendorAccount) -> Iterator[dict[str, str]]:
+    """Credentials for one vendor call; tokens the vendor rotated during it are stored again."""
+    credentials = dict(account.credentials)
+    before = dict(credentials)
+    try:
+        yield credentials
+    finally:
+        if credentials != before:
+            VendorAccount.objects.filter(pk=account.pk).update(credentials=credentials)
+            account.credentials = credentials
+
+
+def mark_needs_reconnect(account: VendorAccount) -> None:
+    VendorAccount.objects.filter(pk=account.pk, status=AccountStatus.ACTIVE).update(
+        status=AccountStatus.NEEDS_RECONNECT
+    )
+    account.status = AccountStatus.NEEDS_RECONNECT
+
+
+def account_set_plan(*, account: VendorAccount, user, plan: str) -> VendorAccount:
+    provider = get_provider(account.vendor)
+    if plan not in {slug for slug, _, _ in provider.plans}:
+        raise ServiceError(field_errors={"plan": "Choose one of the listed plans."})
+    old = provider.plan_label(account.plan)
+    account.plan = plan
+    account.save(update_fields=["plan", "updated_at"])
+    audit_record(
+        team=account.team,
+        actor=user,
+        action=AuditAction.ACCOUNT_PLAN_CHANGED,
+        target=account,
+        summary=f"Plan changed: {old} → {provider.plan_label(plan)}.",
+    )
+    return account
+
+
 def account_verify(*, account: VendorAccount, user) -> VendorAccount:
     """Re-check stored credentials; a refusal marks the account as needing new ones."""
     if account.status == AccountStatus.DISCONNECTED:
         raise ServiceError("This account is disconnected. Replace its credentials to use it again.")
     provider = get_provider(account.vendor)
     try:
-        check = provider.verify(base_url=account.base_url, credentials=account.credentials)
+        with live_credentials(account) as credentials:
+            check = provider.verify(base_url=account.base_url, credentials=credentials)
     except ProviderError as exc:
         if exc.kind in (ErrorKind.AUTH, ErrorKind.FORBIDDEN):
-            account.status = AccountStatus.NEEDS_RECONNECT
-            account.save(update_fields=["status", "updated_at"])
+            mark_needs_reconnect(account)
         audit_record(
             team=account.team,
             actor=user,

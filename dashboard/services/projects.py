@@ -18,7 +18,8 @@ from django.utils import timezone
 from providers.base import ErrorKind, ProviderError
 from providers.registry import get_provider
 
-from ..models import AccountStatus, AuditAction, Project, ProjectStatus, VendorAccount
+from ..models import AuditAction, Project, ProjectStatus, VendorAccount
+from .accounts import live_credentials, mark_needs_reconnect
 from .common import ServiceError, audit_record
 
 logger = logging.getLogger(__name__)
@@ -62,6 +63,10 @@ def project_create(
     secret_fields = {spec.name for spec in provider.project_fields if spec.secret}
     try:
         with transaction.atomic():
+            # The account row lock makes "count, then insert" one step: concurrent submits
+            # at the plan's limit let exactly one through.
+            locked = VendorAccount.objects.select_for_update().get(pk=account.pk)
+            _check_plan_limit(locked)
             project = Project.objects.create(
                 team=account.team,
                 account=account,
@@ -89,6 +94,23 @@ def project_create(
     return project
 
 
+ACTIVE_STATUSES = (ProjectStatus.PENDING, ProjectStatus.CREATED, ProjectStatus.UNKNOWN)
+
+
+def _check_plan_limit(account: VendorAccount) -> None:
+    provider = get_provider(account.vendor)
+    limit = provider.plan_limit(account.plan)
+    if limit is None:
+        return
+    active = account.projects.filter(status__in=ACTIVE_STATUSES).count()
+    if active >= limit:
+        raise ServiceError(
+            f"“{account.label}” is on {provider.name}'s {provider.plan_label(account.plan)} plan, "
+            f"which allows {limit} active projects, and it already has {active}. Deactivate one at "
+            f"{provider.name}, or an admin can change the account's plan if it was upgraded."
+        )
+
+
 def project_submit(project_id: int) -> None:
     """Send one pending project to its vendor, at most once, and record the outcome."""
     with transaction.atomic():
@@ -110,12 +132,13 @@ def project_submit(project_id: int) -> None:
             raise ProviderError(
                 ErrorKind.AUTH, "The account was disconnected before the request was sent."
             )
-        result = provider.create_project(
-            base_url=account.base_url,
-            credentials=account.credentials,
-            payload=project.payload,
-            reference=str(project.reference),
-        )
+        with live_credentials(account) as credentials:
+            result = provider.create_project(
+                base_url=account.base_url,
+                credentials=credentials,
+                payload=project.payload,
+                reference=str(project.reference),
+            )
     except ProviderError as exc:
         _record_failure(project, exc)
         return
@@ -159,9 +182,7 @@ def _record_failure(project: Project, error: ProviderError) -> None:
         project.completed_at = None if unknown else timezone.now()
         project.save()
         if error.kind == ErrorKind.AUTH:
-            VendorAccount.objects.filter(pk=project.account_id, status=AccountStatus.ACTIVE).update(
-                status=AccountStatus.NEEDS_RECONNECT
-            )
+            mark_needs_reconnect(project.account)
         audit_record(
             team=project.team,
             actor=project.created_by,

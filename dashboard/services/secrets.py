@@ -8,7 +8,8 @@ from django.views.decorators.debug import sensitive_variables
 from providers.base import ErrorKind, ProviderError
 from providers.registry import get_provider
 
-from ..models import AccountStatus, AuditAction, Project, ProjectStatus, VendorAccount
+from ..models import AuditAction, Project, ProjectStatus
+from .accounts import live_credentials, mark_needs_reconnect
 from .common import ServiceError, audit_record
 
 
@@ -37,12 +38,13 @@ def project_regenerate_secret(*, project: Project, user) -> Project:
     if not account.can_create:
         raise ServiceError(f"The account “{account.label}” needs to be reconnected first.")
     try:
-        new_secret = provider.regenerate_secret(
-            base_url=account.base_url, credentials=account.credentials, remote_id=project.remote_id
-        )
+        with live_credentials(account) as credentials:
+            new_secret = provider.regenerate_secret(
+                base_url=account.base_url, credentials=credentials, remote_id=project.remote_id
+            )
     except ProviderError as exc:
         if exc.kind == ErrorKind.AUTH:
-            VendorAccount.objects.filter(pk=account.pk).update(status=AccountStatus.NEEDS_RECONNECT)
+            mark_needs_reconnect(account)
         raise ServiceError(exc.message) from None
     with transaction.atomic():
         project.secrets = {**project.secrets, "projectSecret": new_secret}

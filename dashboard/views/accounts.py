@@ -78,6 +78,7 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "provider": PROVIDERS[account.vendor],
             "is_admin": is_admin,
             "events": events,
+            "plan_label": PROVIDERS[account.vendor].plan_label(account.plan),
             "project_count": account.projects.count(),
         },
     )
@@ -124,6 +125,22 @@ def account_verify(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(request, "The vendor accepted the stored credentials.")
+    return redirect("account_detail", pk=account.pk)
+
+
+@require_POST
+def account_plan(request: HttpRequest, pk: int) -> HttpResponse:
+    account = _admin_account(request, pk)
+    if not PROVIDERS[account.vendor].plans:
+        raise Http404
+    try:
+        services.account_set_plan(
+            account=account, user=request.user, plan=request.POST.get("plan", "")
+        )
+    except services.ServiceError as exc:
+        messages.error(request, " ".join(exc.field_errors.values()) or exc.message)
+    else:
+        messages.success(request, "Plan saved. Project limits follow it from now on.")
     return redirect("account_detail", pk=account.pk)
 
 

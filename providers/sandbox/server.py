@@ -10,10 +10,11 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from .core import Fault, SandboxRequest, SandboxResponse, SandboxState, VendorStandIn
+from .devkit4ai import DevKit4AIStandIn
 from .photon import PhotonStandIn
 from .r4 import R4StandIn
 
-STAND_INS: tuple[type[VendorStandIn], ...] = (R4StandIn, PhotonStandIn)
+STAND_INS: tuple[type[VendorStandIn], ...] = (R4StandIn, PhotonStandIn, DevKit4AIStandIn)
 
 
 class Sandbox:

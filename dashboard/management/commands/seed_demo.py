@@ -8,6 +8,7 @@ from django.db import transaction
 
 from dashboard import services
 from dashboard.models import Membership, Role, Team, VendorAccount
+from providers.sandbox import devkit4ai as devkit_sandbox
 from providers.sandbox import photon as photon_sandbox
 from providers.sandbox import r4 as r4_sandbox
 
@@ -41,6 +42,16 @@ class Command(BaseCommand):
                 "Photon sandbox",
                 f"{sandbox_url}/photon",
                 {"access_token": photon_sandbox.mint_token("demo")},
+            ),
+            (
+                "devkit4ai",
+                "Dev Kit for AI sandbox",
+                f"{sandbox_url}/devkit4ai",
+                {
+                    "email": devkit_sandbox.DEMO_EMAIL,
+                    "password": devkit_sandbox.DEMO_PASSWORD,
+                    "developer_key": devkit_sandbox.DEMO_DEVELOPER_KEY,
+                },
             ),
         ]
         for vendor, label, base_url, credentials in accounts:

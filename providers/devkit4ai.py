@@ -1,0 +1,364 @@
+"""Dev Kit for AI ("DevKit4AI"): email/password login to tokens, automatic refresh, tier limits.
+
+Contract: ../shared/vendor-docs/devkit4ai-create-project.txt and VENDORS.md section 2.
+Every developer call sends three headers: Authorization, X-User-Role and X-Developer-Key.
+
+Calls may refresh the access token; they then update the `credentials` dict they
+were given in place, and the caller stores it again (encrypted).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import time
+from collections.abc import Mapping, MutableMapping
+from typing import Any
+
+from .base import AccountCheck, CreateResult, ErrorKind, FieldSpec, Provider, ProviderError
+from .guidance import naming_guidance
+from .http import VendorResponse, send
+
+ACCESS_TTL = 30 * 60
+REFRESH_TTL = 7 * 24 * 3600
+EXPIRY_MARGIN = 30  # refresh a little early rather than send a token about to die
+DEVELOPER_KEY_RE = re.compile(r"^[A-Za-z0-9_\-.]{16,200}$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+PLANS = (
+    ("free_starter", "Free Starter", 5),
+    ("cloud_starter", "Cloud Starter", 20),
+    ("cloud_premium", "Cloud Premium", None),
+)
+_PUBLIC_FIELDS = ("description", "owner_id", "is_active", "created_at", "updated_at")
+SIGN_IN_AGAIN = "Dev Kit for AI needs you to sign in again: an admin must reconnect this account."
+
+
+class DevKit4AI(Provider):
+    slug = "devkit4ai"
+    name = "Dev Kit for AI"
+    default_base_url = "https://api.devkit4ai.com"
+    plans = PLANS
+    default_plan = "free_starter"
+    credential_fields = (
+        FieldSpec("email", "Email", required=True, max_length=254, placeholder="you@example.com"),
+        FieldSpec(
+            "password",
+            "Password",
+            kind="password",
+            required=True,
+            secret=True,
+            max_length=1024,
+            help_text="Used once to sign in; it is never stored.",
+        ),
+        FieldSpec(
+            "developer_key",
+            "Developer key",
+            kind="password",
+            required=True,
+            secret=True,
+            max_length=200,
+        ),
+    )
+    project_fields = (
+        FieldSpec(
+            "name",
+            "Name",
+            required=True,
+            min_length=3,
+            max_length=100,
+            help_text="3 to 100 characters. Descriptive and unique, e.g. “Staging - Mobile App”.",
+        ),
+        FieldSpec("description", "Description", kind="textarea", max_length=500),
+    )
+
+    # --- credentials ------------------------------------------------------------------
+
+    def clean_credentials(self, data: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
+        cleaned, errors = super().clean_credentials(data)
+        if cleaned.get("email") and "email" not in errors and not EMAIL_RE.match(cleaned["email"]):
+            errors["email"] = "Enter the email address you sign in to Dev Kit for AI with."
+        key = cleaned.get("developer_key", "")
+        if key and "developer_key" not in errors and not DEVELOPER_KEY_RE.match(key):
+            errors["developer_key"] = (
+                "That doesn't look like a developer key: 16 or more letters, digits, dots, "
+                "dashes or "
+                "underscores, with no spaces."
+            )
+        return cleaned, errors
+
+    def credential_hint(self, credentials: Mapping[str, str]) -> str:
+        key = credentials.get("developer_key", "")
+        email = credentials.get("email", "")
+        return f"{email} · key ••••{key[-4:]}" if len(key) >= 16 else "••••"
+
+    def connect(
+        self, *, base_url: str, credentials: Mapping[str, str]
+    ) -> tuple[dict[str, str], AccountCheck]:
+        """Sign in with email and password; keep the tokens, never the password."""
+        response = send(
+            "POST",
+            f"{base_url}/api/v1/auth/login",
+            vendor=self.name,
+            json_body={"email": credentials["email"], "password": credentials["password"]},
+        )
+        body = response.json()
+        detail = _detail(body)
+        if response.status == 401:
+            raise ProviderError(
+                ErrorKind.AUTH,
+                "Dev Kit for AI says the email or password is wrong.",
+                field="password",
+                status=401,
+                code="login_failed",
+            )
+        if response.status == 400 and "activated" in detail.lower():
+            raise ProviderError(
+                ErrorKind.FORBIDDEN,
+                "This Dev Kit for AI account is not activated yet. "
+                "Open the activation email first.",
+                field="email",
+                status=400,
+                code="not_activated",
+            )
+        if not response.ok or not isinstance(body, dict) or not body.get("access_token"):
+            raise self._error(response, creating=False)
+        stored = {"email": credentials["email"], "developer_key": credentials["developer_key"]}
+        _store_tokens(stored, body)
+        return stored, self.verify(base_url=base_url, credentials=stored)
+
+    def verify(self, *, base_url: str, credentials: MutableMapping[str, str]) -> AccountCheck:
+        try:
+            response = self._developer_call("GET", base_url, "/api/v1/projects/", credentials)
+        except ProviderError as exc:
+            if exc.code == "developer_key":
+                exc.field_errors.setdefault("developer_key", exc.message)
+            raise
+        projects = _project_list(response.json())
+        return AccountCheck(
+            identity=credentials.get("email", "developer"), details={"projects": len(projects)}
+        )
+
+    # --- projects -------------------------------------------------------------------------
+
+    def guidance(
+        self, cleaned: Mapping[str, Any], *, existing_names: list[str]
+    ) -> dict[str, list[str]]:
+        advice = naming_guidance(cleaned.get("name", ""), existing_names=existing_names)
+        return {"name": advice} if advice else {}
+
+    def plan_limit(self, plan: str) -> int | None:
+        return next((limit for slug, _, limit in PLANS if slug == plan), PLANS[0][2])
+
+    def create_project(
+        self,
+        *,
+        base_url: str,
+        credentials: MutableMapping[str, str],
+        payload: Mapping[str, Any],
+        reference: str,
+    ) -> CreateResult:
+        body = {"name": payload["name"]}
+        if payload.get("description"):
+            body["description"] = payload["description"]
+        response = self._developer_call(
+            "POST", base_url, "/api/v1/projects/", credentials, json_body=body, creating=True
+        )
+        answer = response.json()
+        project_id = answer.get("id") if isinstance(answer, dict) else None
+        if not isinstance(project_id, str | int) or project_id == "":
+            raise ProviderError(
+                ErrorKind.OUTCOME_UNKNOWN,
+                "Dev Kit for AI accepted the request but its answer "
+                "could not be read, so the project may exist without us knowing its id.",
+                status=response.status,
+            )
+        return CreateResult(
+            remote_id=str(project_id), details={k: answer[k] for k in _PUBLIC_FIELDS if k in answer}
+        )
+
+    # --- the developer call, with one refresh ------------------------------------------------
+
+    def _developer_call(
+        self,
+        method: str,
+        base_url: str,
+        path: str,
+        credentials: MutableMapping[str, str],
+        *,
+        json_body: Any = None,
+        creating: bool = False,
+    ) -> VendorResponse:
+        refreshed = False
+        if _expired(credentials, "access_expires_at"):
+            self._refresh(base_url, credentials)
+            refreshed = True
+        while True:
+            response = send(
+                method,
+                f"{base_url}{path}",
+                headers=self._headers(credentials),
+                json_body=json_body,
+                vendor=self.name,
+            )
+            if response.status == 401 and not refreshed:
+                # A 401 is never acted on, so refreshing and sending once more is safe.
+                self._refresh(base_url, credentials)
+                refreshed = True
+                continue
+            if response.ok:
+                return response
+            raise self._error(response, creating=creating)
+
+    def _refresh(self, base_url: str, credentials: MutableMapping[str, str]) -> None:
+        if not credentials.get("refresh_token") or _expired(
+            credentials, "refresh_expires_at", margin=0
+        ):
+            raise ProviderError(ErrorKind.AUTH, SIGN_IN_AGAIN, code="refresh_expired")
+        response = send(
+            "POST",
+            f"{base_url}/api/v1/auth/refresh",
+            vendor=self.name,
+            json_body={"refresh_token": credentials["refresh_token"]},
+        )
+        body = response.json()
+        if response.ok and isinstance(body, dict) and body.get("access_token"):
+            _store_tokens(credentials, body)
+            return
+        if response.status in (400, 401, 403):
+            raise ProviderError(
+                ErrorKind.AUTH, SIGN_IN_AGAIN, code="refresh_refused", status=response.status
+            )
+        raise self._error(response, creating=False)
+
+    @staticmethod
+    def _headers(credentials: Mapping[str, str]) -> dict[str, str]:
+        return {
+            "Authorization": f"Bearer {credentials.get('access_token', '')}",
+            "X-User-Role": "developer",
+            "X-Developer-Key": credentials.get("developer_key", ""),
+            "Accept": "application/json",
+        }
+
+    def _error(self, response: VendorResponse, *, creating: bool) -> ProviderError:
+        body = response.json()
+        status = response.status
+        detail = _detail(body)
+        if status == 422 and isinstance(body, dict) and isinstance(body.get("detail"), list):
+            fields: dict[str, str] = {}
+            for item in body["detail"]:
+                if not isinstance(item, dict):
+                    continue
+                loc = [str(part) for part in item.get("loc") or [] if part != "body"]
+                fields.setdefault(
+                    loc[0] if loc else "__all__", str(item.get("msg") or "invalid value")[:300]
+                )
+            general = fields.pop("__all__", "")
+            return ProviderError(
+                ErrorKind.INVALID,
+                general or "Dev Kit for AI refused some values; see the marked fields.",
+                field_errors=fields,
+                code="validation",
+                status=status,
+            )
+        if status == 401:
+            return ProviderError(ErrorKind.AUTH, SIGN_IN_AGAIN, code="unauthorized", status=status)
+        if status == 403 and "maximum number of projects" in detail.lower():
+            return ProviderError(
+                ErrorKind.FORBIDDEN,
+                "Dev Kit for AI says this account has reached its "
+                "subscription tier's project limit. Deactivate a project or upgrade the tier.",
+                code="tier_limit",
+                status=status,
+            )
+        if status == 403 and "developer role" in detail.lower():
+            return ProviderError(
+                ErrorKind.FORBIDDEN,
+                "Dev Kit for AI refused: this user does not have the "
+                "developer role. Use a developer account.",
+                code="developer_role",
+                status=status,
+            )
+        if status == 403:
+            return ProviderError(
+                ErrorKind.FORBIDDEN,
+                f"Dev Kit for AI refused the developer key: {detail[:200] or 'forbidden'}.",
+                code="developer_key",
+                status=status,
+            )
+        if status == 429:
+            retry_after = _retry_after(body, response)
+            wait = f"in {retry_after} seconds" if retry_after else "in a minute"
+            return ProviderError(
+                ErrorKind.RATE_LIMITED,
+                f"Dev Kit for AI is limiting requests. Try again {wait}.",
+                code="rate_limited",
+                status=status,
+                retry_after=retry_after,
+            )
+        if status in (400, 404, 409) and detail:
+            return ProviderError(
+                ErrorKind.INVALID,
+                f"Dev Kit for AI refused the request: {detail[:300]}",
+                status=status,
+            )
+        if creating and (status >= 500 or not isinstance(body, dict)):
+            return ProviderError(
+                ErrorKind.OUTCOME_UNKNOWN,
+                f"Dev Kit for AI failed (HTTP {status}) after "
+                "receiving the request; the project may or may not exist.",
+                status=status,
+            )
+        return ProviderError(
+            ErrorKind.UNAVAILABLE,
+            f"Dev Kit for AI answered unexpectedly (HTTP {status}). Try again in a moment.",
+            status=status,
+        )
+
+
+def _store_tokens(credentials: MutableMapping[str, str], body: Mapping[str, Any]) -> None:
+    now = int(time.time())
+    access = str(body["access_token"])
+    credentials["access_token"] = access
+    credentials["access_expires_at"] = str(_jwt_exp(access) or now + ACCESS_TTL)
+    if body.get("refresh_token"):
+        refresh = str(body["refresh_token"])
+        credentials["refresh_token"] = refresh
+        credentials["refresh_expires_at"] = str(_jwt_exp(refresh) or now + REFRESH_TTL)
+
+
+def _jwt_exp(token: str) -> int | None:
+    """The `exp` claim of a JWT, read without verifying (only to know when to refresh)."""
+    try:
+        payload = token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        exp = claims.get("exp")
+        return int(exp) if isinstance(exp, int | float) else None
+    except (IndexError, ValueError, AttributeError):
+        return None
+
+
+def _expired(credentials: Mapping[str, str], key: str, *, margin: int = EXPIRY_MARGIN) -> bool:
+    value = credentials.get(key, "")
+    return bool(value) and value.isdigit() and int(value) <= time.time() + margin
+
+
+def _detail(body: Any) -> str:
+    if isinstance(body, dict) and isinstance(body.get("detail"), str):
+        return body["detail"]
+    return ""
+
+
+def _project_list(body: Any) -> list:
+    if isinstance(body, list):
+        return body
+    if isinstance(body, dict) and isinstance(body.get("projects"), list):
+        return body["projects"]
+    return []
+
+
+def _retry_after(body: Any, response: VendorResponse) -> int | None:
+    if isinstance(body, dict) and isinstance(body.get("retry_after"), int):
+        return body["retry_after"]
+    header = response.headers.get("Retry-After", "")
+    return int(header) if header.isdigit() else None

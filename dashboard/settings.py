@@ -120,7 +120,11 @@ TASKS = {
     }
 }
 
-# Outbound vendor HTTP (providers/http.py).
+# Outbound vendor HTTP (providers/http.py). Hosts, IPs or CIDRs the SSRF guard lets through
+# although they are private or plain http. Development allows the loopback sandbox.
+ALLOWED_VENDOR_HOSTS = env.list(
+    "ALLOWED_VENDOR_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else []
+)
 VENDOR_HTTP_CONNECT_TIMEOUT = env.float("VENDOR_HTTP_CONNECT_TIMEOUT", default=5.0)
 VENDOR_HTTP_READ_TIMEOUT = env.float("VENDOR_HTTP_READ_TIMEOUT", default=20.0)
 

@@ -4,12 +4,20 @@ It sets a timeout, a User-Agent and no redirects on every call, retries only
 what is safe to retry (a connection that never opened), and turns every
 transport failure into a ProviderError. Whether a failure after sending means
 "nothing happened" or "outcome unknown" depends on the method, decided here once.
+
+Base URLs are typed by users, so every destination passes an SSRF guard: only
+http(s); no loopback, private, link-local, multicast or reserved address unless
+allow-listed in settings.ALLOWED_VENDOR_HOSTS; https when DEBUG is off. It is
+checked twice: on the resolved name before anything is sent, and on the address
+the socket actually connected to (so DNS rebinding can't slip past).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
+import socket
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,6 +26,9 @@ from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from .base import ErrorKind, ProviderError
@@ -29,9 +40,115 @@ CONNECT_RETRIES = 2
 _RETRY_PAUSE_SECONDS = 0.2
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
+
+class BlockedAddress(Exception):
+    """A connection reached an address the guard refuses. Not an OSError, so never retried."""
+
+
+def _allowed(host: str, ip: str | None = None) -> bool:
+    entries = [entry.strip().lower() for entry in settings.ALLOWED_VENDOR_HOSTS if entry.strip()]
+    if host.lower().strip("[]") in entries:
+        return True
+    if ip is None:
+        return False
+    address = ipaddress.ip_address(ip)
+    for entry in entries:
+        try:
+            if address in ipaddress.ip_network(entry, strict=False):
+                return True
+        except ValueError:
+            continue  # a host name, not an address
+    return False
+
+
+def _is_public(ip: str) -> bool:
+    address = ipaddress.ip_address(ip.split("%")[0])
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    return not (
+        address.is_private
+        or address.is_loopback
+        or address.is_link_local
+        or address.is_multicast
+        or address.is_reserved
+        or address.is_unspecified
+    )
+
+
+def _check_peer(host: str, ip: str) -> None:
+    if not _is_public(ip) and not _allowed(host, ip):
+        raise BlockedAddress(ip)
+
+
+class _GuardedHTTPConnection(HTTPConnection):
+    def connect(self) -> None:
+        super().connect()
+        _check_peer(self.host, self.sock.getpeername()[0])
+
+
+class _GuardedHTTPSConnection(HTTPSConnection):
+    def connect(self) -> None:
+        super().connect()
+        _check_peer(self.host, self.sock.getpeername()[0])
+
+
+class _GuardedHTTPConnectionPool(HTTPConnectionPool):
+    ConnectionCls = _GuardedHTTPConnection
+
+
+class _GuardedHTTPSConnectionPool(HTTPSConnectionPool):
+    ConnectionCls = _GuardedHTTPSConnection
+
+
+class _GuardedAdapter(HTTPAdapter):
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": _GuardedHTTPConnectionPool,
+            "https": _GuardedHTTPSConnectionPool,
+        }
+
+
 _session = requests.Session()
 _session.headers["User-Agent"] = USER_AGENT
-_session.max_redirects = 0
+_session.mount("http://", _GuardedAdapter())
+_session.mount("https://", _GuardedAdapter())
+
+
+def check_destination(url: str, *, field: str | None = "base_url") -> None:
+    """Refuse a URL the dashboard must never call; the error is a field error on `field`."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.scheme not in ("http", "https") or not host:
+        raise ProviderError(ErrorKind.INVALID, "Enter an http:// or https:// address.", field=field)
+    if _allowed(host):
+        return
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        addresses = {
+            info[4][0] for info in socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+        }
+    except (socket.gaierror, UnicodeError, ValueError):
+        raise ProviderError(
+            ErrorKind.INVALID, f"The host “{host}” could not be found.", field=field
+        ) from None
+    if all(_allowed(host, ip) for ip in addresses):
+        return
+    if parts.scheme == "http" and not settings.DEBUG:
+        raise ProviderError(
+            ErrorKind.INVALID,
+            "Use an https:// address; plain http is only allowed for hosts listed in "
+            "ALLOWED_VENDOR_HOSTS.",
+            field=field,
+        )
+    blocked = sorted(ip for ip in addresses if not _is_public(ip) and not _allowed(host, ip))
+    if blocked:
+        raise ProviderError(
+            ErrorKind.INVALID,
+            f"“{host}” points to a private or reserved address ({blocked[0]}), which the dashboard "
+            "never calls. An operator can allow it in ALLOWED_VENDOR_HOSTS.",
+            field=field,
+        )
 
 
 @dataclass(frozen=True)
@@ -65,6 +182,7 @@ def check_base_url(url: str) -> str:
         )
     if parts.query or parts.fragment:
         raise ProviderError(ErrorKind.INVALID, "Leave out ? and # parts.", field="base_url")
+    check_destination(url.strip())
     return url.strip().rstrip("/")
 
 
@@ -78,6 +196,7 @@ def send(
 ) -> VendorResponse:
     """Send one request; raise ProviderError for anything that is not an HTTP answer."""
     method = method.upper()
+    check_destination(url, field=None)  # nothing is sent to a refused address
     timeout = (settings.VENDOR_HTTP_CONNECT_TIMEOUT, settings.VENDOR_HTTP_READ_TIMEOUT)
     attempt = 0
     while True:
@@ -91,6 +210,13 @@ def send(
                 timeout=timeout,
                 allow_redirects=False,
             )
+        except BlockedAddress as exc:
+            _log(method, url, "refused: private address", started)
+            raise ProviderError(
+                ErrorKind.INVALID,
+                f"{vendor}'s address resolved to a private or reserved address ({exc}) when "
+                "connecting, so nothing was sent.",
+            ) from None
         except requests.RequestException as exc:
             if _never_sent(exc) and attempt < CONNECT_RETRIES:
                 attempt += 1

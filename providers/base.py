@@ -147,6 +147,7 @@ class Provider:
     default_base_url: ClassVar[str]
     credential_fields: ClassVar[tuple[FieldSpec, ...]]
     project_fields: ClassVar[tuple[FieldSpec, ...]]
+    name_field: ClassVar[str] = "name"  # which project field is the project's name
     # Subscription plans as (slug, label, active-project limit or None for unlimited).
     plans: ClassVar[tuple[tuple[str, str, int | None], ...]] = ()
     default_plan: ClassVar[str] = ""

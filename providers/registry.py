@@ -2,10 +2,11 @@
 
 from .base import Provider
 from .devkit4ai import DevKit4AI
+from .otas import OTAS
 from .photon import Photon
 from .r4 import R4
 
-PROVIDERS: dict[str, Provider] = {p.slug: p for p in (R4(), Photon(), DevKit4AI())}
+PROVIDERS: dict[str, Provider] = {p.slug: p for p in (R4(), Photon(), DevKit4AI(), OTAS())}
 
 
 def get_provider(slug: str) -> Provider:

@@ -71,7 +71,7 @@ def project_create(
                 team=account.team,
                 account=account,
                 vendor=account.vendor,
-                name=cleaned["name"],
+                name=cleaned[provider.name_field],
                 payload={k: v for k, v in cleaned.items() if k not in secret_fields},
                 idempotency_key=key,
                 created_by=user,

@@ -11,10 +11,16 @@ from urllib.parse import parse_qs, urlsplit
 
 from .core import Fault, SandboxRequest, SandboxResponse, SandboxState, VendorStandIn
 from .devkit4ai import DevKit4AIStandIn
+from .otas import OTASStandIn
 from .photon import PhotonStandIn
 from .r4 import R4StandIn
 
-STAND_INS: tuple[type[VendorStandIn], ...] = (R4StandIn, PhotonStandIn, DevKit4AIStandIn)
+STAND_INS: tuple[type[VendorStandIn], ...] = (
+    R4StandIn,
+    PhotonStandIn,
+    DevKit4AIStandIn,
+    OTASStandIn,
+)
 
 
 class Sandbox:

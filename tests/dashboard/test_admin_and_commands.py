@@ -40,3 +40,4 @@ def test_seed_demo_connects_sandbox_accounts_and_is_repeatable(db, sandbox):
     assert r4.credential_hint.startswith("rk_demo0001.")
     assert photon.identity == "demo@sandbox.photon.test"
     assert VendorAccount.objects.get(vendor="devkit4ai").plan == "free_starter"
+    assert VendorAccount.objects.get(vendor="otas").identity == "demo@otas.test"

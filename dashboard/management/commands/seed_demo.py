@@ -9,6 +9,7 @@ from django.db import transaction
 from dashboard import services
 from dashboard.models import Membership, Role, Team, VendorAccount
 from providers.sandbox import devkit4ai as devkit_sandbox
+from providers.sandbox import otas as otas_sandbox
 from providers.sandbox import photon as photon_sandbox
 from providers.sandbox import r4 as r4_sandbox
 
@@ -52,6 +53,12 @@ class Command(BaseCommand):
                     "password": devkit_sandbox.DEMO_PASSWORD,
                     "developer_key": devkit_sandbox.DEMO_DEVELOPER_KEY,
                 },
+            ),
+            (
+                "otas",
+                "OTAS sandbox",
+                f"{sandbox_url}/otas",
+                {"email": otas_sandbox.DEMO_EMAIL, "password": otas_sandbox.DEMO_PASSWORD},
             ),
         ]
         for vendor, label, base_url, credentials in accounts:

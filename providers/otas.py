@@ -1,0 +1,279 @@
+"""OTAS (self-hosted): user token from login, the status envelope, projects.
+
+Contract: ../shared/vendor-docs/otas-create-project.txt and VENDORS.md section 4.
+Every answer carries `status` (1 or 0) as well as an HTTP code; both are read.
+The login answer puts its payload under `response`, everything else under `response_body`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+
+from .base import AccountCheck, CreateResult, ErrorKind, FieldSpec, Provider, ProviderError
+from .http import VendorResponse, send
+
+_TOKEN_RE = re.compile(r"^[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+$")
+_url_validator = URLValidator(schemes=["http", "https"])
+SIGN_IN_AGAIN = (
+    "OTAS no longer accepts this account's user token. An admin must reconnect the account."
+)
+
+
+class OTAS(Provider):
+    slug = "otas"
+    name = "OTAS"
+    default_base_url = "http://localhost:8000"
+    credential_fields = (
+        FieldSpec("email", "Email", max_length=254, help_text="Sign in with email and password…"),
+        FieldSpec(
+            "password",
+            "Password",
+            kind="password",
+            secret=True,
+            max_length=1024,
+            help_text="Used once to get a user token; it is never stored.",
+        ),
+        FieldSpec(
+            "user_token",
+            "…or an existing user token",
+            kind="password",
+            secret=True,
+            max_length=4096,
+            help_text="The JWT from /api/user/v1/login/.",
+        ),
+    )
+    project_fields = (
+        FieldSpec("project_name", "Name", required=True, min_length=1, max_length=255),
+        FieldSpec("project_description", "Description", kind="textarea", max_length=300),
+        FieldSpec(
+            "project_domain",
+            "Domain",
+            kind="url",
+            max_length=200,
+            placeholder="https://myapp.example.com",
+            help_text="The project's primary http(s) address.",
+        ),
+    )
+    name_field = "project_name"
+
+    def clean_credentials(self, data: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
+        cleaned, errors = super().clean_credentials(data)
+        token, email, password = (cleaned.get(k, "") for k in ("user_token", "email", "password"))
+        if token:
+            if "user_token" not in errors and not _TOKEN_RE.match(token):
+                errors["user_token"] = (
+                    "That doesn't look like an OTAS user token (a JWT: three dot-separated parts)."
+                )
+            return {"user_token": token}, errors
+        if not email and not password:
+            errors["email"] = (
+                "Enter the email and password of your OTAS user, or paste a user token."
+            )
+        elif not email:
+            errors["email"] = "Email is required to sign in."
+        elif not password:
+            errors["password"] = "Password is required to sign in."
+        return {"email": email, "password": password}, errors
+
+    def credential_hint(self, credentials: Mapping[str, str]) -> str:
+        token = credentials.get("user_token", "")
+        return f"user token ••••{token[-4:]}" if len(token) >= 16 else "••••"
+
+    def connect(
+        self, *, base_url: str, credentials: Mapping[str, str]
+    ) -> tuple[dict[str, str], AccountCheck]:
+        identity = ""
+        if "user_token" in credentials:
+            token = credentials["user_token"]
+        else:
+            token, identity = self._login(base_url, credentials["email"], credentials["password"])
+        stored = {"user_token": token}
+        check = self.verify(base_url=base_url, credentials=stored)
+        return stored, AccountCheck(identity=identity or check.identity, details=check.details)
+
+    def _login(self, base_url: str, email: str, password: str) -> tuple[str, str]:
+        response = send(
+            "POST",
+            f"{base_url}/api/user/v1/login/",
+            json_body={"email": email, "password": password},
+            vendor=self.name,
+        )
+        body = response.json()
+        payload = body.get("response") if isinstance(body, dict) else None
+        if (
+            response.ok
+            and _status(body) == 1
+            and isinstance(payload, dict)
+            and payload.get("jwt_token")
+        ):
+            user = payload.get("user") if isinstance(payload.get("user"), dict) else {}
+            return str(payload["jwt_token"]), str(user.get("email") or email)
+        if response.status in (400, 401) or _status(body) == 0:
+            raise ProviderError(
+                ErrorKind.AUTH,
+                "OTAS says the email or password is wrong.",
+                field="password",
+                code=_description(body) or "login_failed",
+                status=response.status,
+            )
+        raise self._error(response, creating=False)
+
+    def verify(self, *, base_url: str, credentials: Mapping[str, str]) -> AccountCheck:
+        response = send(
+            "GET",
+            f"{base_url}/api/project/v1/list/",
+            headers=self._headers(credentials),
+            vendor=self.name,
+        )
+        body = response.json()
+        if response.ok and _status(body) == 1:
+            projects = (body.get("response_body") or {}).get("projects") or []
+            return AccountCheck(identity="OTAS user", details={"projects": len(projects)})
+        error = self._error(response, creating=False)
+        if error.kind == ErrorKind.AUTH:
+            error.field_errors.setdefault("user_token", "OTAS refused this user token.")
+        raise error
+
+    def clean_project(self, data: Mapping[str, Any], *, context: Mapping[str, Any] | None = None):
+        cleaned, errors = super().clean_project(data)
+        domain = cleaned.get("project_domain", "")
+        if domain and "project_domain" not in errors:
+            # The OTAS server stores whatever it gets, so the dashboard checks the address.
+            try:
+                _url_validator(domain)
+            except ValidationError:
+                errors["project_domain"] = (
+                    "Enter a full http:// or https:// address, e.g. https://myapp.example.com."
+                )
+            else:
+                if urlsplit(domain).username or urlsplit(domain).password:
+                    errors["project_domain"] = "Leave credentials out of the domain."
+        return cleaned, errors
+
+    def create_project(
+        self,
+        *,
+        base_url: str,
+        credentials: Mapping[str, str],
+        payload: Mapping[str, Any],
+        reference: str,
+    ) -> CreateResult:
+        body = {"project_name": payload["project_name"]}
+        for key in ("project_description", "project_domain"):
+            if payload.get(key):
+                body[key] = payload[key]
+        response = send(
+            "POST",
+            f"{base_url}/api/project/v1/create/",
+            headers=self._headers(credentials),
+            json_body=body,
+            vendor=self.name,
+        )
+        answer = response.json()
+        if response.ok and _status(answer) == 1:
+            project = (answer.get("response_body") or {}).get("project")
+            if isinstance(project, dict) and project.get("id"):
+                return CreateResult(
+                    remote_id=str(project["id"]),
+                    details={k: project[k] for k in ("description", "domain") if project.get(k)},
+                )
+            raise ProviderError(
+                ErrorKind.OUTCOME_UNKNOWN,
+                "OTAS reported success but its answer had no project "
+                "id, so the project may exist without us knowing it.",
+                status=response.status,
+            )
+        raise self._error(response, creating=True)
+
+    @staticmethod
+    def _headers(credentials: Mapping[str, str]) -> dict[str, str]:
+        # Sent raw: OTAS wants no "Bearer" prefix.
+        return {
+            "X-OTAS-USER-TOKEN": credentials.get("user_token", ""),
+            "Accept": "application/json",
+        }
+
+    def _error(self, response: VendorResponse, *, creating: bool) -> ProviderError:
+        body = response.json()
+        status = response.status
+        description = _description(body)
+        if description in ("missing_token", "invalid_token") or status == 401:
+            return ProviderError(
+                ErrorKind.AUTH, SIGN_IN_AGAIN, code=description or "unauthorized", status=status
+            )
+        if description == "invalid_json":
+            return ProviderError(
+                ErrorKind.INVALID,
+                "OTAS could not read the request (invalid JSON).",
+                code=description,
+                status=status,
+            )
+        if description == "project_creation_failed" and status < 500:
+            messages = (
+                [str(m)[:300] for m in (body.get("errors") or []) if m]
+                if isinstance(body, dict)
+                else []
+            )
+            fields: dict[str, str] = {}
+            general = []
+            for message in messages:
+                field = _field_named_in(message)
+                if field:
+                    fields.setdefault(field, message)
+                else:
+                    general.append(message)
+            text = "OTAS refused the project" + (f": {'; '.join(general)}" if general else ".")
+            return ProviderError(
+                ErrorKind.INVALID, text, field_errors=fields, code=description, status=status
+            )
+        if description and status >= 500:
+            return ProviderError(
+                ErrorKind.UNAVAILABLE,
+                "OTAS had an internal error and did not create the project. Try again later.",
+                code=description,
+                status=status,
+            )
+        if creating and (status >= 500 or description == ""):
+            return ProviderError(
+                ErrorKind.OUTCOME_UNKNOWN,
+                f"OTAS answered unexpectedly (HTTP {status}) after "
+                "receiving the request; the project may or may not exist.",
+                status=status,
+            )
+        return ProviderError(
+            ErrorKind.UNAVAILABLE,
+            f"OTAS answered unexpectedly (HTTP {status}"
+            f"{', ' + description if description else ''}).",
+            code=description,
+            status=status,
+        )
+
+
+def _status(body: Any) -> int | None:
+    return (
+        body.get("status")
+        if isinstance(body, dict) and isinstance(body.get("status"), int)
+        else None
+    )
+
+
+def _description(body: Any) -> str:
+    return str(body.get("status_description") or "") if isinstance(body, dict) else ""
+
+
+def _field_named_in(message: str) -> str | None:
+    lowered = message.lower()
+    for needles, field in (
+        (("domain",), "project_domain"),
+        (("description",), "project_description"),
+        (("name",), "project_name"),
+    ):
+        if any(n in lowered for n in needles):
+            return field
+    return None

@@ -29,6 +29,15 @@ def roles_at_least(role: str) -> list[str]:
     return [r for r, rank in ROLE_RANK.items() if rank >= ROLE_RANK[role]]
 
 
+def role_in(user, team_id: int) -> str | None:
+    """The user's role in one team, or None for an outsider."""
+    if not user.is_authenticated:
+        return None
+    return (
+        Membership.objects.filter(user=user, team_id=team_id).values_list("role", flat=True).first()
+    )
+
+
 class Team(models.Model):
     name = models.CharField(max_length=100, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -62,9 +71,12 @@ class TeamScopedQuerySet(models.QuerySet):
         """Rows of teams where `user` holds at least `role`."""
         if not user.is_authenticated:
             return self.none()
-        return self.filter(
-            team__memberships__user=user, team__memberships__role__in=roles_at_least(role)
+        # A subquery on memberships, not a join: no duplicate rows, and the team index
+        # (team, -created_at) serves the list directly.
+        teams = Membership.objects.filter(user=user, role__in=roles_at_least(role)).values(
+            "team_id"
         )
+        return self.filter(team_id__in=teams)
 
 
 class AccountStatus(models.TextChoices):
@@ -118,6 +130,11 @@ class ProjectStatus(models.TextChoices):
     UNKNOWN = "unknown", "Outcome unknown"
 
 
+class ProjectOrigin(models.TextChoices):
+    CREATED = "created", "Created here"
+    IMPORTED = "imported", "Imported"
+
+
 class Project(models.Model):
     # Our own id, sent to vendors that can carry it (R4's externalId) and used in URLs.
     reference = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -143,6 +160,14 @@ class Project(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
+    origin = models.CharField(
+        max_length=10, choices=ProjectOrigin.choices, default=ProjectOrigin.CREATED
+    )
+    remote_status = models.CharField(
+        max_length=50, blank=True, help_text="The vendor's own status word."
+    )
+    missing_at_vendor = models.BooleanField(default=False)
+    last_synced_at = models.DateTimeField(null=True, blank=True)
     attempted_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
 
@@ -181,6 +206,12 @@ class AuditAction(models.TextChoices):
     PROJECT_CREATED = "project.created", "Project created"
     PROJECT_FAILED = "project.failed", "Project create failed"
     PROJECT_UNKNOWN = "project.unknown", "Project outcome unknown"
+    PROJECT_IMPORTED = "project.imported", "Project imported"
+    PROJECT_REFRESHED = "project.refreshed", "Project refreshed"
+    PROJECT_MISSING = "project.missing", "Project missing at vendor"
+    PROJECT_RECONCILED = "project.reconciled", "Project checked at vendor"
+    PROJECT_RETRIED = "project.retried", "Project create retried"
+    PROJECT_STALE = "project.stale", "Pending project timed out"
     PROJECT_SECRET_REVEALED = "project.secret_revealed", "Project secret revealed"
     PROJECT_SECRET_REGENERATED = "project.secret_regenerated", "Project secret regenerated"
     DEVICE_LOGIN_STARTED = "device_login.started", "Device sign-in started"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from .models import Project, ProjectStatus, VendorAccount
 
@@ -53,6 +53,17 @@ def next_sorts(current: str) -> dict[str, str]:
         flipped = default[1:] if default.startswith("-") else f"-{default}"
         result[column] = flipped if current == default else default
     return result
+
+
+def status_counts(projects: QuerySet[Project]) -> dict:
+    """Counts per vendor and per status of the (filtered) list, in one grouped query."""
+    rows = projects.order_by().values("vendor", "status").annotate(n=Count("id"))
+    by_vendor: dict[str, int] = {}
+    by_status: dict[str, int] = {}
+    for row in rows:
+        by_vendor[row["vendor"]] = by_vendor.get(row["vendor"], 0) + row["n"]
+        by_status[row["status"]] = by_status.get(row["status"], 0) + row["n"]
+    return {"by_vendor": by_vendor, "by_status": by_status, "total": sum(by_status.values())}
 
 
 def project_list(*, user, filters: Mapping[str, str]) -> QuerySet[Project]:

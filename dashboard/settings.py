@@ -128,6 +128,9 @@ ALLOWED_VENDOR_HOSTS = env.list(
 VENDOR_HTTP_CONNECT_TIMEOUT = env.float("VENDOR_HTTP_CONNECT_TIMEOUT", default=5.0)
 VENDOR_HTTP_READ_TIMEOUT = env.float("VENDOR_HTTP_READ_TIMEOUT", default=20.0)
 
+# A project still pending after this long (the process died mid-call) becomes "outcome unknown".
+PROJECT_PENDING_TIMEOUT_SECONDS = env.int("PROJECT_PENDING_TIMEOUT_SECONDS", default=600)
+
 # Browser-side security.
 SECURE_CSP = {
     "default-src": [CSP.SELF],

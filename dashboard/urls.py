@@ -2,13 +2,19 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import accounts, device_login, projects, secrets
+from .views import accounts, device_login, projects, secrets, tracking
 
 urlpatterns = [
     path("", projects.project_list, name="project_list"),
     path("projects/new/", projects.project_new, name="project_new"),
+    path("projects/export.csv", tracking.project_export, name="project_export"),
     path("projects/new/validate/", projects.project_validate, name="project_validate"),
     path("projects/<uuid:reference>/", projects.project_detail, name="project_detail"),
+    path("projects/<uuid:reference>/refresh/", tracking.project_refresh, name="project_refresh"),
+    path(
+        "projects/<uuid:reference>/reconcile/", tracking.project_reconcile, name="project_reconcile"
+    ),
+    path("projects/<uuid:reference>/retry/", tracking.project_retry, name="project_retry"),
     path(
         "projects/<uuid:reference>/secret/",
         secrets.project_secret_reveal,
@@ -35,6 +41,7 @@ urlpatterns = [
     path("accounts/<int:pk>/replace/", accounts.account_replace, name="account_replace"),
     path("accounts/<int:pk>/verify/", accounts.account_verify, name="account_verify"),
     path("accounts/<int:pk>/plan/", accounts.account_plan, name="account_plan"),
+    path("accounts/<int:pk>/import/", tracking.account_import, name="account_import"),
     path("accounts/<int:pk>/disconnect/", accounts.account_disconnect, name="account_disconnect"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -10,6 +10,7 @@ import enum
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 
@@ -80,6 +81,32 @@ class CreateResult:
     remote_id: str
     details: dict[str, Any] = field(default_factory=dict)  # safe to store and show
     secrets: dict[str, str] = field(default_factory=dict)  # store encrypted only
+
+
+@dataclass(frozen=True)
+class RemoteProject:
+    """A project as the vendor lists it, reduced to what every vendor can tell."""
+
+    remote_id: str
+    name: str
+    status: str = ""
+    description: str = ""
+    external_id: str = ""
+    created_at: datetime | None = None
+
+
+RECONCILE_CLOCK_SKEW = timedelta(minutes=2)
+
+
+def parse_timestamp(value: Any) -> datetime | None:
+    """ISO 8601 from any vendor ("Z" or offset or naive-as-UTC); None when absent or unreadable."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -198,6 +225,33 @@ class Provider:
     ) -> CreateResult:
         """`reference` is our own record id, for vendors that can carry it."""
         raise NotImplementedError
+
+    def list_projects(
+        self, *, base_url: str, credentials: Mapping[str, str]
+    ) -> list[RemoteProject]:
+        raise NotImplementedError
+
+    def find_created(
+        self, candidates: list[RemoteProject], *, reference: str, name: str, since: datetime | None
+    ) -> list[RemoteProject]:
+        """Which listed projects could be the one a lost request created.
+
+        Default: the exact name, created after the attempt started (allowing for clock skew).
+        """
+        earliest = since - RECONCILE_CLOCK_SKEW if since else None
+        return [
+            p
+            for p in candidates
+            if p.name == name
+            and (earliest is None or p.created_at is None or p.created_at >= earliest)
+        ]
+
+    def get_project(
+        self, *, base_url: str, credentials: Mapping[str, str], remote_id: str
+    ) -> RemoteProject | None:
+        """The project, or None when the vendor no longer has it. Default: look in the list."""
+        projects = self.list_projects(base_url=base_url, credentials=credentials)
+        return next((p for p in projects if p.remote_id == remote_id), None)
 
     # Optional capabilities, announced by the flags above.
     def start_device_login(self, *, base_url: str):

@@ -16,7 +16,16 @@ import time
 from collections.abc import Mapping, MutableMapping
 from typing import Any
 
-from .base import AccountCheck, CreateResult, ErrorKind, FieldSpec, Provider, ProviderError
+from .base import (
+    AccountCheck,
+    CreateResult,
+    ErrorKind,
+    FieldSpec,
+    Provider,
+    ProviderError,
+    RemoteProject,
+    parse_timestamp,
+)
 from .guidance import naming_guidance
 from .http import VendorResponse, send
 
@@ -177,6 +186,30 @@ class DevKit4AI(Provider):
             remote_id=str(project_id), details={k: answer[k] for k in _PUBLIC_FIELDS if k in answer}
         )
 
+    def list_projects(
+        self, *, base_url: str, credentials: MutableMapping[str, str]
+    ) -> list[RemoteProject]:
+        response = self._developer_call("GET", base_url, "/api/v1/projects/", credentials)
+        return [
+            _remote(item)
+            for item in _project_list(response.json())
+            if isinstance(item, dict) and item.get("id")
+        ]
+
+    def get_project(
+        self, *, base_url: str, credentials: MutableMapping[str, str], remote_id: str
+    ) -> RemoteProject | None:
+        try:
+            response = self._developer_call(
+                "GET", base_url, f"/api/v1/projects/{remote_id}", credentials
+            )
+        except ProviderError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        body = response.json()
+        return _remote(body) if isinstance(body, dict) and body.get("id") else None
+
     # --- the developer call, with one refresh ------------------------------------------------
 
     def _developer_call(
@@ -314,6 +347,17 @@ class DevKit4AI(Provider):
             f"Dev Kit for AI answered unexpectedly (HTTP {status}). Try again in a moment.",
             status=status,
         )
+
+
+def _remote(item: dict) -> RemoteProject:
+    active = item.get("is_active")
+    return RemoteProject(
+        remote_id=str(item["id"]),
+        name=str(item.get("name") or ""),
+        status="" if active is None else ("active" if active else "inactive"),
+        description=str(item.get("description") or ""),
+        created_at=parse_timestamp(item.get("created_at")),
+    )
 
 
 def _store_tokens(credentials: MutableMapping[str, str], body: Mapping[str, Any]) -> None:

@@ -15,7 +15,16 @@ from urllib.parse import urlsplit
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
-from .base import AccountCheck, CreateResult, ErrorKind, FieldSpec, Provider, ProviderError
+from .base import (
+    AccountCheck,
+    CreateResult,
+    ErrorKind,
+    FieldSpec,
+    Provider,
+    ProviderError,
+    RemoteProject,
+    parse_timestamp,
+)
 from .http import VendorResponse, send
 
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+$")
@@ -190,6 +199,33 @@ class OTAS(Provider):
                 status=response.status,
             )
         raise self._error(response, creating=True)
+
+    def list_projects(
+        self, *, base_url: str, credentials: Mapping[str, str]
+    ) -> list[RemoteProject]:
+        response = send(
+            "GET",
+            f"{base_url}/api/project/v1/list/",
+            headers=self._headers(credentials),
+            vendor=self.name,
+        )
+        body = response.json()
+        if not (response.ok and _status(body) == 1):
+            raise self._error(response, creating=False)
+        items = (body.get("response_body") or {}).get("projects") or []
+        return [
+            RemoteProject(
+                remote_id=str(item["id"]),
+                name=str(item.get("name") or ""),
+                status=""
+                if item.get("is_active") is None
+                else ("active" if item["is_active"] else "inactive"),
+                description=str(item.get("description") or ""),
+                created_at=parse_timestamp(item.get("created_at")),
+            )
+            for item in items
+            if isinstance(item, dict) and item.get("id")
+        ]
 
     @staticmethod
     def _headers(credentials: Mapping[str, str]) -> dict[str, str]:

@@ -10,7 +10,16 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from .base import AccountCheck, CreateResult, ErrorKind, FieldSpec, Provider, ProviderError
+from .base import (
+    AccountCheck,
+    CreateResult,
+    ErrorKind,
+    FieldSpec,
+    Provider,
+    ProviderError,
+    RemoteProject,
+    parse_timestamp,
+)
 from .device_login import DeviceAuthorization, DevicePoll, PollState
 from .http import VendorResponse, send
 
@@ -256,6 +265,37 @@ class Photon(Provider):
             )
         raise self._error(response, creating=False)
 
+    def list_projects(
+        self, *, base_url: str, credentials: Mapping[str, str]
+    ) -> list[RemoteProject]:
+        response = send(
+            "GET", f"{base_url}/api/projects/", headers=self._headers(credentials), vendor=self.name
+        )
+        body = response.json()
+        if isinstance(body, dict) and isinstance(body.get("data"), list):
+            body = body["data"]
+        if not response.ok or not isinstance(body, list):
+            raise self._error(response, creating=False)
+        return [_remote(item) for item in body if isinstance(item, dict) and item.get("id")]
+
+    def get_project(
+        self, *, base_url: str, credentials: Mapping[str, str], remote_id: str
+    ) -> RemoteProject | None:
+        response = send(
+            "GET",
+            f"{base_url}/api/projects/{remote_id}",
+            headers=self._headers(credentials),
+            vendor=self.name,
+        )
+        body = response.json()
+        if response.ok and body is None:
+            return None  # Photon answers null with 200 when the project is gone or not ours
+        if response.status == 404:
+            return None
+        if not response.ok or not isinstance(body, dict):
+            raise self._error(response, creating=False)
+        return _remote(body)
+
     # --- helpers ----------------------------------------------------------------
 
     @staticmethod
@@ -309,6 +349,15 @@ class Photon(Provider):
             f"Photon answered unexpectedly (HTTP {status}). Try again in a moment.",
             status=status,
         )
+
+
+def _remote(item: dict) -> RemoteProject:
+    return RemoteProject(
+        remote_id=str(item["id"]),
+        name=str(item.get("name") or ""),
+        status=str(item.get("status") or ""),
+        created_at=parse_timestamp(item.get("createdAt")),
+    )
 
 
 def _refusal(message: str, *, status: int) -> ProviderError:

@@ -7,9 +7,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
-from .base import AccountCheck, CreateResult, ErrorKind, FieldSpec, Provider, ProviderError
+from .base import (
+    AccountCheck,
+    CreateResult,
+    ErrorKind,
+    FieldSpec,
+    Provider,
+    ProviderError,
+    RemoteProject,
+    parse_timestamp,
+)
 from .http import VendorResponse, send
 
 API_KEY_RE = re.compile(r"^(rk_[A-Za-z0-9]{4,64})\.([A-Za-z0-9_\-]{16,256})$")
@@ -116,6 +126,45 @@ class R4(Provider):
             return CreateResult(remote_id=remote_id, details={"externalId": body["externalId"]})
         raise self._error(response, creating=True)
 
+    def list_projects(
+        self, *, base_url: str, credentials: Mapping[str, str]
+    ) -> list[RemoteProject]:
+        response = send(
+            "GET", f"{base_url}/project", headers=self._headers(credentials), vendor=self.name
+        )
+        body = response.json()
+        if (
+            not response.ok
+            or not isinstance(body, dict)
+            or not isinstance(body.get("projects"), list)
+        ):
+            raise self._error(response, creating=False)
+        return [
+            _remote(item) for item in body["projects"] if isinstance(item, dict) and item.get("id")
+        ]
+
+    def find_created(
+        self, candidates: list[RemoteProject], *, reference: str, name: str, since: datetime | None
+    ) -> list[RemoteProject]:
+        # We send our own id as externalId, so the match is exact whatever the name or clock.
+        return [p for p in candidates if p.external_id == reference]
+
+    def get_project(
+        self, *, base_url: str, credentials: Mapping[str, str], remote_id: str
+    ) -> RemoteProject | None:
+        response = send(
+            "GET",
+            f"{base_url}/project/{remote_id}",
+            headers=self._headers(credentials),
+            vendor=self.name,
+        )
+        body = response.json()
+        if response.status == 404:
+            return None
+        if not response.ok or not isinstance(body, dict):
+            raise self._error(response, creating=False)
+        return _remote(body)
+
     @staticmethod
     def _headers(credentials: Mapping[str, str]) -> dict[str, str]:
         return {"X-API-Key": credentials.get("api_key", ""), "Accept": "application/json"}
@@ -178,6 +227,16 @@ class R4(Provider):
             code=code,
             status=status,
         )
+
+
+def _remote(item: dict) -> RemoteProject:
+    return RemoteProject(
+        remote_id=str(item["id"]),
+        name=str(item.get("name") or ""),
+        description=str(item.get("description") or ""),
+        external_id=str(item.get("externalId") or ""),
+        created_at=parse_timestamp(item.get("createdAt")),
+    )
 
 
 def _field_named_in(message: str) -> str | None:

@@ -14,21 +14,41 @@ from .common import NON_FIELD, ServiceError, audit_record
 from .device_login import device_login_poll, device_login_start
 from .projects import project_create, project_submit, project_validate
 from .secrets import project_regenerate_secret, project_secret_reveal
+from .tracking import (
+    account_import,
+    account_import_candidates,
+    account_sync,
+    project_can_retry,
+    project_reconcile,
+    project_reconcile_pick,
+    project_refresh,
+    project_retry,
+    projects_expire_stale,
+)
 
 __all__ = [
     "NON_FIELD",
     "ServiceError",
     "account_connect",
     "account_disconnect",
+    "account_import",
+    "account_import_candidates",
     "account_replace_credentials",
     "account_set_plan",
+    "account_sync",
     "account_verify",
     "audit_record",
     "device_login_poll",
     "device_login_start",
+    "project_can_retry",
     "project_create",
+    "project_reconcile",
+    "project_reconcile_pick",
+    "project_refresh",
     "project_regenerate_secret",
+    "project_retry",
     "project_secret_reveal",
     "project_submit",
     "project_validate",
+    "projects_expire_stale",
 ]

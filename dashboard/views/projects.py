@@ -14,7 +14,16 @@ from providers.registry import PROVIDERS, get_provider
 
 from .. import selectors, services
 from ..forms import ProjectForm, apply_errors, raw_values
-from ..models import AccountStatus, AuditEvent, Membership, ProjectStatus, Role, VendorAccount
+from ..models import (
+    AccountStatus,
+    AuditEvent,
+    Membership,
+    ProjectStatus,
+    Role,
+    VendorAccount,
+    role_in,
+    roles_at_least,
+)
 from ..models import Project as ProjectModel
 from .common import wants_fragment
 
@@ -26,10 +35,15 @@ PAGE_SIZE = 25
 def project_list(request: HttpRequest) -> HttpResponse:
     accounts = VendorAccount.objects.for_user(request.user).order_by("label")
     filters = selectors.clean_filters(request.GET, accounts=accounts)
-    page = Paginator(
-        selectors.project_list(user=request.user, filters=filters), PAGE_SIZE
-    ).get_page(request.GET.get("page"))
+    projects = selectors.project_list(user=request.user, filters=filters)
+    counts = selectors.status_counts(projects)
+    paginator = Paginator(projects, PAGE_SIZE)
+    paginator.count = counts["total"]  # already counted by the grouped query: skip a second COUNT
+    page = paginator.get_page(request.GET.get("page"))
     context = {
+        "counts": counts,
+        "status_labels": dict(ProjectStatus.choices),
+        "vendor_labels": {slug: p.name for slug, p in PROVIDERS.items()},
         "page": page,
         "filters": filters,
         "accounts": accounts,
@@ -164,12 +178,18 @@ def project_detail(request: HttpRequest, reference) -> HttpResponse:
         ProjectModel.objects.for_user(request.user).select_related("account", "created_by", "team"),
         reference=reference,
     )
-    context = {"project": project}
+    if project.status == ProjectStatus.PENDING:
+        services.projects_expire_stale(queryset=ProjectModel.objects.filter(pk=project.pk))
+        project.refresh_from_db()
+    role = role_in(request.user, project.team_id)
+    context = {
+        "project": project,
+        "can_act": role in roles_at_least(Role.MEMBER),
+        "can_retry": services.project_can_retry(project),
+        "is_admin": role == Role.ADMIN,
+    }
     if wants_fragment(request):
         return render(request, "dashboard/projects/detail.html#status", context)
-    context["is_admin"] = (
-        ProjectModel.objects.for_user(request.user, role=Role.ADMIN).filter(pk=project.pk).exists()
-    )
     context["can_regenerate"] = get_provider(project.vendor).supports_secret_regeneration
     context["events"] = AuditEvent.objects.filter(
         team=project.team, target_type="Project", target_id=str(project.pk)

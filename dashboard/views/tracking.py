@@ -1,0 +1,162 @@
+"""Import from a vendor, refresh, check a lost answer at the vendor, retry, and CSV export."""
+
+import csv
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from .. import selectors, services
+from ..models import Project, Role, VendorAccount
+
+CSV_COLUMNS = (
+    "vendor",
+    "account",
+    "team",
+    "name",
+    "remote_id",
+    "status",
+    "origin",
+    "remote_status",
+    "missing_at_vendor",
+    "created_by",
+    "created_at",
+    "reference",
+)
+
+
+def _member_project(request: HttpRequest, reference) -> Project:
+    return get_object_or_404(
+        Project.objects.for_user(request.user, role=Role.MEMBER).select_related("account", "team"),
+        reference=reference,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def account_import(request: HttpRequest, pk: int) -> HttpResponse:
+    account = get_object_or_404(
+        VendorAccount.objects.for_user(request.user, role=Role.MEMBER), pk=pk
+    )
+    if request.method == "POST":
+        try:
+            adopted = services.account_import(
+                account=account, user=request.user, remote_ids=request.POST.getlist("remote_id")
+            )
+        except services.ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"Imported {len(adopted)} project(s) from {account.label}.")
+        return redirect("account_import", pk=account.pk)
+    candidates, error = [], ""
+    try:
+        candidates = services.account_import_candidates(account=account)
+    except services.ServiceError as exc:
+        error = exc.message
+    return render(
+        request,
+        "dashboard/accounts/import.html",
+        {"account": account, "candidates": candidates, "error": error},
+    )
+
+
+@require_POST
+def project_refresh(request: HttpRequest, reference) -> HttpResponse:
+    project = _member_project(request, reference)
+    try:
+        project = services.project_refresh(project=project, user=request.user)
+    except services.ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        if project.missing_at_vendor:
+            messages.error(
+                request, "The vendor no longer has this project. It is kept here, flagged."
+            )
+        else:
+            messages.success(request, "Refreshed from the vendor.")
+    return redirect("project_detail", reference=project.reference)
+
+
+@require_POST
+def project_reconcile(request: HttpRequest, reference) -> HttpResponse:
+    project = _member_project(request, reference)
+    try:
+        if request.POST.get("remote_id"):
+            services.project_reconcile_pick(
+                project=project, user=request.user, remote_id=request.POST["remote_id"]
+            )
+            messages.success(request, "Marked as created with the project you chose.")
+            return redirect("project_detail", reference=project.reference)
+        result = services.project_reconcile(project=project, user=request.user)
+    except services.ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect("project_detail", reference=project.reference)
+    if result.outcome == "ambiguous":
+        return render(
+            request,
+            "dashboard/projects/reconcile.html",
+            {"project": project, "candidates": result.candidates},
+        )
+    if result.outcome == "created":
+        messages.success(request, f"Found at the vendor: created with id {project.remote_id}.")
+    else:
+        messages.error(request, project.error_message)
+    return redirect("project_detail", reference=project.reference)
+
+
+@require_POST
+def project_retry(request: HttpRequest, reference) -> HttpResponse:
+    project = _member_project(request, reference)
+    try:
+        services.project_retry(project=project, user=request.user)
+    except services.ServiceError as exc:
+        messages.error(request, exc.message)
+    return redirect("project_detail", reference=project.reference)
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _safe_cell(value: object) -> str:
+    """Spreadsheets run cells starting with = + - @ as formulas; defuse them."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@require_GET
+def project_export(request: HttpRequest) -> StreamingHttpResponse:
+    accounts = VendorAccount.objects.for_user(request.user)
+    filters = selectors.clean_filters(request.GET, accounts=accounts)
+    projects = selectors.project_list(user=request.user, filters=filters)
+    writer = csv.writer(_Echo())
+
+    def rows():
+        yield writer.writerow(CSV_COLUMNS)
+        for p in projects.iterator(chunk_size=2000):
+            yield writer.writerow(
+                [
+                    _safe_cell(v)
+                    for v in (
+                        p.get_vendor_display(),
+                        p.account.label,
+                        p.team.name,
+                        p.name,
+                        p.remote_id,
+                        p.status,
+                        p.origin,
+                        p.remote_status,
+                        "yes" if p.missing_at_vendor else "",
+                        p.created_by.get_username() if p.created_by else "",
+                        p.created_at.isoformat(),
+                        p.reference,
+                    )
+                ]
+            )
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    stamp = timezone.now().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="projects-{stamp}.csv"'
+    return response

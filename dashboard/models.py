@@ -10,6 +10,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from providers.registry import vendor_choices
@@ -27,6 +28,10 @@ ROLE_RANK = {Role.VIEWER: 0, Role.MEMBER: 1, Role.ADMIN: 2}
 
 def roles_at_least(role: str) -> list[str]:
     return [r for r, rank in ROLE_RANK.items() if rank >= ROLE_RANK[role]]
+
+
+def team_ids_for(user, *, role: str = Role.VIEWER) -> QuerySet:
+    return Membership.objects.filter(user=user, role__in=roles_at_least(role)).values("team_id")
 
 
 def role_in(user, team_id: int) -> str | None:
@@ -71,12 +76,8 @@ class TeamScopedQuerySet(models.QuerySet):
         """Rows of teams where `user` holds at least `role`."""
         if not user.is_authenticated:
             return self.none()
-        # A subquery on memberships, not a join: no duplicate rows, and the team index
-        # (team, -created_at) serves the list directly.
-        teams = Membership.objects.filter(user=user, role__in=roles_at_least(role)).values(
-            "team_id"
-        )
-        return self.filter(team_id__in=teams)
+        # A subquery, not a join: no duplicate rows, and one query for a single-object lookup.
+        return self.filter(team_id__in=team_ids_for(user, role=role))
 
 
 class AccountStatus(models.TextChoices):
@@ -181,10 +182,17 @@ class Project(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["team", "-created_at"]),
-            models.Index(fields=["team", "status", "-created_at"]),
-            models.Index(fields=["team", "vendor", "-created_at"]),
-            models.Index(fields=["account", "-created_at"]),
+            # The list's default order, and its filters, each walkable in order.
+            models.Index(fields=["team", "-created_at", "-id"], name="project_team_recent"),
+            models.Index(
+                fields=["team", "status", "-created_at", "-id"], name="project_team_status"
+            ),
+            models.Index(
+                fields=["team", "vendor", "-created_at", "-id"], name="project_team_vendor"
+            ),
+            models.Index(fields=["account", "-created_at", "-id"], name="project_account_recent"),
+            # Covers the per-vendor/per-status counts without touching the table.
+            models.Index(fields=["team", "vendor", "status"], name="project_team_counts"),
         ]
 
     def __str__(self) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
@@ -190,7 +190,7 @@ class Provider:
         return clean_values(self.project_fields, data)
 
     def guidance(
-        self, cleaned: Mapping[str, Any], *, existing_names: list[str]
+        self, cleaned: Mapping[str, Any], *, name_taken: Callable[[str], bool]
     ) -> dict[str, list[str]]:
         """Advice per field; never blocks a submit. Vendors opt in."""
         return {}

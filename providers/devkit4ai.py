@@ -13,7 +13,7 @@ import base64
 import json
 import re
 import time
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
 from typing import Any
 
 from .base import (
@@ -151,9 +151,9 @@ class DevKit4AI(Provider):
     # --- projects -------------------------------------------------------------------------
 
     def guidance(
-        self, cleaned: Mapping[str, Any], *, existing_names: list[str]
+        self, cleaned: Mapping[str, Any], *, name_taken: Callable[[str], bool]
     ) -> dict[str, list[str]]:
-        advice = naming_guidance(cleaned.get("name", ""), existing_names=existing_names)
+        advice = naming_guidance(cleaned.get("name", ""), name_taken=name_taken)
         return {"name": advice} if advice else {}
 
     def plan_limit(self, plan: str) -> int | None:

@@ -8,7 +8,7 @@ looks like a secret, and none of # ? & (they break URLs).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable
 
 DISPLAY_LENGTH = 50
 _GENERIC = re.compile(
@@ -30,7 +30,10 @@ _CONTEXT_WORDS = re.compile(
 )
 
 
-def naming_guidance(name: str, *, existing_names: Iterable[str] = ()) -> list[str]:
+def naming_guidance(
+    name: str, *, name_taken: Callable[[str], bool] = lambda name: False
+) -> list[str]:
+    """Advice for one name. `name_taken` answers "does this account already have it?" (any case)."""
     name = (name or "").strip()
     if not name:
         return []
@@ -48,7 +51,7 @@ def naming_guidance(name: str, *, existing_names: Iterable[str] = ()) -> list[st
         advice.append(
             "This looks like it contains a key, password or internal ID. Keep secrets out of names."
         )
-    if name.casefold() in {n.strip().casefold() for n in existing_names}:
+    if name_taken(name):
         advice.append("Another project on this account already has this name.")
     if not _GENERIC.match(name) and not _CONTEXT_WORDS.search(name) and " - " not in name:
         advice.append(

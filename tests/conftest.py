@@ -23,6 +23,21 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, t
         )
 
 
+def database_bytes() -> bytes:
+    """Every byte SQLite keeps on disk for the test database: main file, WAL and shared memory."""
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    main = Path(settings.DATABASES["default"]["NAME"])
+    return b"".join(
+        p.read_bytes() for p in (main, Path(f"{main}-wal"), Path(f"{main}-shm")) if p.exists()
+    )
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

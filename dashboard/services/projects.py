@@ -29,11 +29,14 @@ def project_validate(*, account: VendorAccount, data: Mapping[str, Any]) -> tupl
     """(cleaned, errors, guidance) for a form as typed, without side effects."""
     provider = get_provider(account.vendor)
     cleaned, errors = provider.clean_project(data)
-    existing = list(
-        account.projects.exclude(status=ProjectStatus.FAILED).values_list("name", flat=True)[:1000]
-    )
-    guidance = provider.guidance(cleaned, existing_names=existing)
+    guidance = provider.guidance(cleaned, name_taken=lambda name: _name_taken(account, name))
     return cleaned, errors, guidance
+
+
+def _name_taken(account: VendorAccount, name: str) -> bool:
+    # Asked only by vendors whose guidance cares, and only about the name being typed.
+    live = account.projects.exclude(status=ProjectStatus.FAILED)
+    return bool(name) and live.filter(name__iexact=name.strip()).exists()
 
 
 def project_create(

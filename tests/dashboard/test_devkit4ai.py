@@ -3,16 +3,15 @@
 import logging
 import threading
 import uuid
-from pathlib import Path
 
 import pytest
-from django.conf import settings as django_settings
 from django.db import connection
 from django.urls import reverse
 
 from dashboard import services
 from dashboard.models import AccountStatus, AuditEvent, Project, ProjectStatus, VendorAccount
 from providers.sandbox.devkit4ai import DEMO_DEVELOPER_KEY, DEMO_EMAIL, DEMO_PASSWORD
+from tests.conftest import database_bytes
 from tests.factories import ProjectFactory
 
 HX = {"HTTP_HX_REQUEST": "true"}
@@ -70,8 +69,7 @@ def test_connect_stores_tokens_encrypted_and_never_the_password(
     page = client.get(response["Location"]).content.decode()
     assert "Free Starter" in page and DEMO_DEVELOPER_KEY not in page
     assert DEMO_PASSWORD not in caplog.text and DEMO_DEVELOPER_KEY not in caplog.text
-    connection.close()
-    raw = Path(django_settings.DATABASES["default"]["NAME"]).read_bytes()
+    raw = database_bytes()
     assert b"DevKit" in raw
     assert DEMO_PASSWORD.encode() not in raw and DEMO_DEVELOPER_KEY.encode() not in raw
     assert account.credentials["access_token"].encode() not in raw

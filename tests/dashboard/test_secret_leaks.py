@@ -2,15 +2,13 @@
 
 import logging
 import uuid
-from pathlib import Path
 
 import pytest
-from django.conf import settings as django_settings
-from django.db import connection
 from django.urls import reverse
 
 from dashboard.models import Project, VendorAccount
 from providers.sandbox.r4 import mint_key
+from tests.conftest import database_bytes
 
 KEY = mint_key("leak0001")
 SECRET_PART = KEY.split(".", 1)[1]
@@ -93,9 +91,7 @@ def test_no_secret_in_pages_logs_or_the_sqlite_file(client, team, admin_user, sa
 
     assert SECRET_PART not in caplog.text and PROJECT_SECRET not in caplog.text
 
-    connection.close()  # flush everything to the file
-    path = django_settings.DATABASES["default"]["NAME"]
-    raw = Path(path).read_bytes()
+    raw = database_bytes()
     assert b"Staging - Leak check" in raw  # the search would find plaintext
     assert SECRET_PART.encode() not in raw
     assert PROJECT_SECRET.encode() not in raw
@@ -214,7 +210,6 @@ def test_photon_token_and_project_secret_never_leak(client, team, admin_user, sa
     for html in pages:
         assert token.encode() not in html and secret.encode() not in html
     assert token not in caplog.text and secret not in caplog.text
-    connection.close()
-    raw = Path(django_settings.DATABASES["default"]["NAME"]).read_bytes()
+    raw = database_bytes()
     assert b"Staging - Photon leak check" in raw
     assert token.encode() not in raw and secret.encode() not in raw

@@ -58,7 +58,7 @@ def test_ordinary_words_are_not_secrets():
 def test_duplicates_are_case_insensitive():
     assert any(
         "already has this name" in a
-        for a in naming_guidance("Prod API", existing_names=["prod api"])
+        for a in naming_guidance("Prod API", name_taken=lambda n: n.casefold() == "prod api")
     )
 
 

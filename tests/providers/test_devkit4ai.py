@@ -262,3 +262,23 @@ def test_malformed_connect_input_is_refused_locally(typed, field):
 
 def test_the_hint_shows_the_email_and_the_key_tail_only():
     assert devkit.credential_hint(TYPED) == f"{DEMO_EMAIL} · key ••••cdef"
+
+
+@pytest.mark.parametrize("shape", ["array", "object"])
+def test_list_and_get_projects(sandbox, stand_in, shape):
+    stand_in.list_shape = shape
+    stored, _ = connect(sandbox)
+    made = devkit.create_project(
+        base_url=base(sandbox),
+        credentials=stored,
+        payload={"name": "Prod API", "description": "d"},
+        reference="r",
+    )
+    listed = devkit.list_projects(base_url=base(sandbox), credentials=stored)
+    assert [(p.remote_id, p.name, p.status, p.description) for p in listed] == [
+        (made.remote_id, "Prod API", "active", "d")
+    ]
+    assert listed[0].created_at is not None
+    got = devkit.get_project(base_url=base(sandbox), credentials=stored, remote_id=made.remote_id)
+    assert got.name == "Prod API"
+    assert devkit.get_project(base_url=base(sandbox), credentials=stored, remote_id="nope") is None

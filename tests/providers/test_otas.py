@@ -205,3 +205,15 @@ def test_a_pasted_token_wins_and_nothing_else_is_kept():
         {"email": "a@b.c", "password": "pw", "user_token": TOKEN}
     )
     assert errors == {} and cleaned == {"user_token": TOKEN}
+
+
+def test_list_projects_reads_response_body(sandbox):
+    made = create(sandbox, project_description="desc")
+    listed = otas.list_projects(base_url=base(sandbox), credentials={"user_token": TOKEN})
+    assert [(p.remote_id, p.name, p.description, p.status) for p in listed] == [
+        (made.remote_id, "My Agent App", "desc", "active")
+    ]
+    assert (
+        otas.get_project(base_url=base(sandbox), credentials={"user_token": TOKEN}, remote_id="x")
+        is None
+    )

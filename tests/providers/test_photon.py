@@ -279,3 +279,23 @@ def test_a_bearer_prefix_is_tolerated_and_only_the_tail_is_shown():
     cleaned, errors = photon.clean_credentials({"access_token": f"Bearer {TOKEN}"})
     assert errors == {} and cleaned["access_token"] == TOKEN
     assert photon.credential_hint(cleaned) == f"token ••••{TOKEN[-4:]}"
+
+
+def test_list_and_get_projects(sandbox):
+    made = create(sandbox)
+    listed = photon.list_projects(base_url=base(sandbox), credentials={"access_token": TOKEN})
+    assert [(p.remote_id, p.name, p.status) for p in listed] == [
+        (made.remote_id, "Support bot", "running")
+    ]
+    assert (
+        photon.get_project(
+            base_url=base(sandbox), credentials={"access_token": TOKEN}, remote_id=made.remote_id
+        ).name
+        == "Support bot"
+    )
+    gone = photon.get_project(
+        base_url=base(sandbox),
+        credentials={"access_token": TOKEN},
+        remote_id="00000000-0000-0000-0000-000000000000",
+    )
+    assert gone is None  # Photon answers 200 null

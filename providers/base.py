@@ -58,6 +58,40 @@ class ProviderError(Exception):
         return f"ProviderError({self.kind!s}, {self.code or self.status!r})"
 
 
+def unexpected_answer(
+    vendor: str, status: int, *, creating: bool, unreadable: bool = False, code: str = ""
+) -> ProviderError:
+    """An answer outside the vendor's documented shapes.
+
+    After a create was sent, a server error or an answer we can't read may hide a project
+    that was made: outcome unknown. Anywhere else nothing happened: unavailable.
+    """
+    if creating and (status >= 500 or unreadable):
+        return ProviderError(
+            ErrorKind.OUTCOME_UNKNOWN,
+            f"{vendor} answered unexpectedly (HTTP {status}) after receiving the request; "
+            "the project may or may not exist.",
+            status=status,
+            code=code,
+        )
+    return ProviderError(
+        ErrorKind.UNAVAILABLE,
+        f"{vendor} answered unexpectedly (HTTP {status}). Try again in a moment.",
+        status=status,
+        code=code,
+    )
+
+
+def success_without_id(vendor: str, status: int) -> ProviderError:
+    """The vendor said yes but we can't tell to what: the project may exist unseen."""
+    return ProviderError(
+        ErrorKind.OUTCOME_UNKNOWN,
+        f"{vendor} accepted the request but its answer could not be read, so the project may "
+        "exist without us knowing its id.",
+        status=status,
+    )
+
+
 @dataclass(frozen=True)
 class FieldSpec:
     """One form field, described once and used for HTML, live and server validation."""

@@ -25,6 +25,8 @@ from .base import (
     ProviderError,
     RemoteProject,
     parse_timestamp,
+    success_without_id,
+    unexpected_answer,
 )
 from .guidance import naming_guidance
 from .http import VendorResponse, send
@@ -176,12 +178,7 @@ class DevKit4AI(Provider):
         answer = response.json()
         project_id = answer.get("id") if isinstance(answer, dict) else None
         if not isinstance(project_id, str | int) or project_id == "":
-            raise ProviderError(
-                ErrorKind.OUTCOME_UNKNOWN,
-                "Dev Kit for AI accepted the request but its answer "
-                "could not be read, so the project may exist without us knowing its id.",
-                status=response.status,
-            )
+            raise success_without_id(self.name, response.status)
         return CreateResult(
             remote_id=str(project_id), details={k: answer[k] for k in _PUBLIC_FIELDS if k in answer}
         )
@@ -335,17 +332,8 @@ class DevKit4AI(Provider):
                 f"Dev Kit for AI refused the request: {detail[:300]}",
                 status=status,
             )
-        if creating and (status >= 500 or not isinstance(body, dict)):
-            return ProviderError(
-                ErrorKind.OUTCOME_UNKNOWN,
-                f"Dev Kit for AI failed (HTTP {status}) after "
-                "receiving the request; the project may or may not exist.",
-                status=status,
-            )
-        return ProviderError(
-            ErrorKind.UNAVAILABLE,
-            f"Dev Kit for AI answered unexpectedly (HTTP {status}). Try again in a moment.",
-            status=status,
+        return unexpected_answer(
+            self.name, status, creating=creating, unreadable=not isinstance(body, dict)
         )
 
 

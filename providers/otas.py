@@ -24,6 +24,8 @@ from .base import (
     ProviderError,
     RemoteProject,
     parse_timestamp,
+    success_without_id,
+    unexpected_answer,
 )
 from .http import VendorResponse, send
 
@@ -192,12 +194,7 @@ class OTAS(Provider):
                     remote_id=str(project["id"]),
                     details={k: project[k] for k in ("description", "domain") if project.get(k)},
                 )
-            raise ProviderError(
-                ErrorKind.OUTCOME_UNKNOWN,
-                "OTAS reported success but its answer had no project "
-                "id, so the project may exist without us knowing it.",
-                status=response.status,
-            )
+            raise success_without_id(self.name, response.status)
         raise self._error(response, creating=True)
 
     def list_projects(
@@ -275,19 +272,8 @@ class OTAS(Provider):
                 code=description,
                 status=status,
             )
-        if creating and (status >= 500 or description == ""):
-            return ProviderError(
-                ErrorKind.OUTCOME_UNKNOWN,
-                f"OTAS answered unexpectedly (HTTP {status}) after "
-                "receiving the request; the project may or may not exist.",
-                status=status,
-            )
-        return ProviderError(
-            ErrorKind.UNAVAILABLE,
-            f"OTAS answered unexpectedly (HTTP {status}"
-            f"{', ' + description if description else ''}).",
-            code=description,
-            status=status,
+        return unexpected_answer(
+            self.name, status, creating=creating, unreadable=description == "", code=description
         )
 
 

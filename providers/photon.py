@@ -19,6 +19,8 @@ from .base import (
     ProviderError,
     RemoteProject,
     parse_timestamp,
+    success_without_id,
+    unexpected_answer,
 )
 from .device_login import DeviceAuthorization, DevicePoll, PollState
 from .http import VendorResponse, send
@@ -226,12 +228,7 @@ class Photon(Provider):
         if response.ok:
             project_id = answer.get("id") if isinstance(answer, dict) else None
             if not isinstance(project_id, str) or not project_id or answer.get("success") is False:
-                raise ProviderError(
-                    ErrorKind.OUTCOME_UNKNOWN,
-                    "Photon accepted the request but its answer "
-                    "could not be read, so the project may exist without us knowing it.",
-                    status=response.status,
-                )
+                raise success_without_id(self.name, response.status)
             secret = answer.get("projectSecret")
             return CreateResult(
                 remote_id=project_id,
@@ -337,18 +334,7 @@ class Photon(Provider):
             )
         if status < 500 and isinstance(body, dict) and body.get("error"):
             return _refusal(str(body["error"]), status=status)
-        if creating and status >= 500:
-            return ProviderError(
-                ErrorKind.OUTCOME_UNKNOWN,
-                f"Photon failed (HTTP {status}) after receiving the "
-                "request; the project may or may not exist.",
-                status=status,
-            )
-        return ProviderError(
-            ErrorKind.UNAVAILABLE,
-            f"Photon answered unexpectedly (HTTP {status}). Try again in a moment.",
-            status=status,
-        )
+        return unexpected_answer(self.name, status, creating=creating)
 
 
 def _remote(item: dict) -> RemoteProject:

@@ -19,6 +19,8 @@ from .base import (
     ProviderError,
     RemoteProject,
     parse_timestamp,
+    success_without_id,
+    unexpected_answer,
 )
 from .http import VendorResponse, send
 
@@ -117,12 +119,7 @@ class R4(Provider):
         if response.ok:
             remote_id = answer.get("id") if isinstance(answer, dict) else None
             if not isinstance(remote_id, str) or not remote_id:
-                raise ProviderError(
-                    ErrorKind.OUTCOME_UNKNOWN,
-                    "R4 accepted the request but its answer could not be read, so the project "
-                    "may exist without us knowing its id.",
-                    status=response.status,
-                )
+                raise success_without_id(self.name, response.status)
             return CreateResult(remote_id=remote_id, details={"externalId": body["externalId"]})
         raise self._error(response, creating=True)
 
@@ -173,18 +170,7 @@ class R4(Provider):
         body = response.json()
         error = body.get("error") if isinstance(body, dict) else None
         if not isinstance(error, dict):
-            if creating and response.status >= 500:
-                return ProviderError(
-                    ErrorKind.OUTCOME_UNKNOWN,
-                    f"R4 failed with an unexpected answer (HTTP {response.status}) after "
-                    "receiving the request; the project may or may not exist.",
-                    status=response.status,
-                )
-            return ProviderError(
-                ErrorKind.UNAVAILABLE,
-                f"R4 answered unexpectedly (HTTP {response.status}). Try again in a moment.",
-                status=response.status,
-            )
+            return unexpected_answer(self.name, response.status, creating=creating)
         code = str(error.get("code") or "")
         vendor_message = str(error.get("message") or "")[:500]
         status = response.status

@@ -10,7 +10,7 @@ from .accounts import (
     account_set_plan,
     account_verify,
 )
-from .common import NON_FIELD, ServiceError, audit_record
+from .common import ServiceError, audit_record
 from .device_login import device_login_poll, device_login_start
 from .projects import project_create, project_submit, project_validate
 from .secrets import project_regenerate_secret, project_secret_reveal
@@ -27,7 +27,6 @@ from .tracking import (
 )
 
 __all__ = [
-    "NON_FIELD",
     "ServiceError",
     "account_connect",
     "account_disconnect",

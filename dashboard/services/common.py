@@ -6,9 +6,6 @@ from collections.abc import Mapping
 
 from ..models import AuditEvent, Team
 
-NON_FIELD = "__all__"
-
-
 class ServiceError(Exception):
     """A refusal to show the user: field errors and/or a general message."""
 

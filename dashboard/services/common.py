@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from ..models import AuditEvent, Team
 
+
 class ServiceError(Exception):
     """A refusal to show the user: field errors and/or a general message."""
 

@@ -266,7 +266,13 @@ class Provider:
         raise NotImplementedError
 
     def find_created(
-        self, candidates: list[RemoteProject], *, reference: str, name: str, since: datetime | None
+        self,
+        candidates: list[RemoteProject],
+        *,
+        reference: str,
+        payload: Mapping[str, Any],
+        name: str,
+        since: datetime | None,
     ) -> list[RemoteProject]:
         """Which listed projects could be the one a lost request created.
 

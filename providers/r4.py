@@ -141,10 +141,18 @@ class R4(Provider):
         ]
 
     def find_created(
-        self, candidates: list[RemoteProject], *, reference: str, name: str, since: datetime | None
+        self,
+        candidates: list[RemoteProject],
+        *,
+        reference: str,
+        payload: Mapping[str, Any],
+        name: str,
+        since: datetime | None,
     ) -> list[RemoteProject]:
-        # We send our own id as externalId, so the match is exact whatever the name or clock.
-        return [p for p in candidates if p.external_id == reference]
+        # The request carried an externalId (the user's, or else our own id), so the match
+        # is exact whatever the name or the clocks say.
+        sent = payload.get("externalId") or reference
+        return [p for p in candidates if p.external_id == sent]
 
     def get_project(
         self, *, base_url: str, credentials: Mapping[str, str], remote_id: str

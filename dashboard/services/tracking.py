@@ -195,6 +195,7 @@ def project_reconcile(
         for r in provider.find_created(
             remote,
             reference=str(project.reference),
+            payload=project.payload,
             name=project.name,
             since=project.attempted_at or project.created_at,
         )

@@ -123,6 +123,15 @@ def test_r4_timeout_after_create_is_found_by_external_id(r4_account, member, san
     assert len(sandbox.calls("r4", method="POST")) == 1  # found, never re-sent
 
 
+def test_r4_lost_answer_with_the_users_own_external_id_is_found_by_it(r4_account, member, sandbox):
+    sandbox.inject("timeout_after_create", vendor="r4", delay=1.5)
+    project = create(r4_account, member, name="Staging - Jira", externalId="PROJ-001")
+    assert project.status == ProjectStatus.UNKNOWN
+    assert services.project_reconcile(project=project, user=member).outcome == "created"
+    project.refresh_from_db()
+    assert project.status == ProjectStatus.CREATED and project.remote_id
+
+
 def test_not_found_is_failed_then_a_retry_reuses_the_row_and_key(
     client, r4_account, member, sandbox
 ):

@@ -180,27 +180,9 @@ def project_reconcile(
     *, project: Project, user, listed: list[RemoteProject] | None = None
 ) -> Reconciliation:
     """Look for a project whose answer was lost. Never re-sends it."""
-    if project.status != ProjectStatus.UNKNOWN:
-        raise ServiceError("Only projects with an unknown outcome can be checked at the vendor.")
     account = project.account
-    provider = get_provider(project.vendor)
     remote = listed if listed is not None else _list_remote(account)
-    taken = set(
-        account.projects.exclude(pk=project.pk)
-        .exclude(remote_id="")
-        .values_list("remote_id", flat=True)
-    )
-    matches = [
-        r
-        for r in provider.find_created(
-            remote,
-            reference=str(project.reference),
-            payload=project.payload,
-            name=project.name,
-            since=project.attempted_at or project.created_at,
-        )
-        if r.remote_id not in taken
-    ]
+    matches = _matches(project, remote)
     if len(matches) == 1:
         _mark_found(project, user, matches[0], how="one clear match")
         return Reconciliation(project, "created")
@@ -234,13 +216,32 @@ def project_reconcile(
 
 
 def project_reconcile_pick(*, project: Project, user, remote_id: str) -> Project:
-    """A person chose which of several matches is ours."""
-    result = project_reconcile(project=project, user=user)
-    chosen = next((r for r in result.candidates if r.remote_id == remote_id), None)
-    if result.outcome != "ambiguous" or chosen is None:
+    """A person chose which of several matches is ours; it must still be one of them."""
+    matches = _matches(project, _list_remote(project.account))
+    chosen = next((r for r in matches if r.remote_id == remote_id), None)
+    if len(matches) < 2 or chosen is None:
         raise ServiceError("That project is no longer one of the possible matches. Check again.")
     _mark_found(project, user, chosen, how="chosen by hand among several matches")
     return project
+
+
+def _matches(project: Project, remote: list[RemoteProject]) -> list[RemoteProject]:
+    """Listed projects that could be this lost one, minus those already tracked here."""
+    if project.status != ProjectStatus.UNKNOWN:
+        raise ServiceError("Only projects with an unknown outcome can be checked at the vendor.")
+    taken = set(
+        project.account.projects.exclude(pk=project.pk)
+        .exclude(remote_id="")
+        .values_list("remote_id", flat=True)
+    )
+    candidates = get_provider(project.vendor).find_created(
+        remote,
+        reference=str(project.reference),
+        payload=project.payload,
+        name=project.name,
+        since=project.attempted_at or project.created_at,
+    )
+    return [r for r in candidates if r.remote_id not in taken]
 
 
 def _mark_found(project: Project, user, remote: RemoteProject, *, how: str) -> None:

@@ -194,6 +194,14 @@ def test_several_matches_are_shown_and_a_person_picks(client, photon_account, me
     client.post(reverse("project_reconcile", args=[lost.reference]), {"remote_id": twin["id"]})
     lost.refresh_from_db()
     assert lost.status == ProjectStatus.CREATED and lost.remote_id == twin["id"]
+    summaries = list(
+        AuditEvent.objects.filter(action="project.reconciled").values_list("summary", flat=True)
+    )
+    assert (
+        len(summaries) == 2
+        and "chosen by hand" in summaries[0]
+        and "2 possible matches" in summaries[1]
+    )
     assert (
         client.post(
             reverse("project_reconcile", args=[lost.reference]), {"remote_id": "not-a-candidate"}

@@ -34,6 +34,11 @@ def team_ids_for(user, *, role: str = Role.VIEWER) -> QuerySet:
     return Membership.objects.filter(user=user, role__in=roles_at_least(role)).values("team_id")
 
 
+def admin_teams(user) -> QuerySet:
+    """Teams where the user may connect accounts and manage members."""
+    return Team.objects.filter(pk__in=team_ids_for(user, role=Role.ADMIN))
+
+
 def role_in(user, team_id: int) -> str | None:
     """The user's role in one team, or None for an outsider."""
     if not user.is_authenticated:

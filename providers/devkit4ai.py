@@ -392,5 +392,4 @@ def _project_list(body: Any) -> list:
 def _retry_after(body: Any, response: VendorResponse) -> int | None:
     if isinstance(body, dict) and isinstance(body.get("retry_after"), int):
         return body["retry_after"]
-    header = response.headers.get("Retry-After", "")
-    return int(header) if header.isdigit() else None
+    return response.retry_after

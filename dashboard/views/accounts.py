@@ -10,20 +10,19 @@ from providers.registry import PROVIDERS
 
 from .. import services
 from ..forms import AccountBasicsForm, AccountConnectForm, AccountReplaceForm, apply_errors
-from ..models import AuditEvent, Role, Team, VendorAccount
+from ..models import AuditEvent, Role, VendorAccount, admin_teams
 
 
 def account_list(request: HttpRequest) -> HttpResponse:
     accounts = VendorAccount.objects.for_user(request.user).select_related("team")
-    admin_teams = Team.objects.filter(memberships__user=request.user, memberships__role=Role.ADMIN)
+    teams = admin_teams(request.user)
     return render(
         request,
         "dashboard/accounts/list.html",
         {
             "accounts": accounts,
             "providers": PROVIDERS.values(),
-            "can_connect": admin_teams.exists(),
-            "admin_team_ids": set(admin_teams.values_list("pk", flat=True)),
+            "can_connect": teams.exists(),
         },
     )
 
@@ -32,7 +31,7 @@ def account_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def account_connect(request: HttpRequest, vendor: str) -> HttpResponse:
     provider = PROVIDERS.get(vendor)
-    teams = Team.objects.filter(memberships__user=request.user, memberships__role=Role.ADMIN)
+    teams = admin_teams(request.user)
     if provider is None or not teams.exists():
         raise Http404
     form = AccountConnectForm(request.POST or None, provider=provider, teams=teams)

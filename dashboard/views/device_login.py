@@ -10,14 +10,14 @@ from providers.registry import PROVIDERS
 
 from .. import services
 from ..forms import AccountBasicsForm, AccountConnectForm, apply_errors
-from ..models import DeviceLogin, Role, Team, VendorAccount
+from ..models import DeviceLogin, Role, VendorAccount, admin_teams, team_ids_for
 from .common import wants_fragment
 
 
 @require_POST
 def device_login_start(request: HttpRequest, vendor: str) -> HttpResponse:
     provider = PROVIDERS.get(vendor)
-    teams = Team.objects.filter(memberships__user=request.user, memberships__role=Role.ADMIN)
+    teams = admin_teams(request.user)
     if provider is None or not provider.supports_device_login or not teams.exists():
         raise Http404
     account = None
@@ -62,9 +62,7 @@ def device_login_status(request: HttpRequest, reference) -> HttpResponse:
     # Only the admin who started a sign-in can watch it.
     login = get_object_or_404(
         DeviceLogin.objects.filter(
-            created_by=request.user,
-            team__memberships__user=request.user,
-            team__memberships__role=Role.ADMIN,
+            created_by=request.user, team_id__in=team_ids_for(request.user, role=Role.ADMIN)
         ),
         reference=reference,
     )

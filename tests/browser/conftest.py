@@ -63,3 +63,11 @@ def page(browser):
     )
     yield page
     context.close()
+
+
+def wait_for_htmx_settled(page) -> None:
+    """htmx binds swapped-in content when it settles (~20 ms later); type only after that."""
+    from playwright.sync_api import expect
+
+    busy = page.locator(".htmx-added, .htmx-settling, .htmx-swapping, .htmx-request")
+    expect(busy).to_have_count(0)

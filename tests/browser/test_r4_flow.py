@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from dashboard.models import Project, Role
 from providers.sandbox.r4 import mint_key
+from tests.browser.conftest import wait_for_htmx_settled
 from tests.factories import PASSWORD, MembershipFactory, TeamFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -38,6 +39,7 @@ def test_connect_r4_create_a_project_and_find_it_in_the_list(page, live_server, 
         page.get_by_label("Vendor account").select_option(label="R4 · R4 sandbox (Rocket)")
     name = page.get_by_label("Name")
     expect(name).to_be_visible()  # htmx swapped in the R4 form
+    wait_for_htmx_settled(page)
     expect(page).to_have_url(re.compile(r"/projects/new/\?account=\d+"))  # and pushed the URL
 
     # Live validation as the user types (debounced, server-rendered).

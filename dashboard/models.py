@@ -136,6 +136,35 @@ class ProjectStatus(models.TextChoices):
     UNKNOWN = "unknown", "Outcome unknown"
 
 
+# The whole state machine of a create. Every status change is a conditional update
+# (`Project.objects.move`), so of many processes racing for one change exactly one wins.
+PROJECT_TRANSITIONS: dict[str, frozenset[str]] = {
+    # sent and answered, refused, or the answer was lost (or the worker died mid-call)
+    ProjectStatus.PENDING: frozenset(
+        {ProjectStatus.CREATED, ProjectStatus.FAILED, ProjectStatus.UNKNOWN}
+    ),
+    # found at the vendor, or known not to be there; a late answer also settles it
+    ProjectStatus.UNKNOWN: frozenset({ProjectStatus.CREATED, ProjectStatus.FAILED}),
+    # a person retries a create known not to have happened (same row, same key)
+    ProjectStatus.FAILED: frozenset({ProjectStatus.PENDING}),
+    ProjectStatus.CREATED: frozenset(),
+}
+
+
+class ProjectQuerySet(TeamScopedQuerySet):
+    def move(self, pk: int, *, to: str, **changes) -> bool:
+        """Change one project's status if it may go there from where it is now.
+
+        True for the one caller that made the change; False when the row was not in
+        an allowed state (anymore), e.g. another process got there first.
+        """
+        sources = [status for status, targets in PROJECT_TRANSITIONS.items() if to in targets]
+        moved = self.filter(pk=pk, status__in=sources).update(
+            status=to, updated_at=timezone.now(), **changes
+        )
+        return moved == 1
+
+
 class ProjectOrigin(models.TextChoices):
     CREATED = "created", "Created here"
     IMPORTED = "imported", "Imported"
@@ -174,16 +203,24 @@ class Project(models.Model):
     )
     missing_at_vendor = models.BooleanField(default=False)
     last_synced_at = models.DateTimeField(null=True, blank=True)
+    # When a create was last handed to the queue, and when a worker last sent it.
+    queued_at = models.DateTimeField(null=True, blank=True)
     attempted_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
 
-    objects = TeamScopedQuerySet.as_manager()
+    objects = ProjectQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["team", "idempotency_key"], name="one_project_per_idempotency_key"
+            ),
+            # One row per vendor project, however many imports or reconciles race.
+            models.UniqueConstraint(
+                fields=["account", "remote_id"],
+                condition=~models.Q(remote_id=""),
+                name="one_project_per_remote_id",
             ),
         ]
         indexes = [
@@ -206,6 +243,18 @@ class Project(models.Model):
     @property
     def is_final(self) -> bool:
         return self.status in (ProjectStatus.CREATED, ProjectStatus.FAILED)
+
+
+class ScheduledJob(models.Model):
+    """When a periodic job is next due. Claimed by a conditional update, so however many
+    schedulers run, each period's job is enqueued once."""
+
+    name = models.CharField(max_length=50, unique=True)
+    next_run_at = models.DateTimeField()
+    last_enqueued_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class AuditAction(models.TextChoices):

@@ -1,7 +1,8 @@
-"""Settings, all from the environment (django-environ), with safe development defaults.
+"""Settings, all from the environment (django-environ).
 
-With DEBUG off the process refuses to start on a development SECRET_KEY or
-encryption key, so a forgotten variable can never ship a known key.
+DEBUG is off unless the environment turns it on, and with DEBUG off the process
+refuses to start on a development SECRET_KEY or encryption key, so a deployment
+that forgets a variable never runs with known keys or technical 500 pages.
 """
 
 from pathlib import Path
@@ -19,7 +20,7 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 DEV_SECRET_KEY = "dev-only-insecure-secret-key-change-me"
 DEV_ENCRYPTION_KEY = "ZGV2LW9ubHktZW5jcnlwdGlvbi1rZXktMzItYnl0ZXM="
 
-DEBUG = env.bool("DEBUG", default=True)
+DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default=DEV_SECRET_KEY)
 # Comma-separated Fernet keys; the first encrypts, all decrypt (for rotation).
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[DEV_ENCRYPTION_KEY])
@@ -44,6 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "django_tasks_db",
     "providers",
     "dashboard",
 ]
@@ -93,6 +95,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
+# Keep connections across requests (each new PostgreSQL connection costs ~10 ms).
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -101,8 +106,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Sessions are read from the cache and written through to the database.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions live in the database every process shares, so a logout ends the session everywhere.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "project_list"
 LOGOUT_REDIRECT_URL = "login"
@@ -115,16 +120,18 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
-
-# django.tasks: ImmediateBackend runs the vendor call inside the request.
-# Point TASKS_BACKEND at a queue backend (e.g. django-tasks-db) to move it to a worker;
-# pages then poll pending projects until they settle.
-TASKS = {
-    "default": {
-        "BACKEND": env.str(
-            "TASKS_BACKEND", default="django.tasks.backends.immediate.ImmediateBackend"
-        )
+if not DEBUG:
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+    # whitenoise serves `collectstatic` output with hashed names and far-future caching.
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
     }
+
+# django.tasks on django-tasks-db: a create request writes the row and a task, and a
+# `db_worker` process makes the vendor call. Pages poll pending projects until they settle.
+TASKS = {
+    "default": {"BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")}
 }
 
 # Outbound vendor HTTP (providers/http.py). Hosts, IPs or CIDRs the SSRF guard lets through
@@ -135,8 +142,16 @@ ALLOWED_VENDOR_HOSTS = env.list(
 VENDOR_HTTP_CONNECT_TIMEOUT = env.float("VENDOR_HTTP_CONNECT_TIMEOUT", default=5.0)
 VENDOR_HTTP_READ_TIMEOUT = env.float("VENDOR_HTTP_READ_TIMEOUT", default=20.0)
 
-# A project still pending after this long (the process died mid-call) becomes "outcome unknown".
+# A create attempted this long ago and still pending (its worker died mid-call) becomes
+# "outcome unknown", to be reconciled. Counted from the attempt; must exceed the HTTP timeouts.
 PROJECT_PENDING_TIMEOUT_SECONDS = env.int("PROJECT_PENDING_TIMEOUT_SECONDS", default=600)
+# A pending create no worker has picked up this long after it was queued is queued again
+# (the enqueue failed, or its task was lost). Sending stays at most once either way.
+PROJECT_REQUEUE_AFTER_SECONDS = env.int("PROJECT_REQUEUE_AFTER_SECONDS", default=120)
+# Periodic work, enqueued by `manage.py run_scheduler` and run by the workers (seconds).
+SCHEDULE_SWEEP_SECONDS = env.int("SCHEDULE_SWEEP_SECONDS", default=30)
+SCHEDULE_RECONCILE_SECONDS = env.int("SCHEDULE_RECONCILE_SECONDS", default=120)
+SCHEDULE_SYNC_SECONDS = env.int("SCHEDULE_SYNC_SECONDS", default=3600)
 
 # Browser-side security.
 SECURE_CSP = {

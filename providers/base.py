@@ -8,10 +8,39 @@ from __future__ import annotations
 
 import enum
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
+
+
+class Credentials(dict):
+    """Credentials for one vendor call, as a plain dict plus one hook for token rotation.
+
+    A vendor whose refresh token works only once calls `refresh_once`. Here it just
+    refreshes; whoever stores the credentials (the dashboard) overrides it so that, of
+    several processes holding the same expired token, one refreshes and the others
+    take its result.
+    """
+
+    def refresh_once(
+        self, refresh: Callable[[MutableMapping[str, str]], None], *, consumed: str
+    ) -> None:
+        """Run `refresh(self)`, which replaces the single-use value under `consumed`."""
+        refresh(self)
+
+
+def refresh_once(
+    credentials: MutableMapping[str, str],
+    refresh: Callable[[MutableMapping[str, str]], None],
+    *,
+    consumed: str,
+) -> None:
+    """Refresh through the owner's hook when there is one (see `Credentials`)."""
+    if isinstance(credentials, Credentials):
+        credentials.refresh_once(refresh, consumed=consumed)
+    else:
+        refresh(credentials)
 
 
 class ErrorKind(enum.StrEnum):

@@ -25,6 +25,7 @@ from .base import (
     ProviderError,
     RemoteProject,
     parse_timestamp,
+    refresh_once,
     success_without_id,
     unexpected_answer,
 )
@@ -241,6 +242,15 @@ class DevKit4AI(Provider):
             raise self._error(response, creating=creating)
 
     def _refresh(self, base_url: str, credentials: MutableMapping[str, str]) -> None:
+        # A refresh token works once: the credentials' owner makes sure only one
+        # process spends it (the others then read the tokens it stored).
+        refresh_once(
+            credentials,
+            lambda fresh: self._spend_refresh_token(base_url, fresh),
+            consumed="refresh_token",
+        )
+
+    def _spend_refresh_token(self, base_url: str, credentials: MutableMapping[str, str]) -> None:
         if not credentials.get("refresh_token") or _expired(
             credentials, "refresh_expires_at", margin=0
         ):

@@ -9,6 +9,7 @@ from providers import http as vendor_http
 from providers.sandbox.server import Sandbox
 
 from .factories import MembershipFactory, R4AccountFactory, TeamFactory, UserFactory
+from .processes import services_running  # noqa: F401  (a fixture)
 
 
 @pytest.fixture(scope="session")
@@ -24,18 +25,37 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, t
 
 
 def database_bytes() -> bytes:
-    """Every byte SQLite keeps on disk for the test database: main file, WAL and shared memory."""
+    """Every byte the database keeps of the test data, to search for a leaked secret.
+
+    SQLite: the main file, WAL and shared memory. PostgreSQL: a `pg_dump` of the test
+    database (the committed rows, so callers use transactional tests).
+    """
+    import subprocess
     from pathlib import Path
 
-    from django.conf import settings
     from django.db import connection
 
+    database = connection.settings_dict
+    if connection.vendor == "postgresql":
+        return subprocess.run(
+            ["pg_dump", "--data-only", "--no-owner", f"--dbname={postgres_url(database)}"],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        ).stdout
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
-    main = Path(settings.DATABASES["default"]["NAME"])
+    main = Path(database["NAME"])
     return b"".join(
         p.read_bytes() for p in (main, Path(f"{main}-wal"), Path(f"{main}-shm")) if p.exists()
     )
+
+
+def postgres_url(database: dict) -> str:
+    user = database.get("USER") or "postgres"
+    host = database.get("HOST") or "127.0.0.1"
+    port = database.get("PORT") or 5432
+    return f"postgres://{user}@{host}:{port}/{database['NAME']}"
 
 
 @pytest.fixture(autouse=True)

@@ -10,6 +10,7 @@ from .accounts import (
     account_set_plan,
     account_verify,
 )
+from .background import projects_reconcile_unknown, projects_sweep
 from .common import ServiceError, audit_record
 from .device_login import device_login_poll, device_login_start
 from .projects import project_create, project_submit, project_validate
@@ -23,7 +24,6 @@ from .tracking import (
     project_reconcile_pick,
     project_refresh,
     project_retry,
-    projects_expire_stale,
 )
 
 __all__ = [
@@ -49,5 +49,6 @@ __all__ = [
     "project_secret_reveal",
     "project_submit",
     "project_validate",
-    "projects_expire_stale",
+    "projects_reconcile_unknown",
+    "projects_sweep",
 ]

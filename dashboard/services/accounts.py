@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
-from providers.base import AccountCheck, ErrorKind, Provider, ProviderError
+from providers.base import AccountCheck, Credentials, ErrorKind, Provider, ProviderError
 from providers.http import check_base_url
 from providers.registry import get_provider
 
@@ -117,17 +117,39 @@ def save_verified_account(
     return account
 
 
+class AccountCredentials(Credentials):
+    """One account's credentials for a vendor call. A token refresh happens once, however
+    many processes find the token expired at the same moment."""
+
+    def __init__(self, account: VendorAccount) -> None:
+        super().__init__(account.credentials)
+        self.account_pk = account.pk
+
+    def refresh_once(self, refresh, *, consumed: str) -> None:
+        held = self.get(consumed)
+        with transaction.atomic():
+            # Lock the account, then re-read: whoever locked first has refreshed already.
+            stored = (
+                VendorAccount.objects.select_for_update()
+                .values_list("credentials", flat=True)
+                .get(pk=self.account_pk)
+            )
+            if stored.get(consumed) != held:
+                self.clear()
+                self.update(stored)
+                return
+            refresh(self)
+            VendorAccount.objects.filter(pk=self.account_pk).update(credentials=dict(self))
+
+
 @contextmanager
-def live_credentials(account: VendorAccount) -> Iterator[dict[str, str]]:
-    """Credentials for one vendor call; tokens the vendor rotated during it are stored again."""
-    credentials = dict(account.credentials)
-    before = dict(credentials)
+def live_credentials(account: VendorAccount) -> Iterator[AccountCredentials]:
+    """Credentials for one vendor call; a refresh during it is stored as it happens."""
+    credentials = AccountCredentials(account)
     try:
         yield credentials
     finally:
-        if credentials != before:
-            VendorAccount.objects.filter(pk=account.pk).update(credentials=credentials)
-            account.credentials = credentials
+        account.credentials = dict(credentials)
 
 
 def mark_needs_reconnect(account: VendorAccount) -> None:

@@ -42,23 +42,18 @@ def _name_taken(account: VendorAccount, name: str) -> bool:
 def project_create(
     *, account: VendorAccount, user, data: Mapping[str, Any], idempotency_key: str | uuid.UUID
 ) -> Project:
-    """Record the project, then ask the vendor for it (through a task).
+    """Record the project and queue its create; a worker asks the vendor.
 
     The same idempotency key always returns the first project and never calls
-    the vendor again.
+    the vendor again, even when the resubmit races the first submit.
     """
     try:
         key = uuid.UUID(str(idempotency_key))
     except ValueError:
         raise ServiceError("This form has expired. Reload the page and submit again.") from None
-    existing = Project.objects.filter(team=account.team, idempotency_key=key).first()
+    existing = _by_key(account, key)
     if existing is not None:
         return existing
-    if not account.can_create:
-        raise ServiceError(
-            f"The account “{account.label}” is {account.get_status_display().lower()}; "
-            "an admin must reconnect it before projects can be created."
-        )
     provider = get_provider(account.vendor)
     cleaned, errors = provider.clean_project(data)
     if errors:
@@ -69,6 +64,11 @@ def project_create(
             # The account row lock makes "count, then insert" one step: concurrent submits
             # at the plan's limit let exactly one through.
             locked = VendorAccount.objects.select_for_update().get(pk=account.pk)
+            # A resubmit that waited for the lock returns the project it raced, never a refusal.
+            existing = _by_key(account, key)
+            if existing is not None:
+                return existing
+            _check_usable(locked)
             _check_plan_limit(locked)
             project = Project.objects.create(
                 team=account.team,
@@ -78,6 +78,7 @@ def project_create(
                 payload={k: v for k, v in cleaned.items() if k not in secret_fields},
                 idempotency_key=key,
                 created_by=user,
+                queued_at=timezone.now(),
             )
             audit_record(
                 team=account.team,
@@ -89,12 +90,34 @@ def project_create(
     except IntegrityError:
         # A concurrent submit with the same key won the race: return its project.
         return Project.objects.get(team=account.team, idempotency_key=key)
-
-    from ..tasks import submit_project  # late import: tasks imports this module
-
-    submit_project.enqueue(project.pk)
+    enqueue_submit(project.pk)
     project.refresh_from_db()
     return project
+
+
+def _by_key(account: VendorAccount, key: uuid.UUID) -> Project | None:
+    return Project.objects.filter(team=account.team, idempotency_key=key).first()
+
+
+def _check_usable(account: VendorAccount) -> None:
+    if not account.can_create:
+        raise ServiceError(
+            f"The account “{account.label}” is {account.get_status_display().lower()}; "
+            "an admin must reconnect it before projects can be created."
+        )
+
+
+def enqueue_submit(project_id: int) -> bool:
+    """Hand a pending create to the queue. A failure here loses nothing: the row is
+    pending and never attempted, so the background sweep queues it again."""
+    from ..tasks import submit_project  # late import: tasks imports this module
+
+    try:
+        submit_project.enqueue(project_id)
+    except Exception:
+        logger.exception("Could not queue project %s; the sweep will queue it again", project_id)
+        return False
+    return True
 
 
 ACTIVE_STATUSES = (ProjectStatus.PENDING, ProjectStatus.CREATED, ProjectStatus.UNKNOWN)
@@ -116,18 +139,15 @@ def _check_plan_limit(account: VendorAccount) -> None:
 
 def project_submit(project_id: int) -> None:
     """Send one pending project to its vendor, at most once, and record the outcome."""
-    with transaction.atomic():
-        project = (
-            Project.objects.select_for_update()
-            .select_related("account")
-            .filter(pk=project_id, status=ProjectStatus.PENDING, attempted_at__isnull=True)
-            .first()
-        )
-        if project is None:
-            return  # already sent (or settled): never send twice
-        project.attempted_at = timezone.now()
-        project.save(update_fields=["attempted_at", "updated_at"])
-
+    attempt = timezone.now()
+    # The claim is a conditional update: of any number of workers holding this task
+    # (a requeue, a duplicate), exactly one sends.
+    claimed = Project.objects.filter(
+        pk=project_id, status=ProjectStatus.PENDING, attempted_at__isnull=True
+    ).update(attempted_at=attempt, updated_at=attempt)
+    if not claimed:
+        return
+    project = Project.objects.select_related("account", "team", "created_by").get(pk=project_id)
     account = project.account
     provider = get_provider(project.vendor)
     try:
@@ -143,13 +163,14 @@ def project_submit(project_id: int) -> None:
                 reference=str(project.reference),
             )
     except ProviderError as exc:
-        _record_failure(project, exc)
+        _record_failure(project, attempt, exc)
         return
     except Exception:
         # A bug after the request may have gone out: the outcome is unknown, never retried.
         logger.exception("Unexpected error submitting project %s", project.pk)
         _record_failure(
             project,
+            attempt,
             ProviderError(
                 ErrorKind.OUTCOME_UNKNOWN,
                 "Something went wrong on our side while the request was "
@@ -157,39 +178,54 @@ def project_submit(project_id: int) -> None:
             ),
         )
         return
-    with transaction.atomic():
-        project.status = ProjectStatus.CREATED
-        project.remote_id = result.remote_id[:100]
-        project.vendor_response = result.details
-        project.secrets = result.secrets
-        project.completed_at = timezone.now()
-        project.save()
-        audit_record(
-            team=project.team,
-            actor=project.created_by,
-            action=AuditAction.PROJECT_CREATED,
-            target=project,
-            summary=f"Created at {provider.name} with id {project.remote_id}.",
-        )
+    _settle(
+        project,
+        attempt,
+        to=ProjectStatus.CREATED,
+        changes={
+            "remote_id": result.remote_id[:100],
+            "vendor_response": result.details,
+            "secrets": result.secrets,
+            "completed_at": timezone.now(),
+        },
+        action=AuditAction.PROJECT_CREATED,
+        summary=f"Created at {provider.name} with id {result.remote_id[:100]}.",
+    )
 
 
-def _record_failure(project: Project, error: ProviderError) -> None:
+def _record_failure(project: Project, attempt, error: ProviderError) -> None:
     unknown = error.kind == ErrorKind.OUTCOME_UNKNOWN
+    if error.kind == ErrorKind.AUTH:
+        mark_needs_reconnect(project.account)
+    _settle(
+        project,
+        attempt,
+        to=ProjectStatus.UNKNOWN if unknown else ProjectStatus.FAILED,
+        changes={
+            "error_kind": error.kind.value,
+            "error_code": error.code[:100],
+            "error_status": error.status,
+            "error_message": error.message,
+            "error_fields": error.field_errors,
+            "completed_at": None if unknown else timezone.now(),
+        },
+        action=AuditAction.PROJECT_UNKNOWN if unknown else AuditAction.PROJECT_FAILED,
+        summary=f"{error.kind}: {error.message}",
+    )
+
+
+def _settle(project: Project, attempt, *, to: str, changes: dict, action: str, summary: str):
+    """Record the answer to our own attempt. An answer that arrives after the row was
+    settled another way (it timed out and was reconciled) is kept in the audit trail."""
     with transaction.atomic():
-        project.status = ProjectStatus.UNKNOWN if unknown else ProjectStatus.FAILED
-        project.error_kind = error.kind.value
-        project.error_code = error.code[:100]
-        project.error_status = error.status
-        project.error_message = error.message
-        project.error_fields = error.field_errors
-        project.completed_at = None if unknown else timezone.now()
-        project.save()
-        if error.kind == ErrorKind.AUTH:
-            mark_needs_reconnect(project.account)
+        moved = Project.objects.filter(attempted_at=attempt).move(project.pk, to=to, **changes)
+        if not moved:
+            logger.warning("Late answer for project %s ignored: %s", project.pk, summary)
+            summary = f"Late answer, after the project had moved on (not applied): {summary}"
         audit_record(
             team=project.team,
             actor=project.created_by,
-            action=AuditAction.PROJECT_UNKNOWN if unknown else AuditAction.PROJECT_FAILED,
+            action=action,
             target=project,
-            summary=f"{error.kind}: {error.message}"[:500],
+            summary=summary[:500],
         )

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import timedelta
 
-from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from providers.base import ErrorKind, ProviderError, RemoteProject
@@ -20,6 +19,7 @@ from providers.registry import get_provider
 from ..models import AuditAction, Project, ProjectOrigin, ProjectStatus, VendorAccount
 from .accounts import live_credentials, mark_needs_reconnect
 from .common import ServiceError, audit_record
+from .projects import enqueue_submit
 
 NOT_FOUND_AT_VENDOR = "not_found_at_vendor"
 
@@ -38,7 +38,7 @@ def _vendor_call(account: VendorAccount, call):
         raise ServiceError(exc.message) from None
 
 
-def _list_remote(account: VendorAccount) -> list[RemoteProject]:
+def list_remote(account: VendorAccount) -> list[RemoteProject]:
     return _vendor_call(
         account, lambda p, c: p.list_projects(base_url=account.base_url, credentials=c)
     )
@@ -54,41 +54,53 @@ class ImportCandidate:
 
 
 def account_import_candidates(*, account: VendorAccount) -> list[ImportCandidate]:
-    remote = _list_remote(account)
+    remote = list_remote(account)
     tracked = {p.remote_id: p for p in account.projects.exclude(remote_id="")}
     return [ImportCandidate(r, tracked.get(r.remote_id)) for r in remote]
 
 
 def account_import(*, account: VendorAccount, user, remote_ids: list[str]) -> list[Project]:
-    """Adopt the chosen vendor projects that are not tracked yet (origin: imported)."""
+    """Adopt the chosen vendor projects that are not tracked yet (origin: imported).
+
+    The unique (account, remote id) constraint decides races: of concurrent imports of
+    one project exactly one inserts it, and only that one is audited.
+    """
     wanted = set(remote_ids)
     candidates = [
-        c for c in account_import_candidates(account=account) if c.remote.remote_id in wanted
+        c
+        for c in account_import_candidates(account=account)
+        if c.remote.remote_id in wanted and c.tracked is None
     ]
-    adopted = []
     now = timezone.now()
+    rows = [
+        Project(
+            team=account.team,
+            account=account,
+            vendor=account.vendor,
+            name=c.remote.name[:255] or "(no name)",
+            payload={},
+            idempotency_key=uuid.uuid4(),
+            status=ProjectStatus.CREATED,
+            origin=ProjectOrigin.IMPORTED,
+            remote_id=c.remote.remote_id[:100],
+            remote_status=c.remote.status[:50],
+            vendor_response={"description": c.remote.description} if c.remote.description else {},
+            created_by=user,
+            created_at=c.remote.created_at or now,
+            completed_at=now,
+            last_synced_at=now,
+        )
+        for c in candidates
+    ]
     with transaction.atomic():
-        for candidate in candidates:
-            if candidate.tracked is not None:
-                continue
-            remote = candidate.remote
-            project = Project.objects.create(
-                team=account.team,
-                account=account,
-                vendor=account.vendor,
-                name=remote.name[:255] or "(no name)",
-                payload={},
-                idempotency_key=uuid.uuid4(),
-                status=ProjectStatus.CREATED,
-                origin=ProjectOrigin.IMPORTED,
-                remote_id=remote.remote_id[:100],
-                remote_status=remote.status[:50],
-                vendor_response={"description": remote.description} if remote.description else {},
-                created_by=user,
-                created_at=remote.created_at or now,
-                completed_at=now,
-                last_synced_at=now,
+        Project.objects.bulk_create(rows, ignore_conflicts=True)
+        # Rows another import inserted first kept their own keys, so ours identify what we added.
+        adopted = list(
+            Project.objects.filter(
+                team=account.team, idempotency_key__in=[p.idempotency_key for p in rows]
             )
+        )
+        for project in adopted:
             audit_record(
                 team=account.team,
                 actor=user,
@@ -96,7 +108,6 @@ def account_import(*, account: VendorAccount, user, remote_ids: list[str]) -> li
                 target=project,
                 summary=f"Imported “{project.name}” ({project.remote_id}) from {account.label}.",
             )
-            adopted.append(project)
     return adopted
 
 
@@ -140,7 +151,17 @@ def project_refresh(
         project.vendor_response = {**project.vendor_response, "description": remote.description}
     project.missing_at_vendor = False
     project.last_synced_at = now
-    project.save()
+    # Only the fields a refresh owns, so a concurrent write to the others is never undone.
+    project.save(
+        update_fields=[
+            "name",
+            "remote_status",
+            "vendor_response",
+            "missing_at_vendor",
+            "last_synced_at",
+            "updated_at",
+        ]
+    )
     if changes:
         audit_record(
             team=project.team,
@@ -181,30 +202,35 @@ def project_reconcile(
 ) -> Reconciliation:
     """Look for a project whose answer was lost. Never re-sends it."""
     account = project.account
-    remote = listed if listed is not None else _list_remote(account)
+    remote = listed if listed is not None else list_remote(account)
     matches = _matches(project, remote)
     if len(matches) == 1:
         _mark_found(project, user, matches[0], how="one clear match")
-        return Reconciliation(project, "created")
+        return Reconciliation(project, project.status)
     if not matches:
+        message = (
+            f"{account.get_vendor_display()} has no matching project after the lost request "
+            f"({len(remote)} listed), so it was not created. You can retry it."
+        )
         with transaction.atomic():
-            project.status = ProjectStatus.FAILED
-            project.error_kind = ErrorKind.OUTCOME_UNKNOWN.value
-            project.error_code = NOT_FOUND_AT_VENDOR
-            project.error_message = (
-                f"{account.get_vendor_display()} has no matching project after the lost request "
-                f"({len(remote)} listed), so it was not created. You can retry it."
+            moved = Project.objects.filter(status=ProjectStatus.UNKNOWN).move(
+                project.pk,
+                to=ProjectStatus.FAILED,
+                error_kind=ErrorKind.OUTCOME_UNKNOWN.value,
+                error_code=NOT_FOUND_AT_VENDOR,
+                error_message=message,
+                completed_at=timezone.now(),
             )
-            project.completed_at = timezone.now()
-            project.save()
-            audit_record(
-                team=project.team,
-                actor=user,
-                action=AuditAction.PROJECT_RECONCILED,
-                target=project,
-                summary=f"Not found among {len(remote)} projects at the vendor: marked failed.",
-            )
-        return Reconciliation(project, "failed")
+            if moved:
+                audit_record(
+                    team=project.team,
+                    actor=user,
+                    action=AuditAction.PROJECT_RECONCILED,
+                    target=project,
+                    summary=f"Not found among {len(remote)} projects at the vendor: marked failed.",
+                )
+        project.refresh_from_db()
+        return Reconciliation(project, "failed" if moved else project.status)
     audit_record(
         team=project.team,
         actor=user,
@@ -217,7 +243,7 @@ def project_reconcile(
 
 def project_reconcile_pick(*, project: Project, user, remote_id: str) -> Project:
     """A person chose which of several matches is ours; it must still be one of them."""
-    matches = _matches(project, _list_remote(project.account))
+    matches = _matches(project, list_remote(project.account))
     chosen = next((r for r in matches if r.remote_id == remote_id), None)
     if len(matches) < 2 or chosen is None:
         raise ServiceError("That project is no longer one of the possible matches. Check again.")
@@ -245,21 +271,39 @@ def _matches(project: Project, remote: list[RemoteProject]) -> list[RemoteProjec
 
 
 def _mark_found(project: Project, user, remote: RemoteProject, *, how: str) -> None:
-    with transaction.atomic():
-        project.status = ProjectStatus.CREATED
-        project.remote_id = remote.remote_id[:100]
-        project.remote_status = remote.status[:50]
-        project.error_kind = project.error_code = project.error_message = ""
-        project.error_fields = {}
-        project.completed_at = project.last_synced_at = timezone.now()
-        project.save()
-        audit_record(
-            team=project.team,
-            actor=user,
-            action=AuditAction.PROJECT_RECONCILED,
-            target=project,
-            summary=f"Found at the vendor as {project.remote_id} ({how}): marked created.",
-        )
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            moved = Project.objects.filter(status=ProjectStatus.UNKNOWN).move(
+                project.pk,
+                to=ProjectStatus.CREATED,
+                remote_id=remote.remote_id[:100],
+                remote_status=remote.status[:50],
+                error_kind="",
+                error_code="",
+                error_message="",
+                error_fields={},
+                completed_at=now,
+                last_synced_at=now,
+            )
+            if moved:
+                audit_record(
+                    team=project.team,
+                    actor=user,
+                    action=AuditAction.PROJECT_RECONCILED,
+                    target=project,
+                    summary=f"Found at the vendor as {remote.remote_id[:100]} ({how}): "
+                    "marked created.",
+                )
+    except IntegrityError:
+        pass  # another row took this remote id meanwhile; this one stays unknown
+    project.refresh_from_db()
+
+
+RETRYABLE = Q(status=ProjectStatus.FAILED) & (
+    Q(error_code=NOT_FOUND_AT_VENDOR)
+    | Q(error_kind__in=[ErrorKind.UNAVAILABLE.value, ErrorKind.RATE_LIMITED.value])
+)
 
 
 def project_can_retry(project: Project) -> bool:
@@ -271,14 +315,18 @@ def project_can_retry(project: Project) -> bool:
 
 
 def project_retry(*, project: Project, user) -> Project:
-    """Send a create again (same row, same key), once we know nothing was created."""
-    if not project_can_retry(project):
-        raise ServiceError("Only a create that is known not to have happened can be retried.")
+    """Send a create again (same row, same key), once we know nothing was created.
+
+    A conditional update from the retryable failed state: of any number of concurrent
+    retries (a double click, two admins), exactly one queues a send.
+    """
     if not project.account.can_create:
         raise ServiceError(f"The account “{project.account.label}” needs to be reconnected first.")
     with transaction.atomic():
-        Project.objects.filter(pk=project.pk).update(
-            status=ProjectStatus.PENDING,
+        moved = Project.objects.filter(RETRYABLE).move(
+            project.pk,
+            to=ProjectStatus.PENDING,
+            queued_at=timezone.now(),
             attempted_at=None,
             completed_at=None,
             error_kind="",
@@ -287,51 +335,24 @@ def project_retry(*, project: Project, user) -> Project:
             error_message="",
             error_fields={},
         )
-        audit_record(
-            team=project.team,
-            actor=user,
-            action=AuditAction.PROJECT_RETRIED,
-            target=project,
-            summary="Create sent again with the same idempotency key.",
-        )
-    from ..tasks import submit_project
-
-    submit_project.enqueue(project.pk)
+        if moved:
+            audit_record(
+                team=project.team,
+                actor=user,
+                action=AuditAction.PROJECT_RETRIED,
+                target=project,
+                summary="Create sent again with the same idempotency key.",
+            )
     project.refresh_from_db()
+    if moved:
+        enqueue_submit(project.pk)
+        project.refresh_from_db()
+    elif project.status != ProjectStatus.PENDING:  # a concurrent retry is already on its way
+        raise ServiceError("Only a create that is known not to have happened can be retried.")
     return project
 
 
-# --- stuck pending, and whole-account sync -------------------------------------------------
-
-
-def projects_expire_stale(*, now=None, queryset=None) -> int:
-    """Pending for longer than the timeout (a process died mid-call) → outcome unknown."""
-    now = now or timezone.now()
-    cutoff = now - timedelta(seconds=settings.PROJECT_PENDING_TIMEOUT_SECONDS)
-    stale = (queryset if queryset is not None else Project.objects).filter(
-        status=ProjectStatus.PENDING, created_at__lt=cutoff
-    )
-    count = 0
-    for project in stale.select_related("team", "created_by"):
-        with transaction.atomic():
-            updated = Project.objects.filter(pk=project.pk, status=ProjectStatus.PENDING).update(
-                status=ProjectStatus.UNKNOWN,
-                error_kind=ErrorKind.OUTCOME_UNKNOWN.value,
-                error_code="stale_pending",
-                error_message="The request never finished (the process may have stopped), so the "
-                "outcome is "
-                "unknown. Check at the vendor.",
-            )
-            if updated:
-                count += 1
-                audit_record(
-                    team=project.team,
-                    actor=None,
-                    action=AuditAction.PROJECT_STALE,
-                    target=project,
-                    summary=f"Pending since {project.created_at:%Y-%m-%d %H:%M} UTC: now unknown.",
-                )
-    return count
+# --- whole-account sync ---------------------------------------------------------------
 
 
 @dataclass
@@ -348,8 +369,7 @@ class SyncTotals:
 def account_sync(*, account: VendorAccount) -> SyncTotals:
     """One list call per account: refresh every tracked project, reconcile every unknown one."""
     totals = SyncTotals()
-    projects_expire_stale(queryset=account.projects.all())
-    remote = _list_remote(account)
+    remote = list_remote(account)
     totals.listed = len(remote)
     by_id = {r.remote_id: r for r in remote}
     for project in account.projects.filter(status=ProjectStatus.CREATED).exclude(remote_id=""):

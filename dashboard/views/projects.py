@@ -178,9 +178,6 @@ def project_detail(request: HttpRequest, reference) -> HttpResponse:
         ProjectModel.objects.for_user(request.user).select_related("account", "created_by", "team"),
         reference=reference,
     )
-    if project.status == ProjectStatus.PENDING:
-        services.projects_expire_stale(queryset=ProjectModel.objects.filter(pk=project.pk))
-        project.refresh_from_db()
     role = role_in(request.user, project.team_id)
     context = {
         "project": project,

@@ -210,22 +210,48 @@ def test_several_matches_are_shown_and_a_person_picks(client, photon_account, me
     )
 
 
-def test_stale_pending_becomes_unknown(r4_account, member, settings, client):
+def test_sweep_times_out_from_the_attempt_and_requeues_what_was_never_sent(
+    r4_account, member, sandbox, settings, client
+):
     settings.PROJECT_PENDING_TIMEOUT_SECONDS = 60
+    settings.PROJECT_REQUEUE_AFTER_SECONDS = 30
+    an_hour_ago = timezone.now() - timedelta(hours=1)
     stuck = ProjectFactory(
         account=r4_account,
         status=ProjectStatus.PENDING,
-        created_at=timezone.now() - timedelta(minutes=5),
+        created_at=an_hour_ago,
+        queued_at=an_hour_ago,
+        attempted_at=timezone.now() - timedelta(minutes=5),
     )
-    fresh = ProjectFactory(account=r4_account, status=ProjectStatus.PENDING)
+    # Old, but retried a moment ago: its clock starts at the new attempt.
+    retried = ProjectFactory(
+        account=r4_account,
+        status=ProjectStatus.PENDING,
+        created_at=an_hour_ago,
+        queued_at=an_hour_ago,
+        attempted_at=timezone.now() - timedelta(seconds=5),
+    )
+    never_sent = ProjectFactory(
+        account=r4_account, status=ProjectStatus.PENDING, created_at=an_hour_ago, queued_at=None
+    )
     client.force_login(member)
+    # A page view changes nothing: the sweep runs in the background.
     page = client.get(reverse("project_detail", args=[stuck.reference])).content.decode()
-    assert "Outcome unknown" in page and "every 2s" not in page
+    assert "every 2s" in page
     stuck.refresh_from_db()
-    fresh.refresh_from_db()
+    assert stuck.status == ProjectStatus.PENDING
+
+    totals = services.projects_sweep()
+
+    assert (totals.timed_out, totals.requeued) == (1, 1)
+    for project in (stuck, retried, never_sent):
+        project.refresh_from_db()
     assert stuck.status == ProjectStatus.UNKNOWN and stuck.error_code == "stale_pending"
-    assert fresh.status == ProjectStatus.PENDING
-    assert services.projects_expire_stale() == 0
+    assert retried.status == ProjectStatus.PENDING
+    # Never attempted means never sent: queued again (and sent, by the immediate backend).
+    assert never_sent.status == ProjectStatus.CREATED and never_sent.remote_id
+    assert len(sandbox.calls("r4", method="POST")) == 1
+    assert services.projects_sweep().as_dict() == {"timed_out": 0, "requeued": 0}
 
 
 def test_sync_projects_command_does_everything_and_prints_totals(
@@ -236,10 +262,11 @@ def test_sync_projects_command_does_everything_and_prints_totals(
     sandbox.vendors["r4"].projects["team0001"][changed.remote_id]["name"] = "Changed"
     sandbox.inject("timeout_after_create", vendor="r4", delay=1.5)
     lost = create(r4_account, member, name="Lost")
-    ProjectFactory(
+    ProjectFactory(  # sent an hour ago, never answered
         account=r4_account,
         status=ProjectStatus.PENDING,
         created_at=timezone.now() - timedelta(hours=1),
+        attempted_at=timezone.now() - timedelta(hours=1),
     )
     R4AccountFactory(
         team=r4_account.team,
@@ -250,7 +277,7 @@ def test_sync_projects_command_does_everything_and_prints_totals(
     out = io.StringIO()
     call_command("sync_projects", stdout=out)
     text = out.getvalue()
-    assert "Stale pending projects marked outcome unknown: 1" in text
+    assert "Pending projects: 1 timed out → outcome unknown, 0 queued again" in text
     assert "1 changed" in text and "unknown → 1 found" in text and "R4 rejected the API key" in text
     assert "Totals: accounts 1, errors 1" in text
     changed.refresh_from_db()

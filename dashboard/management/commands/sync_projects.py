@@ -1,4 +1,4 @@
-"""Refresh tracked projects, reconcile unknown outcomes and time out stuck ones, per account.
+"""Refresh tracked projects, reconcile unknown outcomes and sweep stuck ones, per account.
 
 For a cron job or a worker: python manage.py sync_projects [--account ID]
 """
@@ -18,8 +18,11 @@ class Command(BaseCommand):
         parser.add_argument("--account", type=int, help="Only this account id.")
 
     def handle(self, *args, account=None, **options):
-        stale = services.projects_expire_stale()
-        self.stdout.write(f"Stale pending projects marked outcome unknown: {stale}")
+        swept = services.projects_sweep()
+        self.stdout.write(
+            f"Pending projects: {swept.timed_out} timed out → outcome unknown, "
+            f"{swept.requeued} queued again"
+        )
         accounts = VendorAccount.objects.filter(status=AccountStatus.ACTIVE).select_related("team")
         if account is not None:
             accounts = accounts.filter(pk=account)

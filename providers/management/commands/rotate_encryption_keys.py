@@ -15,27 +15,11 @@ class Command(BaseCommand):
         for model, field in secrets.encrypted_fields():
             table, column, pk = model._meta.db_table, field.column, model._meta.pk.column
             counts = {"rotated": 0, "current": 0, "empty": 0}
-            # Raw SQL: the field's own read path decrypts, and we want ciphertext in and out.
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(f"SELECT {quote(pk)}, {quote(column)} FROM {quote(table)}")  # noqa: S608
-                for row_pk, token in cursor.fetchall():
-                    if not token:
-                        counts["empty"] += 1
-                        continue
-                    if secrets.is_current(token):
-                        counts["current"] += 1
-                        continue
-                    try:
-                        rotated = secrets.rotate(token)
-                    except secrets.DecryptionError as exc:
-                        raise CommandError(
-                            f"{model.__name__} #{row_pk}.{field.name}: {exc}"
-                        ) from None
-                    cursor.execute(
-                        f"UPDATE {quote(table)} SET {quote(column)} = %s WHERE {quote(pk)} = %s",  # noqa: S608
-                        [rotated, row_pk],
-                    )
-                    counts["rotated"] += 1
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT {quote(pk)} FROM {quote(table)} ORDER BY 1")  # noqa: S608
+                row_pks = [row[0] for row in cursor.fetchall()]
+            for row_pk in row_pks:
+                counts[self._rotate_row(table, column, pk, row_pk, model, field)] += 1
             self.stdout.write(
                 f"{model._meta.label}.{field.name}: {counts['rotated']} re-encrypted, "
                 f"{counts['current']} already current, {counts['empty']} empty"
@@ -48,3 +32,30 @@ class Command(BaseCommand):
                 f"{totals['empty']} empty."
             )
         )
+
+    @staticmethod
+    def _rotate_row(table, column, pk, row_pk, model, field) -> str:
+        """Lock the row, re-read it, re-encrypt it: a token refreshed meanwhile is never lost."""
+        quote = connection.ops.quote_name
+        lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+        # Raw SQL: the field's own read path decrypts, and we want ciphertext in and out.
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {quote(column)} FROM {quote(table)} WHERE {quote(pk)} = %s{lock}",  # noqa: S608
+                [row_pk],
+            )
+            row = cursor.fetchone()
+            token = row[0] if row else None
+            if not token:
+                return "empty"
+            if secrets.is_current(token):
+                return "current"
+            try:
+                rotated = secrets.rotate(token)
+            except secrets.DecryptionError as exc:
+                raise CommandError(f"{model.__name__} #{row_pk}.{field.name}: {exc}") from None
+            cursor.execute(
+                f"UPDATE {quote(table)} SET {quote(column)} = %s WHERE {quote(pk)} = %s",  # noqa: S608
+                [rotated, row_pk],
+            )
+            return "rotated"

@@ -1,0 +1,111 @@
+"""Time-based work, run by the workers on a schedule, never on a page view.
+
+- A create that was attempted and never answered (its worker died mid-call) times out,
+  counted from the attempt, into "outcome unknown".
+- A create that no worker picked up (the enqueue failed, or its task was lost) is queued
+  again. Nothing was sent, so this is safe; the claim in `project_submit` still sends once.
+- Unknown outcomes are looked for at the vendor, one list call per account.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from providers.base import ErrorKind
+
+from ..models import AccountStatus, AuditAction, Project, ProjectStatus, VendorAccount
+from .common import ServiceError, audit_record
+from .projects import enqueue_submit
+from .tracking import list_remote, project_reconcile
+
+logger = logging.getLogger(__name__)
+
+STALE_MESSAGE = (
+    "The request was sent but its answer never came back (the worker may have stopped), "
+    "so the outcome is unknown. It will be looked for at the vendor."
+)
+
+
+@dataclass
+class SweepTotals:
+    timed_out: int = 0
+    requeued: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+def projects_sweep(*, now: datetime | None = None) -> SweepTotals:
+    now = now or timezone.now()
+    totals = SweepTotals()
+    attempt_cutoff = now - timedelta(seconds=settings.PROJECT_PENDING_TIMEOUT_SECONDS)
+    timed_out = Project.objects.filter(
+        status=ProjectStatus.PENDING, attempted_at__lt=attempt_cutoff
+    ).select_related("team")
+    for project in timed_out:
+        with transaction.atomic():
+            # Conditional on the same attempt: a retry since then starts its own clock.
+            moved = Project.objects.filter(attempted_at=project.attempted_at).move(
+                project.pk,
+                to=ProjectStatus.UNKNOWN,
+                error_kind=ErrorKind.OUTCOME_UNKNOWN.value,
+                error_code="stale_pending",
+                error_message=STALE_MESSAGE,
+            )
+            if moved:
+                totals.timed_out += 1
+                audit_record(
+                    team=project.team,
+                    actor=None,
+                    action=AuditAction.PROJECT_STALE,
+                    target=project,
+                    summary=f"Sent {project.attempted_at:%Y-%m-%d %H:%M:%S} UTC and never "
+                    "answered: now outcome unknown.",
+                )
+    queue_cutoff = now - timedelta(seconds=settings.PROJECT_REQUEUE_AFTER_SECONDS)
+    waiting = Project.objects.filter(
+        Q(queued_at__lt=queue_cutoff) | Q(queued_at__isnull=True),
+        status=ProjectStatus.PENDING,
+        attempted_at__isnull=True,
+    )
+    for pk, queued_at in waiting.values_list("pk", "queued_at"):
+        # Of several sweeps at once, the one that moves queued_at requeues.
+        claimed = Project.objects.filter(
+            pk=pk, status=ProjectStatus.PENDING, attempted_at__isnull=True, queued_at=queued_at
+        ).update(queued_at=now)
+        if claimed and enqueue_submit(pk):
+            totals.requeued += 1
+    return totals
+
+
+def projects_reconcile_unknown() -> dict[str, int]:
+    """Look for every unknown outcome at its vendor: found → created, absent → failed
+    (a person may retry), several candidates → left for a person to choose."""
+    totals = {"accounts": 0, "created": 0, "failed": 0, "ambiguous": 0, "errors": 0}
+    accounts = VendorAccount.objects.filter(
+        status=AccountStatus.ACTIVE,
+        pk__in=Project.objects.filter(status=ProjectStatus.UNKNOWN).values("account_id"),
+    )
+    for account in accounts:
+        try:
+            remote = list_remote(account)
+        except ServiceError as exc:
+            totals["errors"] += 1
+            logger.warning("Reconcile: account %s unavailable: %s", account.pk, exc.message)
+            continue
+        totals["accounts"] += 1
+        for project in account.projects.filter(status=ProjectStatus.UNKNOWN):
+            try:
+                outcome = project_reconcile(project=project, user=None, listed=remote).outcome
+            except ServiceError:
+                continue  # settled by someone else meanwhile
+            if outcome in totals:
+                totals[outcome] += 1
+    return totals

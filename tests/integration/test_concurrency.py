@@ -1,0 +1,167 @@
+"""Rules that must hold with many processes: real gunicorn workers, requests all at once.
+
+Runs on whichever database the suite runs on; `make test` runs it on SQLite and PostgreSQL.
+"""
+
+import uuid
+
+import pytest
+from django.urls import reverse
+
+from dashboard import services
+from dashboard.models import (
+    AccountStatus,
+    AuditEvent,
+    Project,
+    ProjectStatus,
+)
+from providers.base import ErrorKind
+from tests.factories import ProjectFactory
+from tests.processes import IMMEDIATE_BACKEND, UserAgent, at_once
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+R4_CREATE = {"vendor": "r4", "method": "POST", "path": "/api/v1/machine/project"}
+
+
+def test_twenty_concurrent_retries_send_exactly_one_create(
+    services_running, r4_account, member, sandbox
+):
+    failed = ProjectFactory(
+        account=r4_account,
+        created_by=member,
+        status=ProjectStatus.FAILED,
+        error_kind=ErrorKind.UNAVAILABLE.value,
+        error_message="R4 is unavailable.",
+    )
+    web = services_running.web(TASKS_BACKEND=IMMEDIATE_BACKEND)
+    agent = UserAgent(web.url, member)
+    url = reverse("project_retry", args=[failed.reference])
+
+    statuses = at_once(20, lambda _: agent.post(url).status_code)
+
+    assert statuses == [302] * 20
+    assert len(sandbox.calls(**R4_CREATE)) == 1
+    failed.refresh_from_db()
+    assert failed.status == ProjectStatus.CREATED and failed.remote_id
+    assert AuditEvent.objects.filter(action="project.retried").count() == 1
+
+
+def test_ten_concurrent_imports_track_a_vendor_project_once(
+    services_running, r4_account, member, sandbox
+):
+    remote = sandbox.vendors["r4"]
+    made = services.project_create(
+        account=r4_account,
+        user=member,
+        data={"name": "Made elsewhere"},
+        idempotency_key=uuid.uuid4(),
+    )
+    remote_id = made.remote_id
+    Project.objects.all().delete()  # the dashboard forgets it; the vendor still has it
+    assert remote.projects["team0001"][remote_id]
+    web = services_running.web(TASKS_BACKEND=IMMEDIATE_BACKEND)
+    agent = UserAgent(web.url, member)
+    url = reverse("account_import", args=[r4_account.pk])
+
+    statuses = at_once(10, lambda _: agent.post(url, {"remote_id": remote_id}).status_code)
+
+    assert statuses == [302] * 10
+    assert Project.objects.filter(remote_id=remote_id).count() == 1
+    assert AuditEvent.objects.filter(action="project.imported").count() == 1
+
+
+def test_one_idempotency_key_submitted_at_once_makes_one_project(
+    services_running, r4_account, member, sandbox
+):
+    web = services_running.web(TASKS_BACKEND=IMMEDIATE_BACKEND)
+    agent = UserAgent(web.url, member)
+    form = {"account": r4_account.pk, "idempotency_key": str(uuid.uuid4()), "name": "Once only"}
+
+    responses = at_once(10, lambda _: agent.post(reverse("project_new"), form))
+
+    project = Project.objects.get()
+    assert {r.status_code for r in responses} == {302}
+    assert {r.headers["Location"] for r in responses} == {f"/projects/{project.reference}/"}
+    assert len(sandbox.calls(**R4_CREATE)) == 1
+
+
+def test_a_resubmitted_key_at_the_plan_limit_returns_its_project(
+    services_running, team, owner, member, sandbox
+):
+    from tests.dashboard.test_devkit4ai import DEMO_DEVELOPER_KEY, DEMO_EMAIL, DEMO_PASSWORD
+
+    account = services.account_connect(
+        team=team,
+        user=owner,
+        vendor="devkit4ai",
+        label="DevKit",
+        base_url=sandbox.base_url("devkit4ai"),
+        credentials_input={
+            "email": DEMO_EMAIL,
+            "password": DEMO_PASSWORD,
+            "developer_key": DEMO_DEVELOPER_KEY,
+        },
+    )
+    ProjectFactory.create_batch(4, account=account, status=ProjectStatus.CREATED)  # limit is 5
+    web = services_running.web(TASKS_BACKEND=IMMEDIATE_BACKEND)
+    agent = UserAgent(web.url, member)
+    form = {"account": account.pk, "idempotency_key": str(uuid.uuid4()), "name": "Staging - Last"}
+
+    responses = at_once(8, lambda _: agent.post(reverse("project_new"), form))
+
+    last = Project.objects.get(name="Staging - Last")
+    assert [r.status_code for r in responses] == [302] * 8, [r.text[:300] for r in responses]
+    assert {r.headers["Location"] for r in responses} == {f"/projects/{last.reference}/"}
+    assert last.status == ProjectStatus.CREATED
+
+
+def test_two_creates_after_the_access_token_expired_refresh_once(
+    services_running, team, owner, member, sandbox
+):
+    from tests.dashboard.test_devkit4ai import DEMO_DEVELOPER_KEY, DEMO_EMAIL, DEMO_PASSWORD
+
+    account = services.account_connect(
+        team=team,
+        user=owner,
+        vendor="devkit4ai",
+        label="DevKit",
+        base_url=sandbox.base_url("devkit4ai"),
+        credentials_input={
+            "email": DEMO_EMAIL,
+            "password": DEMO_PASSWORD,
+            "developer_key": DEMO_DEVELOPER_KEY,
+        },
+    )
+    account.credentials = {**account.credentials, "access_expires_at": "0"}  # expired
+    account.save()
+    # A slow refresh keeps the first one in flight while the second create starts.
+    sandbox.inject("slow", vendor="devkit4ai", path_contains="auth/refresh", delay=0.5, times=None)
+    web = services_running.web(TASKS_BACKEND=IMMEDIATE_BACKEND, workers="2", threads="1")
+    agent = UserAgent(web.url, member)
+
+    def create(i):
+        form = {"account": account.pk, "idempotency_key": str(uuid.uuid4()), "name": f"Race {i}"}
+        return agent.post(reverse("project_new"), form).status_code
+
+    assert at_once(2, create) == [302, 302]
+
+    assert len(sandbox.calls("devkit4ai", path="/api/v1/auth/refresh")) == 1
+    assert set(Project.objects.values_list("status", flat=True)) == {ProjectStatus.CREATED}
+    account.refresh_from_db()
+    assert account.status == AccountStatus.ACTIVE
+    assert float(account.credentials["access_expires_at"]) > 0
+
+
+def test_logout_in_one_process_ends_the_session_in_every_other(services_running, member):
+    first = services_running.web(workers=1, threads=1)
+    second = services_running.web(workers=1, threads=1)
+    agent = UserAgent(first.url, member)
+    on_second = UserAgent(second.url, member)
+    on_second.cookies = agent.cookies
+    assert on_second.get("/").status_code == 200
+
+    assert agent.post(reverse("logout")).status_code == 302
+
+    response = on_second.get("/")
+    assert response.status_code == 302 and "/login/" in response.headers["Location"]

@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 SANDBOX_PORT ?= 8100
 PORT ?= 8000
+# `make test` also runs the suite here when it answers (pytest-django creates test_dashboard).
+POSTGRES_TEST_URL ?= postgres://postgres@127.0.0.1:5432/dashboard
 
 .PHONY: run test lint venv env migrate clean
 
@@ -20,19 +22,22 @@ $(VENV)/.installed: requirements.lock | $(BIN)/python
 
 venv: $(VENV)/.installed
 
+# DEBUG=True: settings refuse development keys with DEBUG off, and there is no .env yet.
 .env:
-	$(BIN)/python manage.py init_env
+	DEBUG=True $(BIN)/python manage.py init_env
 
 env: venv .env
 
 migrate: env
 	$(BIN)/python manage.py migrate --noinput
 
-# Sandbox and web server together; Ctrl-C stops both.
+# Sandbox, task worker, scheduler and web server together; Ctrl-C stops them all.
 run: env
 	$(BIN)/python manage.py migrate --noinput
 	@trap 'kill 0' EXIT INT TERM; \
 	$(BIN)/python manage.py sandbox --port $(SANDBOX_PORT) & \
+	$(BIN)/python manage.py db_worker --interval 0.5 --no-startup-delay & \
+	$(BIN)/python manage.py run_scheduler & \
 	$(BIN)/python manage.py seed_demo --sandbox-url http://127.0.0.1:$(SANDBOX_PORT) \
 	  --app-url http://127.0.0.1:$(PORT)/ --wait && \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
@@ -45,8 +50,17 @@ test: venv
 	@if [ -x /usr/bin/chromium ]; then echo "Browser tests: Chromium found at /usr/bin/chromium."; \
 	 else echo "Browser tests will be SKIPPED: /usr/bin/chromium is missing (apt-get install chromium)."; fi
 	$(BIN)/ruff check .
-	$(BIN)/python manage.py makemigrations --check --dry-run > /dev/null
+	DEBUG=True $(BIN)/python manage.py makemigrations --check --dry-run > /dev/null
+	@echo "== The suite on SQLite =="
 	$(BIN)/pytest
+	@if $(BIN)/python -c "import psycopg; psycopg.connect('$(POSTGRES_TEST_URL)'.rsplit('/', 1)[0] + '/postgres', connect_timeout=3).close()" 2>/dev/null; then \
+	  echo "== The suite on PostgreSQL ($(POSTGRES_TEST_URL)) =="; \
+	  DATABASE_URL=$(POSTGRES_TEST_URL) $(BIN)/pytest; \
+	elif [ "$${REQUIRE_POSTGRES:-0}" = 1 ]; then \
+	  echo "PostgreSQL is not reachable at $(POSTGRES_TEST_URL) and REQUIRE_POSTGRES=1."; exit 1; \
+	else \
+	  echo "The PostgreSQL run is SKIPPED: nothing answers at $(POSTGRES_TEST_URL)."; \
+	fi
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

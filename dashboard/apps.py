@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class DashboardConfig(AppConfig):
     name = "dashboard"
     verbose_name = "Vendor dashboard"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers the checks)

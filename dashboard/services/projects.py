@@ -110,9 +110,9 @@ def _check_usable(account: VendorAccount) -> None:
 def enqueue_submit(project_id: int) -> bool:
     """Hand a pending create to the queue. A failure here loses nothing: the row is
     pending and never attempted, so the background sweep queues it again."""
-    from ..tasks import submit_project  # late import: tasks imports this module
-
     try:
+        from ..tasks import submit_project  # late: tasks imports this module; may fail to load
+
         submit_project.enqueue(project_id)
     except Exception:
         logger.exception("Could not queue project %s; the sweep will queue it again", project_id)

@@ -3,9 +3,14 @@
 Runs on whichever database the suite runs on; `make test` runs it on SQLite and PostgreSQL.
 """
 
+import subprocess
+import sys
+import time
 import uuid
 
 import pytest
+from cryptography.fernet import Fernet
+from django.db import transaction
 from django.urls import reverse
 
 from dashboard import services
@@ -14,10 +19,11 @@ from dashboard.models import (
     AuditEvent,
     Project,
     ProjectStatus,
+    VendorAccount,
 )
 from providers.base import ErrorKind
 from tests.factories import ProjectFactory
-from tests.processes import IMMEDIATE_BACKEND, UserAgent, at_once
+from tests.processes import IMMEDIATE_BACKEND, ROOT, UserAgent, at_once, process_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -165,3 +171,28 @@ def test_logout_in_one_process_ends_the_session_in_every_other(services_running,
 
     response = on_second.get("/")
     assert response.status_code == 302 and "/login/" in response.headers["Location"]
+
+
+def test_key_rotation_never_overwrites_a_token_refreshed_while_it_runs(
+    r4_account, settings, tmp_path
+):
+    old_key, new_key = settings.FIELD_ENCRYPTION_KEYS[0], Fernet.generate_key().decode()
+    with transaction.atomic():
+        # A refresh in flight: the row is locked and holds a new token, not yet committed.
+        VendorAccount.objects.select_for_update().get(pk=r4_account.pk)
+        VendorAccount.objects.filter(pk=r4_account.pk).update(credentials={"api_key": "refreshed"})
+        rotation = subprocess.Popen(
+            [sys.executable, "manage.py", "rotate_encryption_keys"],
+            cwd=ROOT,
+            env=process_env(FIELD_ENCRYPTION_KEYS=f"{new_key},{old_key}"),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        time.sleep(1.5)  # long enough for the rotation to reach this row and wait for it
+        assert rotation.poll() is None, rotation.communicate()[0]
+    output = rotation.communicate(timeout=60)[0]
+
+    assert rotation.returncode == 0, output
+    settings.FIELD_ENCRYPTION_KEYS = [new_key]  # only the new key: the row was re-encrypted
+    assert VendorAccount.objects.get(pk=r4_account.pk).credentials == {"api_key": "refreshed"}

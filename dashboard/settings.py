@@ -14,7 +14,8 @@ from django.utils.csp import CSP
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# Real environment variables win over the file; ENV_FILE points elsewhere (or at /dev/null).
+environ.Env.read_env(env.str("ENV_FILE", default=str(BASE_DIR / ".env")), overwrite=False)
 
 # Development-only values: refused below when DEBUG is off.
 DEV_SECRET_KEY = "dev-only-insecure-secret-key-change-me"
@@ -120,8 +121,12 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
+# whitenoise serves static files from the app server (gunicorn too). In development it reads
+# them from the app directories as they change; in production it serves `collectstatic` output.
+MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 if not DEBUG:
-    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
     # whitenoise serves `collectstatic` output with hashed names and far-future caching.
     STORAGES = {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

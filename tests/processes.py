@@ -36,7 +36,8 @@ def database_url() -> str:
     return f"sqlite:///{database['NAME']}"
 
 
-def process_env(**overrides: str) -> dict[str, str]:
+def process_env(**overrides: str | None) -> dict[str, str]:
+    """The test environment for a child process; an override of None removes a variable."""
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env.update(
         DJANGO_SETTINGS_MODULE="tests.settings",
@@ -47,7 +48,11 @@ def process_env(**overrides: str) -> dict[str, str]:
         VENDOR_HTTP_READ_TIMEOUT="5",
         TASKS_BACKEND=QUEUE_BACKEND,
     )
-    env.update(overrides)
+    for name, value in overrides.items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
     return env
 
 

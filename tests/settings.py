@@ -8,5 +8,6 @@ import os
 
 os.environ.setdefault("DEBUG", "True")
 os.environ.setdefault("TASKS_BACKEND", "django.tasks.backends.immediate.ImmediateBackend")
+os.environ.setdefault("CONN_MAX_AGE", "0")
 
 from dashboard.settings import *  # noqa: F403

@@ -18,6 +18,7 @@ def run(*args, **env):
     }
     environment.update(env)
     environment["DJANGO_SETTINGS_MODULE"] = "dashboard.settings"
+    environment["ENV_FILE"] = "/dev/null"  # a developer's .env must not decide these tests
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -51,3 +52,20 @@ def test_check_deploy_is_clean_with_production_settings():
     )
     assert result.returncode == 0, result.stderr + result.stdout
     assert "no issues" in result.stdout
+
+
+def test_debug_is_off_when_the_variable_is_unset():
+    result = run(
+        "shell",
+        "-c",
+        "from django.conf import settings; print('DEBUG', settings.DEBUG)",
+        SECRET_KEY="kJ8s-production-like-secret-key-with-enough-entropy-9f3Qz7Lm2Xw",
+        FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "DEBUG False" in result.stdout
+
+
+def test_with_nothing_set_it_refuses_to_start_instead_of_running_on_development_keys():
+    result = run("check")
+    assert result.returncode != 0 and "Set SECRET_KEY" in result.stderr

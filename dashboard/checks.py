@@ -19,3 +19,18 @@ def check_pending_timeout(app_configs=None, **kwargs):
             )
         ]
     return []
+
+
+@checks.register
+def check_tasks_run(app_configs=None, **kwargs):
+    """A backend that never runs tasks leaves every create pending forever."""
+    backend = settings.TASKS.get("default", {}).get("BACKEND", "")
+    if backend.endswith("DummyBackend"):
+        return [
+            checks.Warning(
+                "TASKS uses the DummyBackend: creates are recorded but never sent.",
+                hint="Use django_tasks_db.DatabaseBackend and run `manage.py db_worker`.",
+                id="dashboard.W001",
+            )
+        ]
+    return []

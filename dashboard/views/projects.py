@@ -3,7 +3,7 @@
 import uuid
 
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -90,8 +90,12 @@ def project_new(request: HttpRequest) -> HttpResponse:
         if account is None:
             raise Http404
         return _project_submit(request, account)
-    form = ProjectForm(provider=get_provider(account.vendor)) if account else None
-    context = {"accounts": accounts, "account": account, "form": form}
+    form, refused = None, None
+    if account is not None and request.GET.get("fix"):
+        form, refused = _form_to_fix(request, account, request.GET["fix"])
+    elif account is not None:
+        form = ProjectForm(provider=get_provider(account.vendor))
+    context = {"accounts": accounts, "account": account, "form": form, "refused": refused}
     if wants_fragment(request):
         return render(request, "dashboard/projects/new.html#vendor_form", context)
     return render(request, "dashboard/projects/new.html", context)
@@ -133,6 +137,35 @@ def _project_submit(request: HttpRequest, account: VendorAccount) -> HttpRespons
     return render(
         request, f"{template}#vendor_form" if wants_fragment(request) else template, context
     )
+
+
+def _form_to_fix(request: HttpRequest, account: VendorAccount, reference: str):
+    """The form of a create the vendor refused (its worker answered after the page moved on),
+    filled in as sent, with the vendor's words at the fields and a fresh idempotency key."""
+    try:
+        reference = uuid.UUID(reference)
+    except ValueError:
+        raise Http404 from None
+    refused = get_object_or_404(
+        ProjectModel.objects.for_user(request.user, role=Role.MEMBER),
+        reference=reference,
+        account=account,
+        status=ProjectStatus.FAILED,
+    )
+    data = QueryDict(mutable=True)
+    for name, value in refused.payload.items():
+        if isinstance(value, list):
+            data.setlist(name, [str(v) for v in value])
+        elif isinstance(value, bool):
+            if value:
+                data[name] = "on"
+        elif value is not None:
+            data[name] = str(value)
+    data["idempotency_key"] = str(uuid.uuid4())
+    form = ProjectForm(data, provider=get_provider(account.vendor))
+    form.is_valid()
+    apply_errors(form, refused.error_fields, _refusal_message(refused))
+    return form, refused
 
 
 def _refused(project: ProjectModel) -> bool:

@@ -132,3 +132,12 @@ def test_a_bad_pending_timeout_is_refused_at_startup(settings):
     settings.VENDOR_HTTP_CONNECT_TIMEOUT, settings.VENDOR_HTTP_READ_TIMEOUT = 5, 20
     with pytest.raises(Exception, match=r"dashboard\.E001"):
         call_command("check")
+
+
+def test_a_backend_that_never_runs_tasks_is_flagged_at_startup(settings):
+    import io
+
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    out = io.StringIO()
+    call_command("check", stdout=out, stderr=out)
+    assert "dashboard.W001" in out.getvalue()

@@ -62,6 +62,7 @@ os.environ["SECRET_KEY"] = "bench-" + uuid.uuid4().hex * 2
 os.environ["FIELD_ENCRYPTION_KEYS"] = base64.urlsafe_b64encode(os.urandom(32)).decode()
 os.environ["ALLOWED_VENDOR_HOSTS"] = "127.0.0.1"
 os.environ["SECURE_SSL_REDIRECT"] = "False"
+os.environ["STATIC_ROOT"] = tempfile.mkdtemp(prefix="bench-static-")
 
 import logging  # noqa: E402
 
@@ -93,6 +94,7 @@ def timed(fn, runs: int) -> list[float]:
 
 def setup(sandbox: Sandbox):
     call_command("migrate", verbosity=0)
+    call_command("collectstatic", verbosity=0, interactive=False)  # DEBUG off: hashed names
     User = get_user_model()
     user = User.objects.create_superuser("bench", password="bench-password-123")
     teams = [Team.objects.create(name=f"Bench team {i}") for i in range(3)]

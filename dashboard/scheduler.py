@@ -34,6 +34,7 @@ JOBS = (
         "reconcile_unknown_projects", tasks.reconcile_unknown_projects, "SCHEDULE_RECONCILE_SECONDS"
     ),
     Job("sync_accounts", tasks.sync_accounts, "SCHEDULE_SYNC_SECONDS"),
+    Job("prune_task_results", tasks.prune_task_results, "SCHEDULE_PRUNE_SECONDS"),
 )
 
 

@@ -1,5 +1,7 @@
 """Background work. Tasks take ids, never model instances or secrets."""
 
+from django.conf import settings
+from django.core.management import call_command
 from django.tasks import task
 
 from . import services
@@ -42,3 +44,14 @@ def sync_account(account_id: int) -> dict[str, int] | str:
     except services.ServiceError as exc:
         return f"vendor unavailable: {exc.message}"
     return vars(totals)
+
+
+@task()
+def prune_task_results() -> None:
+    """Finished task rows pile up (one per create and per periodic run); keep recent ones."""
+    call_command(
+        "prune_db_task_results",
+        min_age_days=settings.TASK_RESULTS_KEEP_DAYS,
+        failed_min_age_days=settings.TASK_RESULTS_KEEP_DAYS * 4,
+        verbosity=0,
+    )

@@ -67,3 +67,22 @@ class ProjectFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Project {n}")
     payload = factory.LazyAttribute(lambda o: {"name": o.name, "externalId": "", "description": ""})
     idempotency_key = factory.LazyFunction(uuid.uuid4)
+
+
+def connect_devkit4ai(team, owner, sandbox):
+    """A Dev Kit for AI account signed in at the sandbox (it holds tokens, never the password)."""
+    from dashboard import services
+    from providers.sandbox.devkit4ai import DEMO_DEVELOPER_KEY, DEMO_EMAIL, DEMO_PASSWORD
+
+    return services.account_connect(
+        team=team,
+        user=owner,
+        vendor="devkit4ai",
+        label="DevKit",
+        base_url=sandbox.base_url("devkit4ai"),
+        credentials_input={
+            "email": DEMO_EMAIL,
+            "password": DEMO_PASSWORD,
+            "developer_key": DEMO_DEVELOPER_KEY,
+        },
+    )

@@ -140,9 +140,10 @@ class Services:
         self.started.append(process)
         return process
 
-    def scheduler(self, **env: str) -> Process:
+    def scheduler(self, name: str = "scheduler", once: bool = False, **env: str) -> Process:
         args = [sys.executable, "manage.py", "run_scheduler", "--tick", "0.2"]
-        process = Process("scheduler", args, process_env(**env), self.log_dir)
+        args += ["--once"] if once else []
+        process = Process(name, args, process_env(**env), self.log_dir)
         self.started.append(process)
         return process
 

@@ -40,11 +40,14 @@ def project_list(request: HttpRequest) -> HttpResponse:
     paginator = Paginator(projects, PAGE_SIZE)
     paginator.count = counts["total"]  # already counted by the grouped query: skip a second COUNT
     page = paginator.get_page(request.GET.get("page"))
+    # While a create on this page is pending the table refreshes itself until it settles.
+    has_pending = any(project.status == ProjectStatus.PENDING for project in page)
     context = {
         "counts": counts,
         "status_labels": dict(ProjectStatus.choices),
         "vendor_labels": {slug: p.name for slug, p in PROVIDERS.items()},
         "page": page,
+        "has_pending": has_pending,
         "filters": filters,
         "accounts": accounts,
         "sort_next": selectors.next_sorts(filters["sort"]),

@@ -12,7 +12,7 @@ from dashboard import services
 from dashboard.models import AccountStatus, AuditEvent, Project, ProjectStatus, VendorAccount
 from providers.sandbox.devkit4ai import DEMO_DEVELOPER_KEY, DEMO_EMAIL, DEMO_PASSWORD
 from tests.conftest import database_bytes
-from tests.factories import ProjectFactory
+from tests.factories import ProjectFactory, connect_devkit4ai
 
 HX = {"HTTP_HX_REQUEST": "true"}
 
@@ -31,18 +31,7 @@ def connect_form(team, sandbox, **typed):
 
 @pytest.fixture
 def devkit_account(team, owner, sandbox):
-    return services.account_connect(
-        team=team,
-        user=owner,
-        vendor="devkit4ai",
-        label="DevKit",
-        base_url=sandbox.base_url("devkit4ai"),
-        credentials_input={
-            "email": DEMO_EMAIL,
-            "password": DEMO_PASSWORD,
-            "developer_key": DEMO_DEVELOPER_KEY,
-        },
-    )
+    return connect_devkit4ai(team, owner, sandbox)
 
 
 def create(account, user, name="Staging - Mobile App", key=None):

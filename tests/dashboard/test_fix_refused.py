@@ -8,25 +8,14 @@ from django.urls import reverse
 
 from dashboard import services
 from dashboard.models import Project, ProjectStatus
-from providers.sandbox.devkit4ai import DEMO_DEVELOPER_KEY, DEMO_EMAIL, DEMO_PASSWORD
+from tests.factories import connect_devkit4ai
 
 HX = {"HTTP_HX_REQUEST": "true"}
 
 
 @pytest.fixture
 def refused(team, owner, member, sandbox):
-    account = services.account_connect(
-        team=team,
-        user=owner,
-        vendor="devkit4ai",
-        label="DevKit",
-        base_url=sandbox.base_url("devkit4ai"),
-        credentials_input={
-            "email": DEMO_EMAIL,
-            "password": DEMO_PASSWORD,
-            "developer_key": DEMO_DEVELOPER_KEY,
-        },
-    )
+    account = connect_devkit4ai(team, owner, sandbox)
     sandbox.inject("error_400", vendor="devkit4ai", path_contains="projects", method="POST")
     project = services.project_create(
         account=account,

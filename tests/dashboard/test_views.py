@@ -167,6 +167,19 @@ def test_a_pending_project_polls_until_final(as_member, r4_account):
     assert "every 2s" not in fragment and "a" * 24 in fragment
 
 
+def test_the_list_refreshes_itself_while_a_project_on_it_is_pending(as_member, r4_account):
+    project = ProjectFactory(account=r4_account, status=ProjectStatus.PENDING)
+    ProjectFactory(account=r4_account, status=ProjectStatus.CREATED)
+    url = reverse("project_list")
+    assert as_member.get(url).content.decode().count('hx-trigger="every 3s"') == 1
+    fragment = as_member.get(url, {"vendor": "r4"}, **HX).content.decode()
+    assert fragment.count('hx-trigger="every 3s"') == 1
+    assert 'hx-get="?vendor=r4"' in fragment  # it polls the same filtered view
+    project.status = ProjectStatus.CREATED
+    project.save()
+    assert "every 3s" not in as_member.get(url, **HX).content.decode()
+
+
 def test_a_history_restore_gets_the_full_page(as_member, r4_account):
     response = as_member.get(reverse("project_list"), HTTP_HX_HISTORY_RESTORE_REQUEST="true", **HX)
     assert b"<html" in response.content

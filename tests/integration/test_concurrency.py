@@ -22,7 +22,7 @@ from dashboard.models import (
     VendorAccount,
 )
 from providers.base import ErrorKind
-from tests.factories import ProjectFactory
+from tests.factories import ProjectFactory, connect_devkit4ai
 from tests.processes import IMMEDIATE_BACKEND, ROOT, UserAgent, at_once, process_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -95,20 +95,7 @@ def test_one_idempotency_key_submitted_at_once_makes_one_project(
 def test_a_resubmitted_key_at_the_plan_limit_returns_its_project(
     services_running, team, owner, member, sandbox
 ):
-    from tests.dashboard.test_devkit4ai import DEMO_DEVELOPER_KEY, DEMO_EMAIL, DEMO_PASSWORD
-
-    account = services.account_connect(
-        team=team,
-        user=owner,
-        vendor="devkit4ai",
-        label="DevKit",
-        base_url=sandbox.base_url("devkit4ai"),
-        credentials_input={
-            "email": DEMO_EMAIL,
-            "password": DEMO_PASSWORD,
-            "developer_key": DEMO_DEVELOPER_KEY,
-        },
-    )
+    account = connect_devkit4ai(team, owner, sandbox)
     ProjectFactory.create_batch(4, account=account, status=ProjectStatus.CREATED)  # limit is 5
     web = services_running.web(TASKS_BACKEND=IMMEDIATE_BACKEND)
     agent = UserAgent(web.url, member)
@@ -125,20 +112,7 @@ def test_a_resubmitted_key_at_the_plan_limit_returns_its_project(
 def test_two_creates_after_the_access_token_expired_refresh_once(
     services_running, team, owner, member, sandbox
 ):
-    from tests.dashboard.test_devkit4ai import DEMO_DEVELOPER_KEY, DEMO_EMAIL, DEMO_PASSWORD
-
-    account = services.account_connect(
-        team=team,
-        user=owner,
-        vendor="devkit4ai",
-        label="DevKit",
-        base_url=sandbox.base_url("devkit4ai"),
-        credentials_input={
-            "email": DEMO_EMAIL,
-            "password": DEMO_PASSWORD,
-            "developer_key": DEMO_DEVELOPER_KEY,
-        },
-    )
+    account = connect_devkit4ai(team, owner, sandbox)
     account.credentials = {**account.credentials, "access_expires_at": "0"}  # expired
     account.save()
     # A slow refresh keeps the first one in flight while the second create starts.

@@ -141,3 +141,31 @@ def test_a_backend_that_never_runs_tasks_is_flagged_at_startup(settings):
     out = io.StringIO()
     call_command("check", stdout=out, stderr=out)
     assert "dashboard.W001" in out.getvalue()
+
+
+def test_three_schedulers_at_once_enqueue_each_due_job_once(services_running):
+    from django_tasks_db.models import DBTaskResult
+
+    from dashboard.scheduler import JOBS
+
+    schedulers = [services_running.scheduler(name=f"scheduler-{i}", once=True) for i in range(3)]
+    for process in schedulers:
+        assert process.popen.wait(timeout=60) == 0, process.log()
+
+    paths = list(DBTaskResult.objects.values_list("task_path", flat=True))
+    assert sorted(paths) == sorted(job.task.module_path for job in JOBS)
+
+
+def test_a_job_is_due_again_after_its_interval(db, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from dashboard.scheduler import enqueue_due_jobs
+
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    settings.SCHEDULE_SWEEP_SECONDS = 30
+    now = timezone.now()
+    assert "sweep_projects" in enqueue_due_jobs(now=now)
+    assert enqueue_due_jobs(now=now + timedelta(seconds=29)) == []
+    assert enqueue_due_jobs(now=now + timedelta(seconds=31)) == ["sweep_projects"]

@@ -192,4 +192,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # One handler for everything: Django's own console handler would print each line twice.
+    "loggers": {"django": {"handlers": [], "propagate": True}},
 }

@@ -20,13 +20,14 @@ class Command(BaseCommand):
             "--tick", type=float, default=1.0, help="Seconds between checks (default 1)."
         )
 
-    def handle(self, *args, once: bool, tick: float, **options):
+    def handle(self, *args, once: bool, tick: float, verbosity: int, **options):
         names = ", ".join(f"{job.name} every {job.interval.total_seconds():g} s" for job in JOBS)
         self.stdout.write(f"Scheduler: {names}.")
         while True:
             close_old_connections()
             for name in enqueue_due_jobs():
-                self.stdout.write(f"Enqueued {name}.")
+                if verbosity > 1 or once:
+                    self.stdout.write(f"Enqueued {name}.")
             if once:
                 return
             time.sleep(tick)

@@ -3,8 +3,8 @@
 Contract: ../shared/vendor-docs/devkit4ai-create-project.txt and VENDORS.md section 2.
 Every developer call sends three headers: Authorization, X-User-Role and X-Developer-Key.
 
-Calls may refresh the access token; they then update the `credentials` dict they
-were given in place, and the caller stores it again (encrypted).
+Calls may refresh the access token, through `refresh_once`: the caller's credentials
+store the new tokens, and spend a single-use refresh token once across processes.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import json
 import re
 import time
 from collections.abc import Callable, Mapping, MutableMapping
+from functools import partial
 from typing import Any
 
 from .base import (
@@ -242,15 +243,9 @@ class DevKit4AI(Provider):
             raise self._error(response, creating=creating)
 
     def _refresh(self, base_url: str, credentials: MutableMapping[str, str]) -> None:
-        # A refresh token works once: the credentials' owner makes sure only one
-        # process spends it (the others then read the tokens it stored).
-        refresh_once(
-            credentials,
-            lambda fresh: self._spend_refresh_token(base_url, fresh),
-            consumed="refresh_token",
-        )
+        refresh_once(credentials, partial(self._spend_refresh, base_url), consumed="refresh_token")
 
-    def _spend_refresh_token(self, base_url: str, credentials: MutableMapping[str, str]) -> None:
+    def _spend_refresh(self, base_url: str, credentials: MutableMapping[str, str]) -> None:
         if not credentials.get("refresh_token") or _expired(
             credentials, "refresh_expires_at", margin=0
         ):

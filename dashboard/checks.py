@@ -34,3 +34,32 @@ def check_tasks_run(app_configs=None, **kwargs):
             )
         ]
     return []
+
+
+@checks.register
+def check_encryption_keys(app_configs=None, **kwargs):
+    """Keys that are malformed, or that cannot open what is stored, fail at startup."""
+    from django.core.exceptions import ImproperlyConfigured
+    from django.db import DatabaseError, connection
+
+    from providers import secrets
+
+    try:
+        secrets.encrypt({"canary": "ok"})
+    except ImproperlyConfigured as exc:
+        return [checks.Error(str(exc), id="dashboard.E002")]
+    try:
+        unreadable = secrets.first_unreadable(connection)
+    except DatabaseError:
+        return []  # no database yet (or not migrated): nothing stored to check
+    if unreadable:
+        return [
+            checks.Error(
+                f"FIELD_ENCRYPTION_KEYS cannot decrypt what is stored ({unreadable}): the key "
+                "it was encrypted with is missing or wrong.",
+                hint="Put that key back (after the new one, if you are rotating: new,old), "
+                "or reconnect the affected accounts.",
+                id="dashboard.E003",
+            )
+        ]
+    return []

@@ -128,6 +128,11 @@ class VendorAccount(models.Model):
     def can_create(self) -> bool:
         return self.status == AccountStatus.ACTIVE
 
+    @property
+    def credentials_unreadable(self) -> bool:
+        """No configured key opens the stored credentials: the account needs attention."""
+        return getattr(self.credentials, "unreadable", False)
+
 
 class ProjectStatus(models.TextChoices):
     PENDING = "pending", "Pending"

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from django.db.models import Count, Q, QuerySet
 
+from .inputs import parse_id, printable
 from .models import Project, ProjectStatus, VendorAccount, team_ids_for
 
 SORTS = {
@@ -32,13 +33,13 @@ def clean_filters(
         filters["vendor"] = params["vendor"]
     if params.get("status") in ProjectStatus.values:
         filters["status"] = params["status"]
-    account = params.get("account", "")
-    if account.isdigit() and accounts.filter(pk=int(account)).exists():
-        filters["account"] = account
-    creator = params.get("creator", "")
-    if creator.isdigit():
-        filters["creator"] = creator
-    q = (params.get("q") or "").strip()[:100]
+    account = parse_id(params.get("account"))
+    if account is not None and accounts.filter(pk=account).exists():
+        filters["account"] = str(account)
+    creator = parse_id(params.get("creator"))
+    if creator is not None:
+        filters["creator"] = str(creator)
+    q = printable(params.get("q") or "").strip()[:100]
     if q:
         filters["q"] = q
     filters["sort"] = params.get("sort") if params.get("sort") in SORTS else DEFAULT_SORT

@@ -1,13 +1,16 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, register_converter
 
-from .views import accounts, device_login, projects, secrets, tracking
+from .inputs import IdConverter
+from .views import accounts, device_login, export, projects, secrets, tracking
+
+register_converter(IdConverter, "id")
 
 urlpatterns = [
     path("", projects.project_list, name="project_list"),
     path("projects/new/", projects.project_new, name="project_new"),
-    path("projects/export.csv", tracking.project_export, name="project_export"),
+    path("projects/export.csv", export.project_export, name="project_export"),
     path("projects/new/validate/", projects.project_validate, name="project_validate"),
     path("projects/<uuid:reference>/", projects.project_detail, name="project_detail"),
     path("projects/<uuid:reference>/refresh/", tracking.project_refresh, name="project_refresh"),
@@ -37,12 +40,12 @@ urlpatterns = [
         device_login.device_login_status,
         name="device_login_status",
     ),
-    path("accounts/<int:pk>/", accounts.account_detail, name="account_detail"),
-    path("accounts/<int:pk>/replace/", accounts.account_replace, name="account_replace"),
-    path("accounts/<int:pk>/verify/", accounts.account_verify, name="account_verify"),
-    path("accounts/<int:pk>/plan/", accounts.account_plan, name="account_plan"),
-    path("accounts/<int:pk>/import/", tracking.account_import, name="account_import"),
-    path("accounts/<int:pk>/disconnect/", accounts.account_disconnect, name="account_disconnect"),
+    path("accounts/<id:pk>/", accounts.account_detail, name="account_detail"),
+    path("accounts/<id:pk>/replace/", accounts.account_replace, name="account_replace"),
+    path("accounts/<id:pk>/verify/", accounts.account_verify, name="account_verify"),
+    path("accounts/<id:pk>/plan/", accounts.account_plan, name="account_plan"),
+    path("accounts/<id:pk>/import/", tracking.account_import, name="account_import"),
+    path("accounts/<id:pk>/disconnect/", accounts.account_disconnect, name="account_disconnect"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

@@ -62,17 +62,12 @@ def _allowed(host: str, ip: str | None = None) -> bool:
 
 
 def _is_public(ip: str) -> bool:
+    """Only globally routable unicast addresses: not private, loopback, link-local, shared
+    (carrier-grade NAT, 100.64.0.0/10, where some clouds keep metadata), reserved, ..."""
     address = ipaddress.ip_address(ip.split("%")[0])
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
         address = address.ipv4_mapped
-    return not (
-        address.is_private
-        or address.is_loopback
-        or address.is_link_local
-        or address.is_multicast
-        or address.is_reserved
-        or address.is_unspecified
-    )
+    return address.is_global and not address.is_multicast
 
 
 def _check_peer(host: str, ip: str) -> None:
@@ -145,8 +140,8 @@ def check_destination(url: str, *, field: str | None = "base_url") -> None:
     if blocked:
         raise ProviderError(
             ErrorKind.INVALID,
-            f"“{host}” points to a private or reserved address ({blocked[0]}), which the dashboard "
-            "never calls. An operator can allow it in ALLOWED_VENDOR_HOSTS.",
+            f"“{host}” points to a private or reserved address, which the dashboard never "
+            "calls. An operator can allow it in ALLOWED_VENDOR_HOSTS.",
             field=field,
         )
 
@@ -212,11 +207,11 @@ def send(
                 timeout=timeout,
                 allow_redirects=False,
             )
-        except BlockedAddress as exc:
+        except BlockedAddress:
             _log(method, url, "refused: private address", started)
             raise ProviderError(
                 ErrorKind.INVALID,
-                f"{vendor}'s address resolved to a private or reserved address ({exc}) when "
+                f"{vendor}'s address resolved to a private or reserved address when "
                 "connecting, so nothing was sent.",
             ) from None
         except requests.RequestException as exc:

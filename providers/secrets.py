@@ -8,6 +8,7 @@ encrypts, every one decrypts, so keys can be rotated without downtime.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from functools import cache
 from typing import Any
@@ -18,6 +19,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.db import models
 
+logger = logging.getLogger(__name__)
+
 
 class DecryptionError(Exception):
     """No configured key opens this value. Never carries the ciphertext."""
@@ -26,8 +29,26 @@ class DecryptionError(Exception):
 class SecretBox(dict):
     """A dict of secrets whose repr never shows the values (logs, tracebacks, admin)."""
 
+    unreadable = False
+
     def __repr__(self) -> str:
         return f"<SecretBox keys={sorted(self)}>"
+
+    __str__ = __repr__
+
+
+class UnreadableSecrets(SecretBox):
+    """A stored value no configured key opens. It reads as empty, and saving the row
+    writes the original ciphertext back, so restoring the right key recovers it."""
+
+    unreadable = True
+
+    def __init__(self, ciphertext: str) -> None:
+        super().__init__()
+        self.ciphertext = ciphertext
+
+    def __repr__(self) -> str:
+        return "<UnreadableSecrets>"
 
     __str__ = __repr__
 
@@ -97,7 +118,12 @@ class EncryptedJSONField(models.TextField):
     ) -> SecretBox | None:
         if value is None or value == "":
             return SecretBox()
-        return decrypt(value)
+        try:
+            return decrypt(value)
+        except (DecryptionError, ImproperlyConfigured) as exc:
+            # One unreadable row must not take a page down; the check and the page say why.
+            logger.error("%s.%s: %s", self.model.__name__, self.name, exc)
+            return UnreadableSecrets(value)
 
     def to_python(self, value: Any) -> SecretBox:
         if isinstance(value, SecretBox):
@@ -109,6 +135,8 @@ class EncryptedJSONField(models.TextField):
         return decrypt(value)
 
     def get_prep_value(self, value: Any) -> str:
+        if isinstance(value, UnreadableSecrets):
+            return value.ciphertext
         if value is None:
             value = {}
         if not isinstance(value, dict):
@@ -127,3 +155,24 @@ def encrypted_fields() -> Iterator[tuple[type[models.Model], EncryptedJSONField]
         for field in model._meta.concrete_fields:
             if isinstance(field, EncryptedJSONField):
                 yield model, field
+
+
+def first_unreadable(connection) -> str | None:
+    """Where the configured keys fail: the first stored value no key opens, as
+    "table #id", or None when every table's newest value opens (a startup canary)."""
+    quote = connection.ops.quote_name
+    for model, field in encrypted_fields():
+        table, column, pk = model._meta.db_table, field.column, model._meta.pk.column
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {quote(pk)}, {quote(column)} FROM {quote(table)} "  # noqa: S608
+                f"WHERE {quote(column)} <> '' ORDER BY {quote(pk)} DESC LIMIT 1"
+            )
+            row = cursor.fetchone()
+        if row is None:
+            continue
+        try:
+            decrypt(row[1])
+        except DecryptionError:
+            return f"{table} #{row[0]}"
+    return None

@@ -117,11 +117,19 @@ def save_verified_account(
     return account
 
 
+UNREADABLE_CREDENTIALS = (
+    "The stored credentials can't be decrypted with the configured encryption keys. "
+    "Reconnect the account (or ask an operator to restore the key they were saved with)."
+)
+
+
 class AccountCredentials(Credentials):
     """One account's credentials for a vendor call. A token refresh happens once, however
     many processes find the token expired at the same moment."""
 
     def __init__(self, account: VendorAccount) -> None:
+        if account.credentials_unreadable:
+            raise ProviderError(ErrorKind.AUTH, UNREADABLE_CREDENTIALS)
         super().__init__(account.credentials)
         self.account_pk = account.pk
 

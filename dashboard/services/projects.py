@@ -18,6 +18,7 @@ from django.utils import timezone
 from providers.base import ErrorKind, ProviderError
 from providers.registry import get_provider
 
+from ..inputs import printable
 from ..models import AuditAction, Project, ProjectStatus, VendorAccount
 from .accounts import live_credentials, mark_needs_reconnect
 from .common import ServiceError, audit_record
@@ -29,14 +30,21 @@ def project_validate(*, account: VendorAccount, data: Mapping[str, Any]) -> tupl
     """(cleaned, errors, guidance) for a form as typed, without side effects."""
     provider = get_provider(account.vendor)
     cleaned, errors = provider.clean_project(data)
-    guidance = provider.guidance(cleaned, name_taken=lambda name: _name_taken(account, name))
+    # A name that is already refused (too long, control characters) is never looked up.
+    name_ok = provider.name_field not in errors
+    guidance = provider.guidance(
+        cleaned, name_taken=lambda name: name_ok and _name_taken(account, name)
+    )
     return cleaned, errors, guidance
 
 
 def _name_taken(account: VendorAccount, name: str) -> bool:
     # Asked only by vendors whose guidance cares, and only about the name being typed.
+    name = name.strip()
+    if not name or len(name) > 255 or printable(name) != name:
+        return False
     live = account.projects.exclude(status=ProjectStatus.FAILED)
-    return bool(name) and live.filter(name__iexact=name.strip()).exists()
+    return live.filter(name__iexact=name).exists()
 
 
 def project_create(

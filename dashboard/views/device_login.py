@@ -10,6 +10,7 @@ from providers.registry import PROVIDERS
 
 from .. import services
 from ..forms import AccountBasicsForm, AccountConnectForm, apply_errors
+from ..inputs import parse_id
 from ..models import DeviceLogin, Role, VendorAccount, admin_teams, team_ids_for
 from .common import wants_fragment
 
@@ -22,12 +23,12 @@ def device_login_start(request: HttpRequest, vendor: str) -> HttpResponse:
         raise Http404
     account = None
     if request.POST.get("account"):
-        account_id = request.POST["account"]
-        if not account_id.isdigit():
+        account_id = parse_id(request.POST["account"])
+        if account_id is None:
             raise Http404
         account = get_object_or_404(
             VendorAccount.objects.for_user(request.user, role=Role.ADMIN),
-            pk=int(account_id),
+            pk=account_id,
             vendor=vendor,
         )
     form = AccountBasicsForm(request.POST, provider=provider, teams=teams, prefix="device")

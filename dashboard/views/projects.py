@@ -14,6 +14,7 @@ from providers.registry import PROVIDERS, get_provider
 
 from .. import selectors, services
 from ..forms import ProjectForm, apply_errors, raw_values
+from ..inputs import parse_id
 from ..models import (
     AccountStatus,
     AuditEvent,
@@ -69,6 +70,13 @@ def _team_mates(user):
     )
 
 
+def _id_or_404(value) -> int:
+    number = parse_id(value)
+    if number is None:
+        raise Http404
+    return number
+
+
 def _creatable_accounts(request: HttpRequest):
     return (
         VendorAccount.objects.for_user(request.user, role=Role.MEMBER)
@@ -84,9 +92,7 @@ def project_new(request: HttpRequest) -> HttpResponse:
     account_id = request.POST.get("account") or request.GET.get("account") or ""
     account = None
     if account_id:
-        if not account_id.isdigit():
-            raise Http404
-        account = get_object_or_404(accounts, pk=int(account_id))
+        account = get_object_or_404(accounts, pk=_id_or_404(account_id))
     elif accounts.count() == 1:
         account = accounts.first()
     if request.method == "POST":
@@ -185,10 +191,8 @@ def _refusal_message(project: ProjectModel) -> str:
 @require_POST
 def project_validate(request: HttpRequest) -> HttpResponse:
     """Live check of one field as the user types; renders that field's feedback."""
-    account_id = request.POST.get("account", "")
-    if not account_id.isdigit():
-        raise Http404
-    account = get_object_or_404(_creatable_accounts(request), pk=int(account_id))
+    account_id = _id_or_404(request.POST.get("account"))
+    account = get_object_or_404(_creatable_accounts(request), pk=account_id)
     provider = get_provider(account.vendor)
     form = ProjectForm(request.POST, provider=provider)
     field_name = request.POST.get("_field", "")

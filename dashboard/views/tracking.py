@@ -1,30 +1,12 @@
-"""Import from a vendor, refresh, check a lost answer at the vendor, retry, and CSV export."""
-
-import csv
+"""Import from a vendor, refresh, check a lost answer at the vendor, retry."""
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
-from .. import selectors, services
+from .. import services
 from ..models import Project, Role, VendorAccount
-
-CSV_COLUMNS = (
-    "vendor",
-    "account",
-    "team",
-    "name",
-    "remote_id",
-    "status",
-    "origin",
-    "remote_status",
-    "missing_at_vendor",
-    "created_by",
-    "created_at",
-    "reference",
-)
 
 
 def _member_project(request: HttpRequest, reference) -> Project:
@@ -113,50 +95,3 @@ def project_retry(request: HttpRequest, reference) -> HttpResponse:
     except services.ServiceError as exc:
         messages.error(request, exc.message)
     return redirect("project_detail", reference=project.reference)
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _safe_cell(value: object) -> str:
-    """Spreadsheets run cells starting with = + - @ as formulas; defuse them."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-@require_GET
-def project_export(request: HttpRequest) -> StreamingHttpResponse:
-    accounts = VendorAccount.objects.for_user(request.user)
-    filters = selectors.clean_filters(request.GET, accounts=accounts)
-    projects = selectors.project_list(user=request.user, filters=filters)
-    writer = csv.writer(_Echo())
-
-    def rows():
-        yield writer.writerow(CSV_COLUMNS)
-        for p in projects.iterator(chunk_size=2000):
-            yield writer.writerow(
-                [
-                    _safe_cell(v)
-                    for v in (
-                        p.get_vendor_display(),
-                        p.account.label,
-                        p.team.name,
-                        p.name,
-                        p.remote_id,
-                        p.status,
-                        p.origin,
-                        p.remote_status,
-                        "yes" if p.missing_at_vendor else "",
-                        p.created_by.get_username() if p.created_by else "",
-                        p.created_at.isoformat(),
-                        p.reference,
-                    )
-                ]
-            )
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    stamp = timezone.now().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="projects-{stamp}.csv"'
-    return response

@@ -1,0 +1,67 @@
+"""A missing or wrong FIELD_ENCRYPTION_KEYS: a clear startup error, and pages that still work."""
+
+import uuid
+
+import pytest
+from cryptography.fernet import Fernet
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
+from django.urls import reverse
+
+from dashboard import services
+from dashboard.models import ProjectStatus
+from tests.factories import ProjectFactory
+
+
+@pytest.fixture
+def wrong_key(settings, r4_account):
+    ProjectFactory(account=r4_account, name="Kept while the key is wrong", remote_id="a" * 24)
+    settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+
+
+def test_check_fails_clearly_when_no_key_opens_what_is_stored(wrong_key):
+    with pytest.raises(SystemCheckError) as caught:
+        call_command("check")
+    assert "dashboard.E003" in str(caught.value)
+    assert "cannot decrypt what is stored (dashboard_vendoraccount #" in str(caught.value)
+
+
+def test_check_fails_clearly_on_a_malformed_or_empty_key(settings, db):
+    for keys in (["not-a-fernet-key"], []):
+        settings.FIELD_ENCRYPTION_KEYS = keys
+        with pytest.raises(SystemCheckError) as caught:
+            call_command("check")
+        assert "dashboard.E002" in str(caught.value) and "FIELD_ENCRYPTION_KEYS" in str(
+            caught.value
+        )
+
+
+def test_check_passes_with_the_right_keys_in_any_rotation_order(settings, r4_account):
+    settings.FIELD_ENCRYPTION_KEYS = [
+        Fernet.generate_key().decode(),
+        *settings.FIELD_ENCRYPTION_KEYS,
+    ]
+    call_command("check")
+
+
+def test_pages_still_work_and_say_what_needs_attention(client, member, r4_account, wrong_key):
+    client.force_login(member)
+    listing = client.get(reverse("project_list"))
+    assert listing.status_code == 200 and "Kept while the key is wrong" in listing.content.decode()
+    accounts = client.get(reverse("account_list")).content.decode()
+    assert accounts.count("Credentials unreadable: reconnect") == 1
+    detail = client.get(reverse("account_detail", args=[r4_account.pk])).content.decode()
+    assert "can't be decrypted with the configured encryption keys" in detail
+    export = client.get(reverse("project_export"))
+    assert b"".join(export.streaming_content).count(b"Kept while the key is wrong") == 1
+
+
+def test_a_create_on_an_unreadable_account_fails_clearly_and_calls_nobody(
+    member, r4_account, wrong_key, sandbox
+):
+    project = services.project_create(
+        account=r4_account, user=member, data={"name": "Nope"}, idempotency_key=uuid.uuid4()
+    )
+    assert project.status == ProjectStatus.FAILED
+    assert "can't be decrypted" in project.error_message
+    assert sandbox.calls("r4") == []

@@ -7,11 +7,15 @@ plain results; it never sees a model.
 from __future__ import annotations
 
 import enum
+import functools
+import logging
 import unicodedata
 from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
+
+logger = logging.getLogger(__name__)
 
 
 class Credentials(dict):
@@ -109,6 +113,52 @@ def unexpected_answer(
         status=status,
         code=code,
     )
+
+
+def unreadable_answer(vendor: str, *, creating: bool) -> ProviderError:
+    """An answer whose JSON has the wrong shape (a list for an object, a number for text)."""
+    if creating:
+        return ProviderError(
+            ErrorKind.OUTCOME_UNKNOWN,
+            f"{vendor}'s answer to the create could not be read, so the project may or may "
+            "not exist.",
+            code="unreadable_answer",
+        )
+    return ProviderError(
+        ErrorKind.UNAVAILABLE,
+        f"{vendor} answered in a form the dashboard could not read. Try again in a moment.",
+        code="unreadable_answer",
+    )
+
+
+# The methods that read vendor answers; each is guarded (see Provider.__init_subclass__).
+VENDOR_CALLS = (
+    "verify",
+    "connect",
+    "create_project",
+    "list_projects",
+    "get_project",
+    "start_device_login",
+    "poll_device_login",
+    "regenerate_secret",
+)
+# What reading a JSON value of the wrong type raises: `None.get`, `"x"["id"]`, `int("x")`.
+SHAPE_ERRORS = (AttributeError, TypeError, KeyError, IndexError, ValueError)
+
+
+def _reads_answers_safely(method: Callable, *, creating: bool) -> Callable:
+    @functools.wraps(method)
+    def guarded(self: Provider, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except SHAPE_ERRORS as exc:
+            # The type only: a message could quote a value the vendor sent.
+            logger.warning(
+                "%s: unreadable answer in %s (%s)", self.name, method.__name__, type(exc).__name__
+            )
+            raise unreadable_answer(self.name, creating=creating) from None
+
+    return guarded
 
 
 def success_without_id(vendor: str, status: int) -> ProviderError:
@@ -230,7 +280,18 @@ def _text_error(spec: FieldSpec, value: str, *, multiline_ok: bool) -> str | Non
 
 
 class Provider:
-    """One vendor. Subclasses live in providers/<vendor>.py, one per module."""
+    """One vendor. Subclasses live in providers/<vendor>.py, one per module.
+
+    Every method that reads a vendor's answer is wrapped so that JSON of the wrong shape
+    is one clear ProviderError, never an AttributeError in a page.
+    """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name in VENDOR_CALLS:
+            if name in cls.__dict__:
+                method = cls.__dict__[name]
+                setattr(cls, name, _reads_answers_safely(method, creating=name == "create_project"))
 
     slug: ClassVar[str]
     name: ClassVar[str]

@@ -144,7 +144,7 @@ class OTAS(Provider):
         )
         body = response.json()
         if response.ok and _status(body) == 1:
-            projects = (body.get("response_body") or {}).get("projects") or []
+            projects = _projects(body)
             return AccountCheck(identity="OTAS user", details={"projects": len(projects)})
         error = self._error(response, creating=False)
         if error.kind == ErrorKind.AUTH:
@@ -188,7 +188,7 @@ class OTAS(Provider):
         )
         answer = response.json()
         if response.ok and _status(answer) == 1:
-            project = (answer.get("response_body") or {}).get("project")
+            project = _response_body(answer).get("project")
             if isinstance(project, dict) and project.get("id"):
                 return CreateResult(
                     remote_id=str(project["id"]),
@@ -209,7 +209,7 @@ class OTAS(Provider):
         body = response.json()
         if not (response.ok and _status(body) == 1):
             raise self._error(response, creating=False)
-        items = (body.get("response_body") or {}).get("projects") or []
+        items = _projects(body)
         return [
             RemoteProject(
                 remote_id=str(item["id"]),
@@ -239,6 +239,15 @@ class OTAS(Provider):
         if description in ("missing_token", "invalid_token") or status == 401:
             return ProviderError(
                 ErrorKind.AUTH, SIGN_IN_AGAIN, code=description or "unauthorized", status=status
+            )
+        if status == 429:
+            wait = f"in {response.retry_after} seconds" if response.retry_after else "in a minute"
+            return ProviderError(
+                ErrorKind.RATE_LIMITED,
+                f"OTAS is limiting requests right now. Try again {wait}.",
+                code=description or "rate_limited",
+                status=status,
+                retry_after=response.retry_after,
             )
         if description == "invalid_json":
             return ProviderError(
@@ -283,6 +292,16 @@ def _status(body: Any) -> int | None:
         if isinstance(body, dict) and isinstance(body.get("status"), int)
         else None
     )
+
+
+def _response_body(body: Any) -> dict:
+    inner = body.get("response_body") if isinstance(body, dict) else None
+    return inner if isinstance(inner, dict) else {}
+
+
+def _projects(body: Any) -> list:
+    projects = _response_body(body).get("projects")
+    return projects if isinstance(projects, list) else []
 
 
 def _description(body: Any) -> str:

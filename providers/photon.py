@@ -186,6 +186,7 @@ class Photon(Provider):
                 PollState.FAILED, "Photon approved the sign-in but sent no access token."
             )
         error = body.get("error") if isinstance(body, dict) else None
+        error = error if isinstance(error, str) else None
         if error in _DEVICE_ERRORS:
             state, message = _DEVICE_ERRORS[error]
             return DevicePoll(state, message)

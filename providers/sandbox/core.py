@@ -19,6 +19,7 @@ FAULTS = frozenset(
         "rate_limit",  # the vendor's own 429 body, nothing done
         "malformed_json",  # do the work, then send a truncated JSON body
         "html_error",  # a proxy's HTML error page (502), nothing done
+        "mutate",  # do the work, then replace the value at `field` (a.b.0.c) with `value`
     }
 )
 
@@ -50,6 +51,8 @@ class Fault:
     path_contains: str | None = None
     times: int | None = 1  # None: until cleared
     delay: float = 2.0
+    field: str = ""  # for "mutate": a dotted path into the JSON answer
+    value: Any = None
 
     def matches(self, vendor: str, request: SandboxRequest) -> bool:
         return (
@@ -67,18 +70,20 @@ class SandboxState:
         self.requests: deque[dict[str, Any]] = deque(maxlen=5000)
         self.faults: list[Fault] = []
 
-    def log(self, vendor: str, request: SandboxRequest) -> None:
+    def log(self, vendor: str, request: SandboxRequest) -> dict[str, Any]:
+        """Append a request to the log; the server adds the answer it sent under "answer"."""
+        entry = {
+            "vendor": vendor,
+            "method": request.method,
+            "path": request.path,
+            "headers": dict(request.headers),
+            "json": request.json,
+            "at": time.time(),
+            "answer": None,
+        }
         with self.lock:
-            self.requests.append(
-                {
-                    "vendor": vendor,
-                    "method": request.method,
-                    "path": request.path,
-                    "headers": dict(request.headers),
-                    "json": request.json,
-                    "at": time.time(),
-                }
-            )
+            self.requests.append(entry)
+        return entry
 
     def calls(
         self, vendor: str | None = None, method: str | None = None, path: str | None = None
@@ -134,3 +139,40 @@ class VendorStandIn:
 
     def reset(self) -> None:
         raise NotImplementedError
+
+
+def mutated(body: Any, path: str, value: Any) -> Any:
+    """A deep copy of a JSON body with the value at a dotted path (list items by index)
+    replaced; a path that does not exist leaves the body as it was."""
+    import copy
+
+    body = copy.deepcopy(body)
+    *parents, last = path.split(".")
+    node = body
+    try:
+        for key in parents:
+            node = node[int(key)] if isinstance(node, list) else node[key]
+        if isinstance(node, list):
+            node[int(last)] = value
+        elif isinstance(node, dict) and last in node:
+            node[last] = value
+    except (KeyError, IndexError, ValueError, TypeError):
+        pass
+    return body
+
+
+def json_paths(body: Any, prefix: str = "") -> list[str]:
+    """Every dotted path in a JSON body, containers and leaves (for fuzzing answers)."""
+    paths = []
+    items = (
+        body.items()
+        if isinstance(body, dict)
+        else enumerate(body)
+        if isinstance(body, list)
+        else []
+    )
+    for key, child in items:
+        path = f"{prefix}{key}"
+        paths.append(path)
+        paths.extend(json_paths(child, f"{path}."))
+    return paths

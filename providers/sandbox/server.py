@@ -9,7 +9,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from .core import Fault, SandboxRequest, SandboxResponse, SandboxState, VendorStandIn
+from .core import (
+    Fault,
+    SandboxRequest,
+    SandboxResponse,
+    SandboxState,
+    VendorStandIn,
+    mutated,
+)
 from .devkit4ai import DevKit4AIStandIn
 from .otas import OTASStandIn
 from .photon import PhotonStandIn
@@ -109,12 +116,16 @@ class _Handler(BaseHTTPRequestHandler):
         if vendor is None:
             self._send(SandboxResponse(404, {"error": "unknown vendor"}))
             return
-        sandbox.state.log(vendor_slug, request)
+        entry = sandbox.state.log(vendor_slug, request)
         fault = sandbox.state.take_fault(vendor_slug, request)
-        self._send_with_fault(vendor, request, fault)
+        self._send_with_fault(vendor, request, fault, entry)
 
     def _send_with_fault(
-        self, vendor: VendorStandIn, request: SandboxRequest, fault: Fault | None
+        self,
+        vendor: VendorStandIn,
+        request: SandboxRequest,
+        fault: Fault | None,
+        entry: dict[str, Any],
     ) -> None:
         kind = fault.kind if fault else None
         if kind == "drop":
@@ -135,6 +146,14 @@ class _Handler(BaseHTTPRequestHandler):
         if kind == "slow":
             time.sleep(fault.delay)
         response = vendor.handle(request)
+        entry["answer"] = response.body
+        if kind == "mutate":
+            response = SandboxResponse(
+                response.status,
+                mutated(response.body, fault.field, fault.value),
+                response.headers,
+                response.content_type,
+            )
         if kind == "timeout_after_create":
             time.sleep(fault.delay)  # the work is done; the answer never comes in time
             self.close_connection = True

@@ -217,3 +217,11 @@ def test_list_projects_reads_response_body(sandbox):
         otas.get_project(base_url=base(sandbox), credentials={"user_token": TOKEN}, remote_id="x")
         is None
     )
+
+
+def test_a_429_reads_as_rate_limiting_like_every_vendors(sandbox):
+    sandbox.inject("rate_limit", vendor="otas", method="POST")
+    with pytest.raises(ProviderError) as caught:
+        create(sandbox)
+    assert caught.value.kind == ErrorKind.RATE_LIMITED and caught.value.retryable
+    assert "limiting requests" in caught.value.message

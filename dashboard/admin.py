@@ -4,11 +4,13 @@ import json
 
 from django import forms
 from django.contrib import admin, messages
+from django.views.decorators.debug import sensitive_variables
 
 from providers.registry import get_provider
 
 from . import services
 from .models import AuditEvent, DeviceLogin, Membership, Project, Team, VendorAccount
+from .services.accounts import save_verified_account, verified_credentials
 
 
 class MembershipInline(admin.TabularInline):
@@ -56,11 +58,24 @@ class VendorAccountAdminForm(forms.ModelForm):
             raise forms.ValidationError("Enter a JSON object.") from None  # never echo the input
         if not isinstance(parsed, dict):
             raise forms.ValidationError("Enter a JSON object.")
-        vendor = self.cleaned_data.get("vendor") or self.instance.vendor
-        _, errors = get_provider(vendor).clean_credentials(parsed)
-        if errors:
-            raise forms.ValidationError(list(errors.values()))
         return parsed
+
+    @sensitive_variables("verified")
+    def clean(self) -> dict:
+        """New credentials are checked with the vendor here, so a refusal is a form error
+        and nothing is saved (not a success banner over a failed change)."""
+        cleaned = super().clean()
+        self.verified = None
+        typed = cleaned.get("new_credentials")
+        if typed and self.instance.pk is not None:
+            provider = get_provider(self.instance.vendor)
+            base_url = cleaned.get("base_url") or self.instance.base_url
+            try:
+                self.verified = verified_credentials(provider, base_url, typed)
+            except services.ServiceError as exc:
+                messages_ = list(exc.field_errors.values()) or [exc.message]
+                self.add_error("new_credentials", [m for m in messages_ if m])
+        return cleaned
 
 
 @admin.register(VendorAccount)
@@ -97,24 +112,23 @@ class VendorAccountAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False  # connect through the dashboard, which verifies the key first
 
+    def get_readonly_fields(self, request, obj=None):
+        # An account's projects live in its team, at its vendor: neither can change later.
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, "team", "vendor"] if obj is not None else fields
+
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        new_credentials = form.cleaned_data.get("new_credentials")
-        if new_credentials:
-            try:
-                services.account_replace_credentials(
-                    account=obj,
-                    user=request.user,
-                    base_url=obj.base_url,
-                    credentials_input=new_credentials,
-                )
-            except services.ServiceError as exc:
-                messages.error(
-                    request,
-                    f"Credentials not replaced: {exc.message or 'the vendor refused them.'}",
-                )
-            else:
-                messages.success(request, "New credentials verified and stored encrypted.")
+        if getattr(form, "verified", None):
+            base_url, credentials, check = form.verified
+            save_verified_account(
+                account=obj,
+                user=request.user,
+                base_url=base_url,
+                credentials=credentials,
+                check=check,
+            )
+            messages.info(request, "New credentials verified with the vendor and stored encrypted.")
 
 
 @admin.register(Project)
@@ -165,6 +179,13 @@ class ProjectAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False  # projects are created at the vendor, through the dashboard
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Every field is read-only: offer no Save buttons that would save nothing.
+        no_save = {"show_save": False, "show_save_and_continue": False}
+        return super().change_view(
+            request, object_id, form_url, {**(extra_context or {}), **no_save}
+        )
 
 
 @admin.register(DeviceLogin)

@@ -326,8 +326,9 @@ class Provider:
     def plan_label(self, plan: str) -> str:
         return next((label for slug, label, _ in self.plans if slug == plan), plan)
 
-    def credential_hint(self, credentials: Mapping[str, str]) -> str:
-        """The only form of a credential ever shown again."""
+    def credential_hint(self, credentials: Mapping[str, str], *, identity: str = "") -> str:
+        """The only form of a credential ever shown again: something a person recognises
+        (a public prefix, a non-secret part, who the vendor says it is), never a secret."""
         raise NotImplementedError
 
     def verify(self, *, base_url: str, credentials: Mapping[str, str]) -> AccountCheck:

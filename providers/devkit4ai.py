@@ -36,7 +36,7 @@ from .http import VendorResponse, send
 ACCESS_TTL = 30 * 60
 REFRESH_TTL = 7 * 24 * 3600
 EXPIRY_MARGIN = 30  # refresh a little early rather than send a token about to die
-DEVELOPER_KEY_RE = re.compile(r"^[A-Za-z0-9_\-.]{16,200}$")
+DEVELOPER_KEY_RE = re.compile(r"^\S+$")  # one word; the rest is the vendor's to judge
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PLANS = (
     ("free_starter", "Free Starter", 5),
@@ -93,17 +93,13 @@ class DevKit4AI(Provider):
             errors["email"] = "Enter the email address you sign in to Dev Kit for AI with."
         key = cleaned.get("developer_key", "")
         if key and "developer_key" not in errors and not DEVELOPER_KEY_RE.match(key):
-            errors["developer_key"] = (
-                "That doesn't look like a developer key: 16 or more letters, digits, dots, "
-                "dashes or "
-                "underscores, with no spaces."
-            )
+            errors["developer_key"] = "A developer key is one word, without spaces."
         return cleaned, errors
 
-    def credential_hint(self, credentials: Mapping[str, str]) -> str:
+    def credential_hint(self, credentials: Mapping[str, str], *, identity: str = "") -> str:
         key = credentials.get("developer_key", "")
         email = credentials.get("email", "")
-        return f"{email} · key ••••{key[-4:]}" if len(key) >= 16 else "••••"
+        return f"{email} · key ••••{key[-4:]}" if len(key) >= 16 else f"{email} · key ••••"
 
     def connect(
         self, *, base_url: str, credentials: Mapping[str, str]

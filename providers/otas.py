@@ -92,9 +92,10 @@ class OTAS(Provider):
             errors["password"] = "Password is required to sign in."
         return {"email": email, "password": password}, errors
 
-    def credential_hint(self, credentials: Mapping[str, str]) -> str:
+    def credential_hint(self, credentials: Mapping[str, str], *, identity: str = "") -> str:
         token = credentials.get("user_token", "")
-        return f"user token ••••{token[-4:]}" if len(token) >= 16 else "••••"
+        hint = f"user token ••••{token[-4:]}" if len(token) >= 16 else "user token ••••"
+        return f"{hint} ({identity})" if identity and identity != "OTAS user" else hint
 
     def connect(
         self, *, base_url: str, credentials: Mapping[str, str]

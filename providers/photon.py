@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from .base import (
     AccountCheck,
@@ -21,6 +22,7 @@ from .base import (
     parse_timestamp,
     success_without_id,
     unexpected_answer,
+    unreadable_answer,
 )
 from .device_login import DeviceAuthorization, DevicePoll, PollState
 from .http import VendorResponse, send
@@ -33,20 +35,10 @@ PLATFORMS = (
     ("whatsapp_business", "WhatsApp Business"),
     ("voice", "Voice"),
 )
-_TOKEN_RE = re.compile(r"^[A-Za-z0-9._~+/=\-]{16,4096}$")
+_TOKEN_RE = re.compile(r"^\S+$")  # one word; its length and alphabet are Photon's to judge
 # Fields of a created project that are safe to keep and show.
-_PUBLIC_FIELDS = (
-    "status",
-    "location",
-    "spectrum",
-    "spectrumProjectId",
-    "template",
-    "observability",
-    "userId",
-    "createdAt",
-    "updatedAt",
-    "ownerStatus",
-)
+_PUBLIC_FIELDS = ("status", "location", "spectrum", "spectrumProjectId", "template")
+_PUBLIC_FIELDS += ("observability", "userId", "createdAt", "updatedAt", "ownerStatus")
 _DEVICE_ERRORS = {
     "authorization_pending": (PollState.PENDING, "Waiting for you to approve the code at Photon."),
     "slow_down": (PollState.SLOW_DOWN, "Photon asked us to poll more slowly."),
@@ -101,14 +93,15 @@ class Photon(Provider):
             token = cleaned["access_token"] = token[7:].strip()
         if token and "access_token" not in errors and not _TOKEN_RE.match(token):
             errors["access_token"] = (
-                "That doesn't look like a Photon access token: it should be one word of at least "
-                "16 letters, digits or . _ - characters, without spaces."
+                "That doesn't look like a Photon access token: it is one word, without spaces."
             )
         return cleaned, errors
 
-    def credential_hint(self, credentials: Mapping[str, str]) -> str:
+    def credential_hint(self, credentials: Mapping[str, str], *, identity: str = "") -> str:
         token = credentials.get("access_token", "")
-        return f"token ••••{token[-4:]}" if len(token) >= 16 else "token ••••"
+        # The last 4 characters only of a long token; a short one shows whose it is instead.
+        hint = f"token ••••{token[-4:]}" if len(token) >= 16 else "token ••••"
+        return f"{hint} ({identity})" if identity else hint
 
     def verify(self, *, base_url: str, credentials: Mapping[str, str]) -> AccountCheck:
         headers = self._headers(credentials)
@@ -148,12 +141,16 @@ class Photon(Provider):
                 f"Photon would not start a sign-in: {message or f'HTTP {response.status}'}.",
                 status=response.status,
             )
-        uri = str(body.get("verification_uri") or "")
+        # Shown to the admin as a link: only a web address will do (never javascript:).
+        uri = _web_address(body.get("verification_uri"))
+        complete = _web_address(body.get("verification_uri_complete")) or uri
+        if not uri:
+            raise unreadable_answer(self.name, creating=False)
         return DeviceAuthorization(
             device_code=str(body["device_code"]),
-            user_code=str(body.get("user_code") or ""),
+            user_code=str(body.get("user_code") or "")[:32],
             verification_uri=uri,
-            verification_uri_complete=str(body.get("verification_uri_complete") or uri),
+            verification_uri_complete=complete,
             expires_in=_positive_int(body.get("expires_in"), DEFAULT_EXPIRES_IN),
             interval=_positive_int(body.get("interval"), DEFAULT_INTERVAL),
         )
@@ -385,3 +382,10 @@ def _positive_int(value: Any, default: int) -> int:
     return (
         value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else default
     )
+
+
+def _web_address(value: Any) -> str:
+    """An http(s) address of a sane length, or "" for anything else a vendor might send."""
+    text = value.strip() if isinstance(value, str) else ""
+    parts = urlsplit(text)
+    return text if parts.scheme in ("http", "https") and parts.netloc and len(text) <= 500 else ""

@@ -24,7 +24,8 @@ from .base import (
 )
 from .http import VendorResponse, send
 
-API_KEY_RE = re.compile(r"^(rk_[A-Za-z0-9]{4,64})\.([A-Za-z0-9_\-]{16,256})$")
+# The documented shape, rk_<access>.<secret>; lengths and alphabets are R4's to judge.
+API_KEY_RE = re.compile(r"^(rk_[^\s.]+)\.(\S+)$")
 REMOTE_ID_RE = re.compile(r"^[0-9a-f]{24}$")
 
 _AUTH_CODES = {"unauthorized", "missing_api_key", "invalid_api_key"}
@@ -71,13 +72,13 @@ class R4(Provider):
         if key and "api_key" not in errors and not API_KEY_RE.match(key):
             errors["api_key"] = (
                 "That doesn't look like an R4 API key. It has two parts joined by a dot: "
-                "rk_ and letters or digits, then the secret (e.g. rk_abc123def456.ghij…)."
+                "the access key starting with rk_, then the secret (e.g. rk_abc123def456.ghij…)."
             )
         return cleaned, errors
 
-    def credential_hint(self, credentials: Mapping[str, str]) -> str:
+    def credential_hint(self, credentials: Mapping[str, str], *, identity: str = "") -> str:
         match = API_KEY_RE.match(credentials.get("api_key", ""))
-        return f"{match.group(1)}.••••" if match else "••••"
+        return f"{match.group(1)[:64]}.••••" if match else "••••"
 
     def verify(self, *, base_url: str, credentials: Mapping[str, str]) -> AccountCheck:
         response = send(

@@ -19,7 +19,7 @@ from .common import ServiceError, audit_record
 
 
 @sensitive_variables("credentials_input", "credentials")
-def _verified_credentials(provider: Provider, base_url: str, credentials_input: Mapping[str, Any]):
+def verified_credentials(provider: Provider, base_url: str, credentials_input: Mapping[str, Any]):
     """Clean and check credentials at the vendor; raise ServiceError with field errors."""
     credentials, errors = provider.clean_credentials(credentials_input)
     try:
@@ -57,7 +57,7 @@ def account_connect(
 ) -> VendorAccount:
     provider = get_provider(vendor)
     label = clean_label(label)
-    base_url, credentials, check = _verified_credentials(provider, base_url, credentials_input)
+    base_url, credentials, check = verified_credentials(provider, base_url, credentials_input)
     return save_verified_account(
         account=VendorAccount(
             team=team, vendor=vendor, label=label, created_by=user, plan=provider.default_plan
@@ -74,7 +74,7 @@ def account_replace_credentials(
     *, account: VendorAccount, user, base_url: str, credentials_input: Mapping[str, Any]
 ) -> VendorAccount:
     provider = get_provider(account.vendor)
-    base_url, credentials, check = _verified_credentials(provider, base_url, credentials_input)
+    base_url, credentials, check = verified_credentials(provider, base_url, credentials_input)
     return save_verified_account(
         account=account, user=user, base_url=base_url, credentials=credentials, check=check
     )
@@ -96,7 +96,9 @@ def save_verified_account(
     with transaction.atomic():
         account.base_url = base_url
         account.credentials = dict(credentials)
-        account.credential_hint = provider.credential_hint(credentials)
+        account.credential_hint = provider.credential_hint(credentials, identity=check.identity)[
+            :100
+        ]
         account.identity = check.identity[:200]
         account.status = AccountStatus.ACTIVE
         account.last_verified_at = timezone.now()

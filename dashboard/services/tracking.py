@@ -77,7 +77,7 @@ def account_import(*, account: VendorAccount, user, remote_ids: list[str]) -> li
             team=account.team,
             account=account,
             vendor=account.vendor,
-            name=c.remote.name[:255] or "(no name)",
+            name=c.remote.name.strip()[:255] or "(no name)",
             payload={},
             idempotency_key=uuid.uuid4(),
             status=ProjectStatus.CREATED,
@@ -145,7 +145,7 @@ def project_refresh(
         project.save(update_fields=["missing_at_vendor", "last_synced_at", "updated_at"])
         return project
     changes = _changes(project, remote)
-    project.name = remote.name[:255] or project.name
+    project.name = remote.name.strip()[:255] or project.name
     project.remote_status = remote.status[:50]
     if remote.description or "description" in project.vendor_response:
         project.vendor_response = {**project.vendor_response, "description": remote.description}
@@ -175,7 +175,7 @@ def project_refresh(
 
 def _changes(project: Project, remote: RemoteProject) -> list[str]:
     changes = []
-    if remote.name and remote.name != project.name:
+    if remote.name.strip() and remote.name.strip()[:255] != project.name:
         changes.append(f"name “{project.name}” → “{remote.name}”")
     if remote.status != project.remote_status:
         changes.append(f"status “{project.remote_status or '—'}” → “{remote.status or '—'}”")

@@ -9,6 +9,8 @@ from django.http import HttpRequest, StreamingHttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from providers.registry import PROVIDERS
+
 from .. import selectors
 from ..models import VendorAccount
 
@@ -61,11 +63,13 @@ def project_export(request: HttpRequest) -> StreamingHttpResponse:
     # never a 200 with only the header line.
     first = list(rows[:CHUNK])
     writer = csv.writer(_Echo())
+    vendor_names = {slug: provider.name for slug, provider in PROVIDERS.items()}
 
     def lines(batch: list[tuple]) -> Iterator[str]:
         for row in batch:
             values = dict(zip(fields, row, strict=True))
             values["created_at"] = values["created_at"].isoformat()
+            values["vendor"] = vendor_names.get(values["vendor"], values["vendor"])
             yield writer.writerow([safe_cell(values[field]) for field in fields])
 
     def stream() -> Iterator[str]:

@@ -69,7 +69,8 @@ def test_connect_stores_tokens_encrypted_and_never_the_password(
     [
         ({"password": "wrong-password"}, "email or password is wrong"),
         ({"email": "inactive@sandbox.devkit.test"}, "not activated"),
-        ({"developer_key": "bad key"}, "look like a developer key"),
+        ({"developer_key": "bad key"}, "one word, without spaces"),
+        ({"developer_key": "dk_short"}, "refused the developer key"),  # its length is its business
         ({"developer_key": "dk_wellformed_but_wrong"}, "refused the developer key"),
     ],
 )

@@ -120,7 +120,9 @@ def test_approval_connects_the_account_with_the_token_encrypted(team, owner, san
     assert login.status == "approved" and "ada@sandbox.photon.test" in login.message
     account = VendorAccount.objects.get()
     assert account.credentials["access_token"] == mint_token("ada")
-    assert account.credential_hint == f"token ••••{mint_token('ada')[-4:]}"
+    assert (
+        account.credential_hint == f"token ••••{mint_token('ada')[-4:]} (ada@sandbox.photon.test)"
+    )
     assert (account.label, account.vendor, account.team) == ("Photon main", "photon", team)
     assert dict(DeviceLogin.objects.get().secrets) == {}
 

@@ -144,9 +144,13 @@ def test_admin_credentials_field_is_write_only_and_blank_keeps_them(
     client.post(url, {**data, "new_credentials": f'{{"api_key": "{new_key}"}}'})
     assert VendorAccount.objects.get().credentials["api_key"] == new_key
     bad = client.post(
-        url, {**data, "new_credentials": '{"api_key": "rk_bad.SHOWN_IF_ECHOED"}'}
+        url, {**data, "new_credentials": '{"api_key": "rk_bad SHOWN_IF_ECHOED"}'}
     ).content
     assert b"SHOWN_IF_ECHOED" not in bad and b"look like an R4 API key" in bad
+    refused = client.post(
+        url, {**data, "new_credentials": '{"api_key": "rk_bad.SHOWN_IF_ECHOED"}'}
+    ).content
+    assert b"SHOWN_IF_ECHOED" not in refused and b"R4 rejected" in refused
 
 
 def test_the_audit_trail_is_read_only_in_admin(client, admin_user, r4_account, sandbox):

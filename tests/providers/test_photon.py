@@ -267,9 +267,7 @@ def test_checkboxes_and_platforms_clean_to_booleans_and_a_list():
     }
 
 
-@pytest.mark.parametrize(
-    "token", ["", "short", "has space in it here", "tok\x00en-long-enough-123"]
-)
+@pytest.mark.parametrize("token", ["", "has space in it here", "tok\x00en-long-enough-123"])
 def test_malformed_tokens_are_refused(token):
     _, errors = photon.clean_credentials({"access_token": token})
     assert "access_token" in errors

@@ -171,7 +171,6 @@ def test_limits_are_inclusive_and_values_are_trimmed():
         "rk_abc",
         "abc.defghijklmnopqrstu",
         "rk_.defghijklmnopqrstu",
-        "rk_abc123.short",
         "rk_abc 123.defghijklmnopqrstu",
         "rk_abc123.defghijklmnop\x00qrstu",
         "RK_abc123.defghijklmnopqrstu",
@@ -185,3 +184,11 @@ def test_malformed_keys_are_refused_before_any_call(key):
 def test_only_the_access_part_of_a_key_is_ever_shown():
     assert r4.credential_hint({"api_key": KEY}) == "rk_prov0001.••••"
     assert KEY.split(".")[1] not in r4.credential_hint({"api_key": KEY})
+
+
+@pytest.mark.parametrize("key", ["rk_a.b", "rk_abc123.short", "rk_ABC-123_x.s3cr3t.with.dots"])
+def test_keys_of_the_documented_shape_go_to_r4_whatever_their_length(key):
+    # The docs show rk_<access>.<secret> and no lengths or alphabets: R4 judges those.
+    cleaned, errors = R4().clean_credentials({"api_key": key})
+    assert errors == {} and cleaned["api_key"] == key
+    assert R4().credential_hint(cleaned) == key.split(".")[0] + ".••••"

@@ -1,0 +1,134 @@
+"""Strings a vendor sends, or a user typed, are data: never a link, a formula or padding."""
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+
+from dashboard import services
+from dashboard.models import DeviceLogin, Project, ProjectStatus
+from dashboard.views import export
+from providers.base import ProviderError
+from providers.photon import Photon
+from tests.factories import ProjectFactory
+
+
+def exported(client, **params) -> list[list[str]]:
+    body = b"".join(client.get(reverse("project_export"), params).streaming_content).decode()
+    return list(csv.reader(io.StringIO(body)))
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "=1+1",
+        " =1+1",
+        "\t=1+1",
+        "\n=1+1",
+        "\r=1+1",
+        "\uff1d1+1",  # full-width =
+        "\ufe661+1",  # small =
+        "+1",
+        "-1",
+        "@SUM(A1)",
+        " @x",
+    ],
+)
+def test_csv_cells_that_a_spreadsheet_would_run_are_defused(client, member, r4_account, name):
+    ProjectFactory(account=r4_account, name=name)
+    client.force_login(member)
+    cell = exported(client)[1][3]
+    assert cell == "'" + name
+
+
+def test_ordinary_names_are_exported_as_they_are(client, member, r4_account):
+    ProjectFactory(account=r4_account, name="Staging - Mobile App")
+    client.force_login(member)
+    assert exported(client)[1][:4] == ["R4", r4_account.label, "Rocket", "Staging - Mobile App"]
+
+
+def test_a_long_export_streams_every_row_past_the_first_chunk(
+    client, member, r4_account, monkeypatch
+):
+    monkeypatch.setattr(export, "CHUNK", 3)
+    ProjectFactory.create_batch(8, account=r4_account)
+    client.force_login(member)
+    rows = exported(client)
+    assert len(rows) == 9 and len({row[-1] for row in rows[1:]}) == 8
+
+
+def test_an_export_that_breaks_midway_says_so_in_the_file(client, member, r4_account, monkeypatch):
+    monkeypatch.setattr(export, "CHUNK", 2)
+    ProjectFactory.create_batch(5, account=r4_account)
+    real_lines = export.csv.writer
+
+    class Breaks:
+        calls = 0
+
+    def writer(target):
+        inner = real_lines(target)
+
+        class Wrapped:
+            def writerow(self, row):
+                Breaks.calls += 1
+                if Breaks.calls == 5:  # header + 2 rows of the first chunk + 1 more
+                    raise OSError("the disk went away")
+                return inner.writerow(row)
+
+        return Wrapped()
+
+    monkeypatch.setattr(export.csv, "writer", writer)
+    client.force_login(member)
+    rows = exported(client)
+    assert rows[-1][0].startswith("ERROR: the export stopped after")
+
+
+def test_a_device_sign_in_address_that_is_not_a_web_address_is_refused(sandbox):
+    sandbox.vendors["photon"].enforce_interval = False
+    for bad in ("javascript:alert(document.cookie)", "data:text/html,hi", "//no-scheme", ""):
+        sandbox.inject(
+            "mutate",
+            vendor="photon",
+            path_contains="device/code",
+            field="verification_uri",
+            value=bad,
+        )
+        with pytest.raises(ProviderError):
+            Photon().start_device_login(base_url=sandbox.base_url("photon"))
+    sandbox.inject(
+        "mutate",
+        vendor="photon",
+        path_contains="device/code",
+        field="verification_uri_complete",
+        value="javascript:alert(1)",
+    )
+    started = Photon().start_device_login(base_url=sandbox.base_url("photon"))
+    assert started.verification_uri_complete == started.verification_uri
+    assert started.verification_uri.startswith("http")
+
+
+def test_a_stored_non_web_address_is_never_rendered_as_a_link(client, team, owner, sandbox):
+    sandbox.vendors["photon"].enforce_interval = False
+    login = services.device_login_start(
+        team=team, user=owner, vendor="photon", label="P", base_url=sandbox.base_url("photon")
+    )
+    DeviceLogin.objects.filter(pk=login.pk).update(verification_uri_complete="javascript:alert(1)")
+    client.force_login(owner)
+    page = client.get(reverse("device_login_status", args=[login.reference])).content.decode()
+    assert "javascript:" not in page and "Open Photon to approve" not in page
+    assert login.user_code in page
+
+
+def test_imported_names_are_trimmed(r4_account, member, sandbox):
+    made = services.project_create(
+        account=r4_account,
+        user=member,
+        data={"name": "Padded"},
+        idempotency_key="6f1c1a0e-1111-4a4a-9b9b-000000000001",
+    )
+    sandbox.vendors["r4"].projects["team0001"][made.remote_id]["name"] = "  Padded at R4 \t"
+    Project.objects.all().delete()
+    services.account_import(account=r4_account, user=member, remote_ids=[made.remote_id])
+    imported = Project.objects.get()
+    assert imported.name == "Padded at R4" and imported.status == ProjectStatus.CREATED

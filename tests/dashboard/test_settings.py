@@ -69,3 +69,16 @@ def test_debug_is_off_when_the_variable_is_unset():
 def test_with_nothing_set_it_refuses_to_start_instead_of_running_on_development_keys():
     result = run("check")
     assert result.returncode != 0 and "Set SECRET_KEY" in result.stderr
+
+
+def test_x_forwarded_proto_is_trusted_only_behind_a_declared_proxy():
+    production = {
+        "SECRET_KEY": "kJ8s-production-like-secret-key-with-enough-entropy-9f3Qz7Lm2Xw",
+        "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "DEBUG": "False",
+    }
+    show = "from django.conf import settings; print('HEADER', settings.SECURE_PROXY_SSL_HEADER)"
+    direct = run("shell", "-c", show, **production)
+    assert "HEADER None" in direct.stdout, direct.stderr
+    proxied = run("shell", "-c", show, BEHIND_PROXY="True", **production)
+    assert "HEADER ('HTTP_X_FORWARDED_PROTO', 'https')" in proxied.stdout, proxied.stderr

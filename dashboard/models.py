@@ -245,10 +245,6 @@ class Project(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def is_final(self) -> bool:
-        return self.status in (ProjectStatus.CREATED, ProjectStatus.FAILED)
-
 
 class ScheduledJob(models.Model):
     """When a periodic job is next due. Claimed by a conditional update, so however many

@@ -308,9 +308,7 @@ class Provider:
     def clean_credentials(self, data: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
         return clean_values(self.credential_fields, data, multiline_ok=False)
 
-    def clean_project(
-        self, data: Mapping[str, Any], *, context: Mapping[str, Any] | None = None
-    ) -> tuple[dict[str, Any], dict[str, str]]:
+    def clean_project(self, data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
         return clean_values(self.project_fields, data)
 
     def guidance(

@@ -152,7 +152,7 @@ class OTAS(Provider):
             error.field_errors.setdefault("user_token", "OTAS refused this user token.")
         raise error
 
-    def clean_project(self, data: Mapping[str, Any], *, context: Mapping[str, Any] | None = None):
+    def clean_project(self, data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
         cleaned, errors = super().clean_project(data)
         domain = cleaned.get("project_domain", "")
         if domain and "project_domain" not in errors:

@@ -26,7 +26,6 @@ from .http import VendorResponse, send
 
 # The documented shape, rk_<access>.<secret>; lengths and alphabets are R4's to judge.
 API_KEY_RE = re.compile(r"^(rk_[^\s.]+)\.(\S+)$")
-REMOTE_ID_RE = re.compile(r"^[0-9a-f]{24}$")
 
 _AUTH_CODES = {"unauthorized", "missing_api_key", "invalid_api_key"}
 

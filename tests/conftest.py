@@ -72,9 +72,18 @@ def _sandbox_server():
 
 
 @pytest.fixture
-def sandbox(_sandbox_server):
+def sandbox(_sandbox_server, settings, monkeypatch):
     """The sandbox, with an empty request log, no faults and no projects."""
     _sandbox_server.reset()
+    inject = _sandbox_server.inject
+
+    def inject_and_wait_less(kind, **options):
+        # A fault that only ends in the client's read timeout need not cost a whole second.
+        if kind == "timeout_after_create":
+            settings.VENDOR_HTTP_READ_TIMEOUT = 0.2
+        inject(kind, **options)
+
+    monkeypatch.setattr(_sandbox_server, "inject", inject_and_wait_less)
     yield _sandbox_server
     _sandbox_server.reset()
 

@@ -80,6 +80,8 @@ class DevKit4AIStandIn(VendorStandIn):
             self.create_shape = "full"
             self.create_status = 201
             self.list_shape = "array"
+            # The role the server accepts; a test sets another to see the vendor's 403.
+            self.accepted_role = "developer"
             self.users: dict[str, dict] = {}
             self.revoked_refresh: set[str] = set()
             self.projects: dict[str, dict] = {}
@@ -147,19 +149,12 @@ class DevKit4AIStandIn(VendorStandIn):
             with self.lock:
                 mine = [p for p in self.projects.values() if p["owner_id"] == owner]
             return SandboxResponse(200, mine if self.list_shape == "array" else {"projects": mine})
-        match = re.fullmatch(r"/api/v1/projects/([^/]+)(/stats)?", path)
-        if match:
+        match = re.fullmatch(r"/api/v1/projects/([^/]+)", path)
+        if match and method == "GET":
             with self.lock:
                 project = self.projects.get(match.group(1))
                 if project is None or project["owner_id"] != owner:
                     return _detail(404, "Project not found")
-                if method == "DELETE":
-                    project["is_active"] = False
-                    return SandboxResponse(204)
-                if match.group(2):
-                    return SandboxResponse(
-                        200, {"project_id": project["id"], "end_users": 0, "api_keys": 0}
-                    )
                 return SandboxResponse(200, project)
         return _detail(404, "Not Found")
 
@@ -201,7 +196,7 @@ class DevKit4AIStandIn(VendorStandIn):
         claims = _claims(header[7:], "access") if header.startswith("Bearer ") else None
         if claims is None or claims["sub"] not in self.users:
             return "", _detail(401, "Could not validate credentials")
-        if request.headers.get("x-user-role") != "developer":
+        if request.headers.get("x-user-role") != self.accepted_role:
             return "", _detail(403, ROLE_REQUIRED)
         key = request.headers.get("x-developer-key", "")
         if not hmac.compare_digest(key, self.users[claims["sub"]]["developer_key"]):

@@ -86,7 +86,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self._dispatch()
 
-    do_POST = do_PUT = do_DELETE = do_PATCH = do_GET
+    do_POST = do_PUT = do_PATCH = do_GET
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet; the state keeps a log
         pass

@@ -286,27 +286,44 @@ def test_replace_verify_and_disconnect(as_owner, r4_account, sandbox):
 
 
 @pytest.mark.parametrize(
-    "fault",
+    ("fault", "status"),
     [
-        "error_400",
-        "error_500",
-        "rate_limit",
-        "malformed_json",
-        "html_error",
-        "drop",
-        "timeout_after_create",
+        ("error_400", ProjectStatus.FAILED),  # R4's own refusal: nothing was made
+        ("error_500", ProjectStatus.FAILED),  # R4's own error body: nothing was made
+        ("rate_limit", ProjectStatus.FAILED),
+        ("malformed_json", ProjectStatus.UNKNOWN),  # it may have been made
+        ("html_error", ProjectStatus.UNKNOWN),  # a proxy's page: it may have been made
+        ("drop", ProjectStatus.UNKNOWN),
+        ("timeout_after_create", ProjectStatus.UNKNOWN),
     ],
 )
-def test_no_fault_makes_the_create_page_fail(as_member, r4_account, sandbox, fault):
+def test_no_fault_makes_the_create_page_fail(as_member, r4_account, sandbox, fault, status):
     sandbox.inject(fault, vendor="r4", delay=1.5)
     response = as_member.post(reverse("project_new"), form_data(r4_account), **HX)
     assert response.status_code == 200
     project = Project.objects.get()
-    if project.status == ProjectStatus.FAILED:
-        assert (
-            "refused" in response.content.decode()
-            or project.error_message in response.content.decode()
+    assert project.status == status
+    if status == ProjectStatus.FAILED:  # said on the form, which stays for another try
+        assert "HX-Redirect" not in response
+        assert project.error_message in response.content.decode() or "refused" in (
+            response.content.decode()
         )
-    else:
-        assert project.status == ProjectStatus.UNKNOWN
+    else:  # sent on to the project's page, which says the outcome is unknown
         assert response["HX-Redirect"] == reverse("project_detail", args=[project.reference])
+
+
+@pytest.mark.parametrize(
+    ("status", "changes", "action"),
+    [
+        (ProjectStatus.CREATED, {"remote_id": "a" * 24}, "Refresh from vendor"),
+        (ProjectStatus.UNKNOWN, {}, "Check at vendor"),
+        (ProjectStatus.FAILED, {"error_kind": "unavailable"}, "Retry (same request)"),
+    ],
+)
+def test_the_project_page_shows_each_action_and_row_once(
+    as_member, r4_account, status, changes, action
+):
+    project = ProjectFactory(account=r4_account, status=status, **changes)
+    html = as_member.get(reverse("project_detail", args=[project.reference])).content.decode()
+    assert html.count(action) == 1
+    assert html.count("<dt>Origin</dt>") == 1 and html.count('id="project-status"') == 1

@@ -143,18 +143,9 @@ def test_a_refused_refresh_is_sign_in_again(sandbox, stand_in):
     assert caught.value.kind == ErrorKind.AUTH and caught.value.code == "refresh_refused"
 
 
-def test_a_missing_role_header_is_a_clear_forbidden(sandbox, monkeypatch):
+def test_the_vendors_role_refusal_is_a_clear_forbidden(sandbox, stand_in):
     stored, _ = connect(sandbox)
-    monkeypatch.setattr(
-        DevKit4AI,
-        "_headers",
-        staticmethod(
-            lambda c: {
-                "Authorization": f"Bearer {c['access_token']}",
-                "X-Developer-Key": c["developer_key"],
-            }
-        ),
-    )
+    stand_in.accepted_role = "admin"  # the server wants a role we don't send
     with pytest.raises(ProviderError) as caught:
         devkit.create_project(
             base_url=base(sandbox),

@@ -55,10 +55,16 @@ def test_ordinary_words_are_not_secrets():
     assert not any("secrets" in a for a in naming_guidance("Prod - api-gateway-service"))
 
 
-def test_duplicates_are_case_insensitive():
+def test_a_taken_name_is_reported_and_a_free_one_is_not():
+    # Whether a name is taken (case-insensitively) is the dashboard's question: see
+    # tests/dashboard/test_devkit4ai.py::test_guidance_shows_live_as_advice_and_never_blocks.
+    taken = {"Prod API"}
     assert any(
         "already has this name" in a
-        for a in naming_guidance("Prod API", name_taken=lambda n: n.casefold() == "prod api")
+        for a in naming_guidance("Prod API", name_taken=taken.__contains__)
+    )
+    assert not any(
+        "already" in a for a in naming_guidance("Prod Web", name_taken=taken.__contains__)
     )
 
 

@@ -304,6 +304,12 @@ class Provider:
     default_plan: ClassVar[str] = ""
     supports_device_login: ClassVar[bool] = False
     supports_secret_regeneration: ClassVar[bool] = False
+    # Which credential a device sign-in's token is stored under.
+    device_token_field: ClassVar[str] = ""
+    # The project secret `regenerate_secret` replaces (its name at the vendor).
+    regenerated_secret: ClassVar[str] = ""
+    # The heading over the connect form, in the vendor's own terms.
+    connect_title: ClassVar[str] = "Connect with an API key"
 
     def clean_credentials(self, data: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
         return clean_values(self.credential_fields, data, multiline_ok=False)

@@ -53,6 +53,7 @@ class DevKit4AI(Provider):
     default_base_url = "https://api.devkit4ai.com"
     plans = PLANS
     default_plan = "free_starter"
+    connect_title = "Sign in with your Dev Kit for AI account"
     credential_fields = (
         FieldSpec("email", "Email", required=True, max_length=254, placeholder="you@example.com"),
         FieldSpec(

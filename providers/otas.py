@@ -38,6 +38,7 @@ SIGN_IN_AGAIN = (
 
 class OTAS(Provider):
     slug = "otas"
+    connect_title = "Sign in with your OTAS account, or paste a user token"
     name = "OTAS"
     default_base_url = "http://localhost:8000"
     credential_fields = (

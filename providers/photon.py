@@ -53,6 +53,9 @@ class Photon(Provider):
     default_base_url = "https://app.photon.codes"
     supports_device_login = True
     supports_secret_regeneration = True
+    device_token_field = "access_token"
+    regenerated_secret = "projectSecret"
+    connect_title = "Or paste an access token"
     credential_fields = (
         FieldSpec(
             "access_token",

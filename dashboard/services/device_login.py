@@ -109,7 +109,7 @@ def device_login_poll(*, login: DeviceLogin, now: datetime | None = None) -> Dev
 
 def _approved(login: DeviceLogin, token: str) -> DeviceLogin:
     provider = get_provider(login.vendor)
-    credentials = {provider.credential_fields[0].name: token}
+    credentials = {provider.device_token_field: token}
     try:
         check = provider.verify(base_url=login.base_url, credentials=credentials)
     except ProviderError as exc:

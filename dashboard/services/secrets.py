@@ -47,13 +47,14 @@ def project_regenerate_secret(*, project: Project, user) -> Project:
             mark_needs_reconnect(account)
         raise ServiceError(exc.message) from None
     with transaction.atomic():
-        project.secrets = {**project.secrets, "projectSecret": new_secret}
+        project.secrets = {**project.secrets, provider.regenerated_secret: new_secret}
         project.save(update_fields=["secrets", "updated_at"])
         audit_record(
             team=project.team,
             actor=user,
             action=AuditAction.PROJECT_SECRET_REGENERATED,
             target=project,
-            summary="projectSecret regenerated at the vendor; the old one stops working.",
+            summary=f"{provider.regenerated_secret} regenerated at the vendor; "
+            "the old one stops working.",
         )
     return project

@@ -140,6 +140,11 @@ class VendorStandIn:
     def reset(self) -> None:
         raise NotImplementedError
 
+    @classmethod
+    def demo_credentials(cls) -> dict[str, str]:
+        """What `seed_demo` types into the connect form for this stand-in."""
+        raise NotImplementedError
+
 
 def mutated(body: Any, path: str, value: Any) -> Any:
     """A deep copy of a JSON body with the value at a dotted path (list items by index)

@@ -69,6 +69,10 @@ def _detail(status: int, detail, **extra) -> SandboxResponse:
 class DevKit4AIStandIn(VendorStandIn):
     slug = "devkit4ai"
 
+    @classmethod
+    def demo_credentials(cls) -> dict[str, str]:
+        return {"email": DEMO_EMAIL, "password": DEMO_PASSWORD, "developer_key": DEMO_DEVELOPER_KEY}
+
     def __init__(self, state: SandboxState) -> None:
         super().__init__(state)
         self.reset()

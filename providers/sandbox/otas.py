@@ -55,6 +55,10 @@ def _envelope(http_status: int, status: int, description: str, **extra) -> Sandb
 class OTASStandIn(VendorStandIn):
     slug = "otas"
 
+    @classmethod
+    def demo_credentials(cls) -> dict[str, str]:
+        return {"email": DEMO_EMAIL, "password": DEMO_PASSWORD}
+
     def __init__(self, state: SandboxState) -> None:
         super().__init__(state)
         self.reset()

@@ -39,6 +39,10 @@ def _now_iso() -> str:
 class PhotonStandIn(VendorStandIn):
     slug = "photon"
 
+    @classmethod
+    def demo_credentials(cls) -> dict[str, str]:
+        return {"access_token": mint_token("demo")}
+
     def __init__(self, state: SandboxState) -> None:
         super().__init__(state)
         self.reset()

@@ -33,6 +33,11 @@ CREATION_FAILED = "Failed to create the project. Please verify your input and tr
 
 class R4StandIn(VendorStandIn):
     slug = "r4"
+
+    @classmethod
+    def demo_credentials(cls) -> dict[str, str]:
+        return {"api_key": mint_key("demo0001")}
+
     base_path = PREFIX
     rate_limit_per_minute = 100
 

@@ -327,3 +327,19 @@ def test_the_project_page_shows_each_action_and_row_once(
     html = as_member.get(reverse("project_detail", args=[project.reference])).content.decode()
     assert html.count(action) == 1
     assert html.count("<dt>Origin</dt>") == 1 and html.count('id="project-status"') == 1
+
+
+@pytest.mark.parametrize(
+    ("vendor", "title"),
+    [
+        ("r4", "Connect with an API key"),
+        ("photon", "Or paste an access token"),
+        ("devkit4ai", "Sign in with your Dev Kit for AI account"),
+        ("otas", "Sign in with your OTAS account, or paste a user token"),
+    ],
+)
+def test_each_connect_page_speaks_of_its_own_sign_in_method(as_owner, vendor, title):
+    html = as_owner.get(reverse("account_connect", args=[vendor])).content.decode()
+    assert html.count(title) == 1
+    if vendor in ("devkit4ai", "otas"):
+        assert "API key" not in html

@@ -8,10 +8,8 @@ from django.db import transaction
 
 from dashboard import services
 from dashboard.models import Membership, Role, Team, VendorAccount
-from providers.sandbox import devkit4ai as devkit_sandbox
-from providers.sandbox import otas as otas_sandbox
-from providers.sandbox import photon as photon_sandbox
-from providers.sandbox import r4 as r4_sandbox
+from providers.registry import get_provider
+from providers.sandbox.server import STAND_INS
 
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "demo-password"  # a local demo login on loopback, printed on purpose
@@ -31,35 +29,15 @@ class Command(BaseCommand):
     def handle(self, *args, sandbox_url: str, app_url: str, wait: bool, **options):
         sandbox_url = sandbox_url.rstrip("/")
         user, team = self._user_and_team()
+        # Every stand-in the sandbox serves, with the login it knows.
         accounts = [
             (
-                "r4",
-                "R4 sandbox",
-                f"{sandbox_url}/r4{r4_sandbox.PREFIX}",
-                {"api_key": r4_sandbox.mint_key("demo0001")},
-            ),
-            (
-                "photon",
-                "Photon sandbox",
-                f"{sandbox_url}/photon",
-                {"access_token": photon_sandbox.mint_token("demo")},
-            ),
-            (
-                "devkit4ai",
-                "Dev Kit for AI sandbox",
-                f"{sandbox_url}/devkit4ai",
-                {
-                    "email": devkit_sandbox.DEMO_EMAIL,
-                    "password": devkit_sandbox.DEMO_PASSWORD,
-                    "developer_key": devkit_sandbox.DEMO_DEVELOPER_KEY,
-                },
-            ),
-            (
-                "otas",
-                "OTAS sandbox",
-                f"{sandbox_url}/otas",
-                {"email": otas_sandbox.DEMO_EMAIL, "password": otas_sandbox.DEMO_PASSWORD},
-            ),
+                stand_in.slug,
+                f"{get_provider(stand_in.slug).name} sandbox",
+                f"{sandbox_url}/{stand_in.slug}{stand_in.base_path}",
+                stand_in.demo_credentials(),
+            )
+            for stand_in in STAND_INS
         ]
         for vendor, label, base_url, credentials in accounts:
             if VendorAccount.objects.filter(team=team, vendor=vendor, label=label).exists():

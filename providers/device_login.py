@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
 
 SLOW_DOWN_STEP = 5  # seconds added on every slow_down (cumulative), RFC 8628 3.5
 RATE_LIMIT_STEP = 10  # seconds added on HTTP 429
@@ -49,3 +51,18 @@ def next_interval(interval: int, state: PollState) -> int:
     if state == PollState.RATE_LIMITED:
         return interval + RATE_LIMIT_STEP
     return interval
+
+
+def positive_seconds(value: Any, default: int) -> int:
+    """An interval or lifetime from the vendor, or the RFC's default for anything else."""
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    return default
+
+
+def web_address(value: Any) -> str:
+    """A verification URI the admin is sent to: http(s) of a sane length, else ""
+    (never a javascript: or data: link)."""
+    text = value.strip() if isinstance(value, str) else ""
+    parts = urlsplit(text)
+    return text if parts.scheme in ("http", "https") and parts.netloc and len(text) <= 500 else ""

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 from .base import (
     AccountCheck,
@@ -24,7 +23,13 @@ from .base import (
     unexpected_answer,
     unreadable_answer,
 )
-from .device_login import DeviceAuthorization, DevicePoll, PollState
+from .device_login import (
+    DeviceAuthorization,
+    DevicePoll,
+    PollState,
+    positive_seconds,
+    web_address,
+)
 from .http import VendorResponse, send
 
 CLIENT_ID = "photon-cli"
@@ -39,6 +44,7 @@ _TOKEN_RE = re.compile(r"^\S+$")  # one word; its length and alphabet are Photon
 # Fields of a created project that are safe to keep and show.
 _PUBLIC_FIELDS = ("status", "location", "spectrum", "spectrumProjectId", "template")
 _PUBLIC_FIELDS += ("observability", "userId", "createdAt", "updatedAt", "ownerStatus")
+_FIELD_NAMES = ("name", "location", "platforms", "spectrum", "template", "observability")
 _DEVICE_ERRORS = {
     "authorization_pending": (PollState.PENDING, "Waiting for you to approve the code at Photon."),
     "slow_down": (PollState.SLOW_DOWN, "Photon asked us to poll more slowly."),
@@ -145,8 +151,8 @@ class Photon(Provider):
                 status=response.status,
             )
         # Shown to the admin as a link: only a web address will do (never javascript:).
-        uri = _web_address(body.get("verification_uri"))
-        complete = _web_address(body.get("verification_uri_complete")) or uri
+        uri = web_address(body.get("verification_uri"))
+        complete = web_address(body.get("verification_uri_complete")) or uri
         if not uri:
             raise unreadable_answer(self.name, creating=False)
         return DeviceAuthorization(
@@ -154,8 +160,8 @@ class Photon(Provider):
             user_code=str(body.get("user_code") or "")[:32],
             verification_uri=uri,
             verification_uri_complete=complete,
-            expires_in=_positive_int(body.get("expires_in"), DEFAULT_EXPIRES_IN),
-            interval=_positive_int(body.get("interval"), DEFAULT_INTERVAL),
+            expires_in=positive_seconds(body.get("expires_in"), DEFAULT_EXPIRES_IN),
+            interval=positive_seconds(body.get("interval"), DEFAULT_INTERVAL),
         )
 
     def poll_device_login(self, *, base_url: str, device_code: str) -> DevicePoll:
@@ -231,12 +237,36 @@ class Photon(Provider):
             if not isinstance(project_id, str) or not project_id or answer.get("success") is False:
                 raise success_without_id(self.name, response.status)
             secret = answer.get("projectSecret")
+            if not (isinstance(secret, str) and secret) and body["spectrum"]:
+                # The deployed server's {success, id} answer carries no secret: read it back.
+                secret = self._secret_of(base_url, credentials, project_id)
             return CreateResult(
                 remote_id=project_id,
                 details={k: answer[k] for k in _PUBLIC_FIELDS if answer.get(k) is not None},
                 secrets={"projectSecret": secret} if isinstance(secret, str) and secret else {},
             )
         raise self._error(response, creating=True)
+
+    def _secret_of(self, base_url: str, credentials: Mapping[str, str], remote_id: str) -> str:
+        """A new project's secret, from the project itself, else by regenerating it (safe:
+        nobody holds the old one yet). "" if neither answers: the create still stands and
+        the project page offers to regenerate."""
+        try:
+            response = send(
+                "GET",
+                f"{base_url}/api/projects/{remote_id}",
+                headers=self._headers(credentials),
+                vendor=self.name,
+            )
+            project = response.json() if response.ok else None
+            secret = project.get("projectSecret") if isinstance(project, dict) else None
+            if isinstance(secret, str) and secret:
+                return secret
+            return self.regenerate_secret(
+                base_url=base_url, credentials=credentials, remote_id=remote_id
+            )
+        except ProviderError:
+            return ""
 
     def regenerate_secret(
         self, *, base_url: str, credentials: Mapping[str, str], remote_id: str
@@ -286,10 +316,8 @@ class Photon(Provider):
             vendor=self.name,
         )
         body = response.json()
-        if response.ok and body is None:
+        if (response.ok and body is None) or response.status == 404:
             return None  # Photon answers null with 200 when the project is gone or not ours
-        if response.status == 404:
-            return None
         if not response.ok or not isinstance(body, dict):
             raise self._error(response, creating=False)
         return _remote(body)
@@ -348,21 +376,9 @@ def _remote(item: dict) -> RemoteProject:
 
 
 def _refusal(message: str, *, status: int) -> ProviderError:
-    field = next(
-        (
-            name
-            for name in ("name", "location", "platforms", "spectrum", "template", "observability")
-            if name in message.lower()
-        ),
-        None,
-    )
-    return ProviderError(
-        ErrorKind.INVALID,
-        f"Photon refused the project: {message[:300]}",
-        field=field,
-        code="error",
-        status=status,
-    )
+    field = next((name for name in _FIELD_NAMES if name in message.lower()), None)
+    text = f"Photon refused the project: {message[:300]}"
+    return ProviderError(ErrorKind.INVALID, text, field=field, code="error", status=status)
 
 
 def _field_from_property(prop: str) -> str | None:
@@ -379,16 +395,3 @@ def _token_from(body: Any, response: VendorResponse) -> str:
         if isinstance(data, dict) and isinstance(data.get("access_token"), str):
             return data["access_token"]
     return response.headers.get("set-auth-token", "")
-
-
-def _positive_int(value: Any, default: int) -> int:
-    return (
-        value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else default
-    )
-
-
-def _web_address(value: Any) -> str:
-    """An http(s) address of a sane length, or "" for anything else a vendor might send."""
-    text = value.strip() if isinstance(value, str) else ""
-    parts = urlsplit(text)
-    return text if parts.scheme in ("http", "https") and parts.netloc and len(text) <= 500 else ""

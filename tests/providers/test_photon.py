@@ -178,10 +178,29 @@ def test_full_project_answer_keeps_the_secret_apart(sandbox):
     assert {"userId", "createdAt", "updatedAt", "location"} <= set(result.details)
 
 
-def test_success_shape_without_secret(sandbox, stand_in):
-    stand_in.create_shape = "success"
+def test_the_deployed_answer_without_a_secret_still_gets_the_spectrum_secret(sandbox, stand_in):
+    stand_in.create_shape = "success"  # 200 {success, id, ownerStatus}, as deployed
     result = create(sandbox, spectrum=True)
-    assert result.remote_id and result.secrets == {} and result.details == {"ownerStatus": "owner"}
+    stored = stand_in.projects[result.remote_id]["projectSecret"]
+    assert result.secrets == {"projectSecret": stored} and stored
+    assert result.details == {"ownerStatus": "owner"}
+    paths = [(c["method"], c["path"]) for c in sandbox.calls("photon")]
+    assert ("GET", f"/api/projects/{result.remote_id}") in paths  # read back, not re-created
+    assert sum(1 for method, path in paths if method == "POST") == 1  # one create, no regenerate
+
+
+def test_when_reading_it_back_fails_the_secret_is_regenerated(sandbox, stand_in):
+    stand_in.create_shape = "success"
+    sandbox.inject("error_500", vendor="photon", method="GET", path_contains="/api/projects/")
+    result = create(sandbox, spectrum=True)
+    assert result.secrets["projectSecret"] == stand_in.projects[result.remote_id]["projectSecret"]
+    assert any(c["path"].endswith("/regenerate-secret") for c in sandbox.calls("photon"))
+
+
+def test_without_spectrum_no_secret_is_sought(sandbox, stand_in):
+    stand_in.create_shape = "success"
+    result = create(sandbox, spectrum=False)
+    assert result.secrets == {} and len(sandbox.calls("photon")) == 1
 
 
 def test_error_with_status_200_is_a_refusal(sandbox, stand_in):

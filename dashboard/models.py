@@ -263,6 +263,7 @@ class AuditAction(models.TextChoices):
     ACCOUNT_REPLACED = "account.replaced", "Account credentials replaced"
     ACCOUNT_VERIFIED = "account.verified", "Account verified"
     ACCOUNT_VERIFY_FAILED = "account.verify_failed", "Account verification failed"
+    ACCOUNT_NEEDS_RECONNECT = "account.needs_reconnect", "Account needs new credentials"
     ACCOUNT_DISCONNECTED = "account.disconnected", "Account disconnected"
     ACCOUNT_PLAN_CHANGED = "account.plan_changed", "Account plan changed"
     PROJECT_REQUESTED = "project.requested", "Project create requested"

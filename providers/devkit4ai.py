@@ -311,9 +311,9 @@ class DevKit4AI(Provider):
                 code="developer_role",
                 status=status,
             )
-        if status == 403:
+        if status == 403:  # the developer key no longer works: new credentials are needed
             return ProviderError(
-                ErrorKind.FORBIDDEN,
+                ErrorKind.AUTH,
                 f"Dev Kit for AI refused the developer key: {detail[:200] or 'forbidden'}.",
                 code="developer_key",
                 status=status,

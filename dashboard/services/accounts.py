@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
-from providers.base import AccountCheck, Credentials, ErrorKind, Provider, ProviderError
+from providers.base import AccountCheck, Provider, ProviderError
 from providers.http import check_base_url
 from providers.registry import get_provider
 
 from ..models import AccountStatus, AuditAction, Team, VendorAccount
 from .common import ServiceError, audit_record
+from .vendor_calls import call_vendor
 
 
 @sensitive_variables("credentials_input", "credentials")
@@ -119,56 +119,6 @@ def save_verified_account(
     return account
 
 
-UNREADABLE_CREDENTIALS = (
-    "The stored credentials can't be decrypted with the configured encryption keys. "
-    "Reconnect the account (or ask an operator to restore the key they were saved with)."
-)
-
-
-class AccountCredentials(Credentials):
-    """One account's credentials for a vendor call. A token refresh happens once, however
-    many processes find the token expired at the same moment."""
-
-    def __init__(self, account: VendorAccount) -> None:
-        if account.credentials_unreadable:
-            raise ProviderError(ErrorKind.AUTH, UNREADABLE_CREDENTIALS)
-        super().__init__(account.credentials)
-        self.account_pk = account.pk
-
-    def refresh_once(self, refresh, *, consumed: str) -> None:
-        held = self.get(consumed)
-        with transaction.atomic():
-            # Lock the account, then re-read: whoever locked first has refreshed already.
-            stored = (
-                VendorAccount.objects.select_for_update()
-                .values_list("credentials", flat=True)
-                .get(pk=self.account_pk)
-            )
-            if stored.get(consumed) != held:
-                self.clear()
-                self.update(stored)
-                return
-            refresh(self)
-            VendorAccount.objects.filter(pk=self.account_pk).update(credentials=dict(self))
-
-
-@contextmanager
-def live_credentials(account: VendorAccount) -> Iterator[AccountCredentials]:
-    """Credentials for one vendor call; a refresh during it is stored as it happens."""
-    credentials = AccountCredentials(account)
-    try:
-        yield credentials
-    finally:
-        account.credentials = dict(credentials)
-
-
-def mark_needs_reconnect(account: VendorAccount) -> None:
-    VendorAccount.objects.filter(pk=account.pk, status=AccountStatus.ACTIVE).update(
-        status=AccountStatus.NEEDS_RECONNECT
-    )
-    account.status = AccountStatus.NEEDS_RECONNECT
-
-
 def account_set_plan(*, account: VendorAccount, user, plan: str) -> VendorAccount:
     provider = get_provider(account.vendor)
     if plan not in {slug for slug, _, _ in provider.plans}:
@@ -190,13 +140,16 @@ def account_verify(*, account: VendorAccount, user) -> VendorAccount:
     """Re-check stored credentials; a refusal marks the account as needing new ones."""
     if account.status == AccountStatus.DISCONNECTED:
         raise ServiceError("This account is disconnected. Replace its credentials to use it again.")
-    provider = get_provider(account.vendor)
     try:
-        with live_credentials(account) as credentials:
-            check = provider.verify(base_url=account.base_url, credentials=credentials)
+        check = call_vendor(
+            account,
+            lambda provider, credentials: provider.verify(
+                base_url=account.base_url, credentials=credentials
+            ),
+            actor=user,
+            needs_active=False,
+        )
     except ProviderError as exc:
-        if exc.kind in (ErrorKind.AUTH, ErrorKind.FORBIDDEN):
-            mark_needs_reconnect(account)
         audit_record(
             team=account.team,
             actor=user,

@@ -20,8 +20,8 @@ from providers.registry import get_provider
 
 from ..inputs import printable
 from ..models import AuditAction, Project, ProjectStatus, VendorAccount
-from .accounts import live_credentials, mark_needs_reconnect
 from .common import ServiceError, audit_record
+from .vendor_calls import call_vendor
 
 logger = logging.getLogger(__name__)
 
@@ -159,17 +159,16 @@ def project_submit(project_id: int) -> None:
     account = project.account
     provider = get_provider(project.vendor)
     try:
-        if not account.can_create:
-            raise ProviderError(
-                ErrorKind.AUTH, "The account was disconnected before the request was sent."
-            )
-        with live_credentials(account) as credentials:
-            result = provider.create_project(
+        result = call_vendor(
+            account,
+            lambda vendor, credentials: vendor.create_project(
                 base_url=account.base_url,
                 credentials=credentials,
                 payload=project.payload,
                 reference=str(project.reference),
-            )
+            ),
+            actor=project.created_by,
+        )
     except ProviderError as exc:
         _record_failure(project, attempt, exc)
         return
@@ -203,8 +202,6 @@ def project_submit(project_id: int) -> None:
 
 def _record_failure(project: Project, attempt, error: ProviderError) -> None:
     unknown = error.kind == ErrorKind.OUTCOME_UNKNOWN
-    if error.kind == ErrorKind.AUTH:
-        mark_needs_reconnect(project.account)
     _settle(
         project,
         attempt,

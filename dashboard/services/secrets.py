@@ -5,12 +5,11 @@ from __future__ import annotations
 from django.db import transaction
 from django.views.decorators.debug import sensitive_variables
 
-from providers.base import ErrorKind, ProviderError
 from providers.registry import get_provider
 
 from ..models import AuditAction, Project, ProjectStatus
-from .accounts import live_credentials, mark_needs_reconnect
 from .common import ServiceError, audit_record
+from .vendor_calls import call_vendor_for
 
 
 @sensitive_variables("value")
@@ -35,17 +34,13 @@ def project_regenerate_secret(*, project: Project, user) -> Project:
     account = project.account
     if not provider.supports_secret_regeneration or project.status != ProjectStatus.CREATED:
         raise ServiceError("This project's secret can't be regenerated here.")
-    if not account.can_create:
-        raise ServiceError(f"The account “{account.label}” needs to be reconnected first.")
-    try:
-        with live_credentials(account) as credentials:
-            new_secret = provider.regenerate_secret(
-                base_url=account.base_url, credentials=credentials, remote_id=project.remote_id
-            )
-    except ProviderError as exc:
-        if exc.kind == ErrorKind.AUTH:
-            mark_needs_reconnect(account)
-        raise ServiceError(exc.message) from None
+    new_secret = call_vendor_for(
+        account,
+        lambda vendor, credentials: vendor.regenerate_secret(
+            base_url=account.base_url, credentials=credentials, remote_id=project.remote_id
+        ),
+        user=user,
+    )
     with transaction.atomic():
         project.secrets = {**project.secrets, provider.regenerated_secret: new_secret}
         project.save(update_fields=["secrets", "updated_at"])

@@ -13,34 +13,20 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from providers.base import ErrorKind, ProviderError, RemoteProject
+from providers.base import ErrorKind, RemoteProject
 from providers.registry import get_provider
 
 from ..models import AuditAction, Project, ProjectOrigin, ProjectStatus, VendorAccount
-from .accounts import live_credentials, mark_needs_reconnect
 from .common import ServiceError, audit_record
 from .projects import enqueue_submit
+from .vendor_calls import call_vendor_for
 
 NOT_FOUND_AT_VENDOR = "not_found_at_vendor"
 
 
-def _vendor_call(account: VendorAccount, call):
-    """Run `call(provider, credentials)`; map refusals to a ServiceError the user can read."""
-    if not account.can_create:
-        raise ServiceError(f"The account “{account.label}” needs to be reconnected first.")
-    provider = get_provider(account.vendor)
-    try:
-        with live_credentials(account) as credentials:
-            return call(provider, credentials)
-    except ProviderError as exc:
-        if exc.kind == ErrorKind.AUTH:
-            mark_needs_reconnect(account)
-        raise ServiceError(exc.message) from None
-
-
-def list_remote(account: VendorAccount) -> list[RemoteProject]:
-    return _vendor_call(
-        account, lambda p, c: p.list_projects(base_url=account.base_url, credentials=c)
+def list_remote(account: VendorAccount, *, user=None) -> list[RemoteProject]:
+    return call_vendor_for(
+        account, lambda p, c: p.list_projects(base_url=account.base_url, credentials=c), user=user
     )
 
 
@@ -53,8 +39,8 @@ class ImportCandidate:
     tracked: Project | None
 
 
-def account_import_candidates(*, account: VendorAccount) -> list[ImportCandidate]:
-    remote = list_remote(account)
+def account_import_candidates(*, account: VendorAccount, user=None) -> list[ImportCandidate]:
+    remote = list_remote(account, user=user)
     tracked = {p.remote_id: p for p in account.projects.exclude(remote_id="")}
     return [ImportCandidate(r, tracked.get(r.remote_id)) for r in remote]
 
@@ -68,7 +54,7 @@ def account_import(*, account: VendorAccount, user, remote_ids: list[str]) -> li
     wanted = set(remote_ids)
     candidates = [
         c
-        for c in account_import_candidates(account=account)
+        for c in account_import_candidates(account=account, user=user)
         if c.remote.remote_id in wanted and c.tracked is None
     ]
     now = timezone.now()
@@ -124,11 +110,12 @@ def project_refresh(
         )
     account = project.account
     if not listed:
-        remote = _vendor_call(
+        remote = call_vendor_for(
             account,
             lambda p, c: p.get_project(
                 base_url=account.base_url, credentials=c, remote_id=project.remote_id
             ),
+            user=user,
         )
     now = timezone.now()
     if remote is None:
@@ -202,7 +189,7 @@ def project_reconcile(
 ) -> Reconciliation:
     """Look for a project whose answer was lost. Never re-sends it."""
     account = project.account
-    remote = listed if listed is not None else list_remote(account)
+    remote = listed if listed is not None else list_remote(account, user=user)
     matches = _matches(project, remote)
     if len(matches) == 1:
         _mark_found(project, user, matches[0], how="one clear match")
@@ -243,7 +230,7 @@ def project_reconcile(
 
 def project_reconcile_pick(*, project: Project, user, remote_id: str) -> Project:
     """A person chose which of several matches is ours; it must still be one of them."""
-    matches = _matches(project, list_remote(project.account))
+    matches = _matches(project, list_remote(project.account, user=user))
     chosen = next((r for r in matches if r.remote_id == remote_id), None)
     if len(matches) < 2 or chosen is None:
         raise ServiceError("That project is no longer one of the possible matches. Check again.")

@@ -33,7 +33,7 @@ def account_import(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("account_import", pk=account.pk)
     candidates, error = [], ""
     try:
-        candidates = services.account_import_candidates(account=account)
+        candidates = services.account_import_candidates(account=account, user=request.user)
     except services.ServiceError as exc:
         error = exc.message
     return render(

@@ -1,4 +1,5 @@
-"""The vendors the dashboard knows, by slug. Adding a vendor adds one line here."""
+"""The vendors the dashboard knows, by slug. Adding a vendor adds one line here, or one
+`register()` call from wherever the vendor's module lives (a plugin, a test)."""
 
 from .base import Provider
 from .devkit4ai import DevKit4AI
@@ -15,3 +16,12 @@ def get_provider(slug: str) -> Provider:
 
 def vendor_choices() -> list[tuple[str, str]]:
     return [(slug, provider.name) for slug, provider in PROVIDERS.items()]
+
+
+def register(provider: Provider) -> None:
+    """Add a vendor at run time; the dashboard needs nothing else to offer it."""
+    PROVIDERS[provider.slug] = provider
+
+
+def unregister(slug: str) -> None:
+    PROVIDERS.pop(slug, None)

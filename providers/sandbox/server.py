@@ -61,6 +61,14 @@ class Sandbox:
         self.httpd.shutdown()
         self.httpd.server_close()
 
+    def add_stand_in(self, stand_in: type[VendorStandIn]) -> VendorStandIn:
+        """Serve one more vendor (e.g. a test's own) under /<slug>/ on this sandbox."""
+        self.vendors[stand_in.slug] = stand_in(self.state)
+        return self.vendors[stand_in.slug]
+
+    def remove_stand_in(self, slug: str) -> None:
+        self.vendors.pop(slug, None)
+
     def reset(self) -> None:
         self.state.clear()
         for vendor in self.vendors.values():

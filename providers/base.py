@@ -56,6 +56,10 @@ class ErrorKind(enum.StrEnum):
     OUTCOME_UNKNOWN = "outcome_unknown"  # request may have been acted on; answer lost
 
 
+# Failures where nothing was done and the same request may simply be sent again later.
+RETRYABLE_KINDS = frozenset({ErrorKind.RATE_LIMITED, ErrorKind.UNAVAILABLE})
+
+
 class ProviderError(Exception):
     """Every vendor failure, mapped to one type the dashboard understands.
 
@@ -85,7 +89,7 @@ class ProviderError(Exception):
 
     @property
     def retryable(self) -> bool:
-        return self.kind in (ErrorKind.RATE_LIMITED, ErrorKind.UNAVAILABLE)
+        return self.kind in RETRYABLE_KINDS
 
     def __repr__(self) -> str:
         return f"ProviderError({self.kind!s}, {self.code or self.status!r})"

@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from providers.base import ErrorKind, RemoteProject
+from providers.base import RETRYABLE_KINDS, ErrorKind, RemoteProject
 from providers.registry import get_provider
 
 from ..models import AuditAction, Project, ProjectOrigin, ProjectStatus, VendorAccount
@@ -287,17 +287,16 @@ def _mark_found(project: Project, user, remote: RemoteProject, *, how: str) -> N
     project.refresh_from_db()
 
 
+# A create known not to have happened: not found at the vendor after a lost answer, or
+# refused with an error the provider marks retryable (busy, unavailable: nothing done).
 RETRYABLE = Q(status=ProjectStatus.FAILED) & (
-    Q(error_code=NOT_FOUND_AT_VENDOR)
-    | Q(error_kind__in=[ErrorKind.UNAVAILABLE.value, ErrorKind.RATE_LIMITED.value])
+    Q(error_code=NOT_FOUND_AT_VENDOR) | Q(error_kind__in=[kind.value for kind in RETRYABLE_KINDS])
 )
 
 
 def project_can_retry(project: Project) -> bool:
-    """Only a create known not to have happened: not found at the vendor, or refused as busy."""
     return project.status == ProjectStatus.FAILED and (
-        project.error_code == NOT_FOUND_AT_VENDOR
-        or project.error_kind in (ErrorKind.UNAVAILABLE, ErrorKind.RATE_LIMITED)
+        project.error_code == NOT_FOUND_AT_VENDOR or project.error_kind in RETRYABLE_KINDS
     )
 
 

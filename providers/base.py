@@ -6,7 +6,6 @@ plain results; it never sees a model.
 
 from __future__ import annotations
 
-import enum
 import functools
 import logging
 import unicodedata
@@ -14,6 +13,16 @@ from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
+
+from .errors import (  # re-exported: providers and the dashboard import them from here
+    RETRYABLE_KINDS as RETRYABLE_KINDS,
+)
+from .errors import ErrorKind as ErrorKind
+from .errors import ProviderError as ProviderError
+from .errors import rate_limited as rate_limited
+from .errors import success_without_id as success_without_id
+from .errors import unexpected_answer as unexpected_answer
+from .errors import unreadable_answer as unreadable_answer
 
 logger = logging.getLogger(__name__)
 
@@ -47,94 +56,6 @@ def refresh_once(
         refresh(credentials)
 
 
-class ErrorKind(enum.StrEnum):
-    INVALID = "invalid"  # the vendor refused the input; fix it and try again
-    AUTH = "auth"  # credentials missing, wrong or expired
-    FORBIDDEN = "forbidden"  # credentials fine, not allowed
-    RATE_LIMITED = "rate_limited"
-    UNAVAILABLE = "unavailable"  # vendor down or unreachable; nothing was created
-    OUTCOME_UNKNOWN = "outcome_unknown"  # request may have been acted on; answer lost
-
-
-# Failures where nothing was done and the same request may simply be sent again later.
-RETRYABLE_KINDS = frozenset({ErrorKind.RATE_LIMITED, ErrorKind.UNAVAILABLE})
-
-
-class ProviderError(Exception):
-    """Every vendor failure, mapped to one type the dashboard understands.
-
-    `message` is written for a person and never holds a secret.
-    """
-
-    def __init__(
-        self,
-        kind: ErrorKind,
-        message: str,
-        *,
-        field: str | None = None,
-        code: str = "",
-        status: int | None = None,
-        retry_after: int | None = None,
-        field_errors: Mapping[str, str] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.kind = ErrorKind(kind)
-        self.message = message
-        self.code = code
-        self.status = status
-        self.retry_after = retry_after
-        self.field_errors = dict(field_errors or {})
-        if field:
-            self.field_errors.setdefault(field, message)
-
-    @property
-    def retryable(self) -> bool:
-        return self.kind in RETRYABLE_KINDS
-
-    def __repr__(self) -> str:
-        return f"ProviderError({self.kind!s}, {self.code or self.status!r})"
-
-
-def unexpected_answer(
-    vendor: str, status: int, *, creating: bool, unreadable: bool = False, code: str = ""
-) -> ProviderError:
-    """An answer outside the vendor's documented shapes.
-
-    After a create was sent, a server error or an answer we can't read may hide a project
-    that was made: outcome unknown. Anywhere else nothing happened: unavailable.
-    """
-    if creating and (status >= 500 or unreadable):
-        return ProviderError(
-            ErrorKind.OUTCOME_UNKNOWN,
-            f"{vendor} answered unexpectedly (HTTP {status}) after receiving the request; "
-            "the project may or may not exist.",
-            status=status,
-            code=code,
-        )
-    return ProviderError(
-        ErrorKind.UNAVAILABLE,
-        f"{vendor} answered unexpectedly (HTTP {status}). Try again in a moment.",
-        status=status,
-        code=code,
-    )
-
-
-def unreadable_answer(vendor: str, *, creating: bool) -> ProviderError:
-    """An answer whose JSON has the wrong shape (a list for an object, a number for text)."""
-    if creating:
-        return ProviderError(
-            ErrorKind.OUTCOME_UNKNOWN,
-            f"{vendor}'s answer to the create could not be read, so the project may or may "
-            "not exist.",
-            code="unreadable_answer",
-        )
-    return ProviderError(
-        ErrorKind.UNAVAILABLE,
-        f"{vendor} answered in a form the dashboard could not read. Try again in a moment.",
-        code="unreadable_answer",
-    )
-
-
 # The methods that read vendor answers; each is guarded (see Provider.__init_subclass__).
 VENDOR_CALLS = (
     "verify",
@@ -163,16 +84,6 @@ def _reads_answers_safely(method: Callable, *, creating: bool) -> Callable:
             raise unreadable_answer(self.name, creating=creating) from None
 
     return guarded
-
-
-def success_without_id(vendor: str, status: int) -> ProviderError:
-    """The vendor said yes but we can't tell to what: the project may exist unseen."""
-    return ProviderError(
-        ErrorKind.OUTCOME_UNKNOWN,
-        f"{vendor} accepted the request but its answer could not be read, so the project may "
-        "exist without us knowing its id.",
-        status=status,
-    )
 
 
 @dataclass(frozen=True)
@@ -314,9 +225,43 @@ class Provider:
     regenerated_secret: ClassVar[str] = ""
     # The heading over the connect form, in the vendor's own terms.
     connect_title: ClassVar[str] = "Connect with an API key"
+    # What a 401 means to a person, in the vendor's own terms ("" for the general words).
+    credentials_refused: ClassVar[str] = ""
 
     def clean_credentials(self, data: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
         return clean_values(self.credential_fields, data, multiline_ok=False)
+
+    # --- errors: one mapping; a vendor adds only what its documentation says ---------------
+
+    def error_for(self, response: Any, *, creating: bool) -> ProviderError:
+        """The error for a non-success answer: the vendor's documented bodies first, then
+        what any HTTP server means by the status."""
+        body = response.json()
+        documented = self.documented_error(response, body, creating=creating)
+        if documented is not None:
+            return documented
+        status = response.status
+        if status == 401:
+            message = self.credentials_refused or (
+                f"{self.name} no longer accepts this account's credentials. "
+                "An admin must reconnect the account."
+            )
+            return ProviderError(ErrorKind.AUTH, message, code="unauthorized", status=status)
+        if status == 403:
+            return ProviderError(
+                ErrorKind.FORBIDDEN,
+                f"{self.name} says this account may not do that.",
+                status=status,
+            )
+        if status == 429:
+            return rate_limited(self.name, response.retry_after)
+        return unexpected_answer(
+            self.name, status, creating=creating, unreadable=not isinstance(body, dict)
+        )
+
+    def documented_error(self, response: Any, body: Any, *, creating: bool) -> ProviderError | None:
+        """The vendor's own error bodies, read; None leaves the answer to `error_for`."""
+        return None
 
     def clean_project(self, data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
         return clean_values(self.project_fields, data)

@@ -26,9 +26,9 @@ from .base import (
     ProviderError,
     RemoteProject,
     parse_timestamp,
+    rate_limited,
     refresh_once,
     success_without_id,
-    unexpected_answer,
 )
 from .guidance import naming_guidance
 from .http import VendorResponse, send
@@ -54,6 +54,7 @@ class DevKit4AI(Provider):
     plans = PLANS
     default_plan = "free_starter"
     connect_title = "Sign in with your Dev Kit for AI account"
+    credentials_refused = SIGN_IN_AGAIN
     credential_fields = (
         FieldSpec("email", "Email", required=True, max_length=254, placeholder="you@example.com"),
         FieldSpec(
@@ -132,7 +133,7 @@ class DevKit4AI(Provider):
                 code="not_activated",
             )
         if not response.ok or not isinstance(body, dict) or not body.get("access_token"):
-            raise self._error(response, creating=False)
+            raise self.error_for(response, creating=False)
         stored = {"email": credentials["email"], "developer_key": credentials["developer_key"]}
         _store_tokens(stored, body)
         return stored, self.verify(base_url=base_url, credentials=stored)
@@ -237,7 +238,7 @@ class DevKit4AI(Provider):
                 continue
             if response.ok:
                 return response
-            raise self._error(response, creating=creating)
+            raise self.error_for(response, creating=creating)
 
     def _refresh(self, base_url: str, credentials: MutableMapping[str, str]) -> None:
         refresh_once(credentials, partial(self._spend_refresh, base_url), consumed="refresh_token")
@@ -261,7 +262,7 @@ class DevKit4AI(Provider):
             raise ProviderError(
                 ErrorKind.AUTH, SIGN_IN_AGAIN, code="refresh_refused", status=response.status
             )
-        raise self._error(response, creating=False)
+        raise self.error_for(response, creating=False)
 
     @staticmethod
     def _headers(credentials: Mapping[str, str]) -> dict[str, str]:
@@ -272,8 +273,9 @@ class DevKit4AI(Provider):
             "Accept": "application/json",
         }
 
-    def _error(self, response: VendorResponse, *, creating: bool) -> ProviderError:
-        body = response.json()
+    def documented_error(
+        self, response: VendorResponse, body: Any, *, creating: bool
+    ) -> ProviderError | None:
         status = response.status
         detail = _detail(body)
         if status == 422 and isinstance(body, dict) and isinstance(body.get("detail"), list):
@@ -293,8 +295,6 @@ class DevKit4AI(Provider):
                 code="validation",
                 status=status,
             )
-        if status == 401:
-            return ProviderError(ErrorKind.AUTH, SIGN_IN_AGAIN, code="unauthorized", status=status)
         if status == 403 and "maximum number of projects" in detail.lower():
             return ProviderError(
                 ErrorKind.FORBIDDEN,
@@ -318,25 +318,15 @@ class DevKit4AI(Provider):
                 code="developer_key",
                 status=status,
             )
-        if status == 429:
-            retry_after = _retry_after(body, response)
-            wait = f"in {retry_after} seconds" if retry_after else "in a minute"
-            return ProviderError(
-                ErrorKind.RATE_LIMITED,
-                f"Dev Kit for AI is limiting requests. Try again {wait}.",
-                code="rate_limited",
-                status=status,
-                retry_after=retry_after,
-            )
+        if status == 429:  # its body may say how long to wait
+            return rate_limited(self.name, _retry_after(body, response))
         if status in (400, 404, 409) and detail:
             return ProviderError(
                 ErrorKind.INVALID,
                 f"Dev Kit for AI refused the request: {detail[:300]}",
                 status=status,
             )
-        return unexpected_answer(
-            self.name, status, creating=creating, unreadable=not isinstance(body, dict)
-        )
+        return None
 
 
 def _remote(item: dict) -> RemoteProject:

@@ -25,7 +25,6 @@ from .base import (
     RemoteProject,
     parse_timestamp,
     success_without_id,
-    unexpected_answer,
 )
 from .http import VendorResponse, send
 
@@ -39,6 +38,7 @@ SIGN_IN_AGAIN = (
 class OTAS(Provider):
     slug = "otas"
     connect_title = "Sign in with your OTAS account, or paste a user token"
+    credentials_refused = SIGN_IN_AGAIN
     name = "OTAS"
     default_base_url = "http://localhost:8000"
     credential_fields = (
@@ -135,7 +135,7 @@ class OTAS(Provider):
                 code=_description(body) or "login_failed",
                 status=response.status,
             )
-        raise self._error(response, creating=False)
+        raise self.error_for(response, creating=False)
 
     def verify(self, *, base_url: str, credentials: Mapping[str, str]) -> AccountCheck:
         response = send(
@@ -148,7 +148,7 @@ class OTAS(Provider):
         if response.ok and _status(body) == 1:
             projects = _projects(body)
             return AccountCheck(identity="OTAS user", details={"projects": len(projects)})
-        error = self._error(response, creating=False)
+        error = self.error_for(response, creating=False)
         if error.kind == ErrorKind.AUTH:
             error.field_errors.setdefault("user_token", "OTAS refused this user token.")
         raise error
@@ -197,7 +197,7 @@ class OTAS(Provider):
                     details={k: project[k] for k in ("description", "domain") if project.get(k)},
                 )
             raise success_without_id(self.name, response.status)
-        raise self._error(response, creating=True)
+        raise self.error_for(response, creating=True)
 
     def list_projects(
         self, *, base_url: str, credentials: Mapping[str, str]
@@ -210,7 +210,7 @@ class OTAS(Provider):
         )
         body = response.json()
         if not (response.ok and _status(body) == 1):
-            raise self._error(response, creating=False)
+            raise self.error_for(response, creating=False)
         items = _projects(body)
         return [
             RemoteProject(
@@ -234,23 +234,13 @@ class OTAS(Provider):
             "Accept": "application/json",
         }
 
-    def _error(self, response: VendorResponse, *, creating: bool) -> ProviderError:
-        body = response.json()
+    def documented_error(
+        self, response: VendorResponse, body: Any, *, creating: bool
+    ) -> ProviderError | None:
         status = response.status
         description = _description(body)
-        if description in ("missing_token", "invalid_token") or status == 401:
-            return ProviderError(
-                ErrorKind.AUTH, SIGN_IN_AGAIN, code=description or "unauthorized", status=status
-            )
-        if status == 429:
-            wait = f"in {response.retry_after} seconds" if response.retry_after else "in a minute"
-            return ProviderError(
-                ErrorKind.RATE_LIMITED,
-                f"OTAS is limiting requests right now. Try again {wait}.",
-                code=description or "rate_limited",
-                status=status,
-                retry_after=response.retry_after,
-            )
+        if description in ("missing_token", "invalid_token"):
+            return ProviderError(ErrorKind.AUTH, SIGN_IN_AGAIN, code=description, status=status)
         if description == "invalid_json":
             return ProviderError(
                 ErrorKind.INVALID,
@@ -283,9 +273,7 @@ class OTAS(Provider):
                 code=description,
                 status=status,
             )
-        return unexpected_answer(
-            self.name, status, creating=creating, unreadable=description == "", code=description
-        )
+        return None
 
 
 def _status(body: Any) -> int | None:

@@ -20,7 +20,6 @@ from .base import (
     RemoteProject,
     parse_timestamp,
     success_without_id,
-    unexpected_answer,
     unreadable_answer,
 )
 from .device_login import (
@@ -62,6 +61,9 @@ class Photon(Provider):
     device_token_field = "access_token"
     regenerated_secret = "projectSecret"
     connect_title = "Or paste an access token"
+    credentials_refused = (
+        "Photon no longer accepts this account's access token. An admin must reconnect the account."
+    )
     credential_fields = (
         FieldSpec(
             "access_token",
@@ -131,7 +133,7 @@ class Photon(Provider):
                 field="access_token",
                 status=response.status,
             )
-        raise self._error(response, creating=False)
+        raise self.error_for(response, creating=False)
 
     # --- device login -----------------------------------------------------------
 
@@ -245,7 +247,7 @@ class Photon(Provider):
                 details={k: answer[k] for k in _PUBLIC_FIELDS if answer.get(k) is not None},
                 secrets={"projectSecret": secret} if isinstance(secret, str) and secret else {},
             )
-        raise self._error(response, creating=True)
+        raise self.error_for(response, creating=True)
 
     def _secret_of(self, base_url: str, credentials: Mapping[str, str], remote_id: str) -> str:
         """A new project's secret, from the project itself, else by regenerating it (safe:
@@ -291,7 +293,7 @@ class Photon(Provider):
                 "may no longer work. Try regenerating again.",
                 status=response.status,
             )
-        raise self._error(response, creating=False)
+        raise self.error_for(response, creating=False)
 
     def list_projects(
         self, *, base_url: str, credentials: Mapping[str, str]
@@ -303,7 +305,7 @@ class Photon(Provider):
         if isinstance(body, dict) and isinstance(body.get("data"), list):
             body = body["data"]
         if not response.ok or not isinstance(body, list):
-            raise self._error(response, creating=False)
+            raise self.error_for(response, creating=False)
         return [_remote(item) for item in body if isinstance(item, dict) and item.get("id")]
 
     def get_project(
@@ -319,7 +321,7 @@ class Photon(Provider):
         if (response.ok and body is None) or response.status == 404:
             return None  # Photon answers null with 200 when the project is gone or not ours
         if not response.ok or not isinstance(body, dict):
-            raise self._error(response, creating=False)
+            raise self.error_for(response, creating=False)
         return _remote(body)
 
     # --- helpers ----------------------------------------------------------------
@@ -331,26 +333,10 @@ class Photon(Provider):
             "Accept": "application/json",
         }
 
-    def _error(self, response: VendorResponse, *, creating: bool) -> ProviderError:
-        body = response.json()
+    def documented_error(
+        self, response: VendorResponse, body: Any, *, creating: bool
+    ) -> ProviderError | None:
         status = response.status
-        if status == 401:
-            return ProviderError(
-                ErrorKind.AUTH,
-                "Photon no longer accepts this account's access token. "
-                "An admin must reconnect the account.",
-                status=status,
-            )
-        if status == 403:
-            return ProviderError(
-                ErrorKind.FORBIDDEN, "Photon says this account may not do that.", status=status
-            )
-        if status == 429:
-            return ProviderError(
-                ErrorKind.RATE_LIMITED,
-                "Photon is limiting requests. Try again in a minute.",
-                status=status,
-            )
         if isinstance(body, dict) and body.get("type") == "validation":
             field = _field_from_property(str(body.get("property") or ""))
             message = str(body.get("message") or body.get("summary") or "invalid value")[:300]
@@ -361,9 +347,10 @@ class Photon(Provider):
                 code="validation",
                 status=status,
             )
-        if status < 500 and isinstance(body, dict) and body.get("error"):
+        refused = isinstance(body, dict) and body.get("error")
+        if refused and status < 500 and status not in (401, 403, 429):
             return _refusal(str(body["error"]), status=status)
-        return unexpected_answer(self.name, status, creating=creating)
+        return None
 
 
 def _remote(item: dict) -> RemoteProject:

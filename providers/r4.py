@@ -19,8 +19,8 @@ from .base import (
     ProviderError,
     RemoteProject,
     parse_timestamp,
+    rate_limited,
     success_without_id,
-    unexpected_answer,
 )
 from .http import VendorResponse, send
 
@@ -32,6 +32,7 @@ _AUTH_CODES = {"unauthorized", "missing_api_key", "invalid_api_key"}
 
 class R4(Provider):
     slug = "r4"
+    credentials_refused = "R4 rejected the API key. Check it, or replace it on the account page."
     name = "R4"
     default_base_url = "https://r4.dev/api/v1/machine"
     credential_fields = (
@@ -85,7 +86,7 @@ class R4(Provider):
         )
         body = response.json()
         if not response.ok or not isinstance(body, dict):
-            raise self._error(response, creating=False)
+            raise self.error_for(response, creating=False)
         tenant = body.get("tenant")
         if isinstance(tenant, dict):
             tenant = tenant.get("name") or tenant.get("id")
@@ -121,7 +122,7 @@ class R4(Provider):
             if not isinstance(remote_id, str) or not remote_id:
                 raise success_without_id(self.name, response.status)
             return CreateResult(remote_id=remote_id, details={"externalId": body["externalId"]})
-        raise self._error(response, creating=True)
+        raise self.error_for(response, creating=True)
 
     def list_projects(
         self, *, base_url: str, credentials: Mapping[str, str]
@@ -135,7 +136,7 @@ class R4(Provider):
             or not isinstance(body, dict)
             or not isinstance(body.get("projects"), list)
         ):
-            raise self._error(response, creating=False)
+            raise self.error_for(response, creating=False)
         return [
             _remote(item) for item in body["projects"] if isinstance(item, dict) and item.get("id")
         ]
@@ -167,18 +168,19 @@ class R4(Provider):
         if response.status == 404:
             return None
         if not response.ok or not isinstance(body, dict):
-            raise self._error(response, creating=False)
+            raise self.error_for(response, creating=False)
         return _remote(body)
 
     @staticmethod
     def _headers(credentials: Mapping[str, str]) -> dict[str, str]:
         return {"X-API-Key": credentials.get("api_key", ""), "Accept": "application/json"}
 
-    def _error(self, response: VendorResponse, *, creating: bool) -> ProviderError:
-        body = response.json()
+    def documented_error(
+        self, response: VendorResponse, body: Any, *, creating: bool
+    ) -> ProviderError | None:
         error = body.get("error") if isinstance(body, dict) else None
         if not isinstance(error, dict):
-            return unexpected_answer(self.name, response.status, creating=creating)
+            return None  # not R4's own error body
         code = str(error.get("code") or "")
         vendor_message = str(error.get("message") or "")[:500]
         status = response.status
@@ -198,15 +200,8 @@ class R4(Provider):
                 status=status,
             )
         if status == 429:
-            retry_after = response.retry_after
-            wait = f"in {retry_after} seconds" if retry_after else "in a minute"
-            return ProviderError(
-                ErrorKind.RATE_LIMITED,
-                f"R4 is limiting requests for this key (100 a minute). Try again {wait}.",
-                code=code,
-                status=status,
-                retry_after=retry_after,
-            )
+            what = "requests for this key (100 a minute)"
+            return rate_limited(self.name, response.retry_after, what=what, code=code)
         if status >= 500:
             return ProviderError(
                 ErrorKind.UNAVAILABLE,

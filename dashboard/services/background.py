@@ -89,9 +89,12 @@ def projects_reconcile_unknown() -> dict[str, int]:
     """Look for every unknown outcome at its vendor: found → created, absent → failed
     (a person may retry), several candidates → left for a person to choose."""
     totals = {"accounts": 0, "created": 0, "failed": 0, "ambiguous": 0, "errors": 0}
+    # Only answers lost a while ago: a vendor still working on a slow create must not be
+    # told "not found" (and the project offered for a retry) before it has finished.
+    settled = timezone.now() - timedelta(seconds=settings.PROJECT_RECONCILE_AFTER_SECONDS)
+    due = Project.objects.filter(status=ProjectStatus.UNKNOWN, attempted_at__lt=settled)
     accounts = VendorAccount.objects.filter(
-        status=AccountStatus.ACTIVE,
-        pk__in=Project.objects.filter(status=ProjectStatus.UNKNOWN).values("account_id"),
+        status=AccountStatus.ACTIVE, pk__in=due.values("account_id")
     )
     for account in accounts:
         try:
@@ -101,7 +104,7 @@ def projects_reconcile_unknown() -> dict[str, int]:
             logger.warning("Reconcile: account %s unavailable: %s", account.pk, exc.message)
             continue
         totals["accounts"] += 1
-        for project in account.projects.filter(status=ProjectStatus.UNKNOWN):
+        for project in due.filter(account=account):
             try:
                 outcome = project_reconcile(project=project, user=None, listed=remote).outcome
             except ServiceError:

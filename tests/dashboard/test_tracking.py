@@ -346,3 +346,24 @@ def test_the_list_makes_a_constant_number_of_queries(client, team, member, sandb
         return len(captured)
 
     assert queries_with(3) == queries_with(60)
+
+
+def test_the_scheduled_reconcile_waits_until_a_slow_vendor_has_surely_finished(
+    r4_account, member, sandbox, settings
+):
+    settings.PROJECT_RECONCILE_AFTER_SECONDS = 120
+    just_lost = ProjectFactory(
+        account=r4_account,
+        status=ProjectStatus.UNKNOWN,
+        attempted_at=timezone.now() - timedelta(seconds=30),
+    )
+    long_lost = ProjectFactory(
+        account=r4_account,
+        status=ProjectStatus.UNKNOWN,
+        attempted_at=timezone.now() - timedelta(minutes=5),
+    )
+    totals = services.projects_reconcile_unknown()
+    just_lost.refresh_from_db()
+    long_lost.refresh_from_db()
+    assert totals["failed"] == 1 and long_lost.status == ProjectStatus.FAILED
+    assert just_lost.status == ProjectStatus.UNKNOWN  # the vendor may still be making it

@@ -87,6 +87,7 @@ def test_a_worker_killed_mid_call_leaves_a_row_that_settles_by_itself(
     # A new worker and the scheduler, with a short timeout, and nobody touching anything.
     periodic = {
         "PROJECT_PENDING_TIMEOUT_SECONDS": "4",
+        "PROJECT_RECONCILE_AFTER_SECONDS": "4",
         "VENDOR_HTTP_CONNECT_TIMEOUT": "1",
         "VENDOR_HTTP_READ_TIMEOUT": "2",
         "SCHEDULE_SWEEP_SECONDS": "1",

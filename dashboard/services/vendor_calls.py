@@ -77,7 +77,7 @@ def mark_needs_reconnect(account: VendorAccount, *, actor=None, reason: str = ""
                 actor=actor,
                 action=AuditAction.ACCOUNT_NEEDS_RECONNECT,
                 target=account,
-                summary=f"The vendor refused the stored credentials: {reason}"[:500],
+                summary=f"Needs new credentials: {reason}"[:500],
             )
     if account.status == AccountStatus.ACTIVE:
         account.status = AccountStatus.NEEDS_RECONNECT

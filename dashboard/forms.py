@@ -1,73 +1,16 @@
-"""Django forms built from a provider's field specs.
-
-Forms collect and render; the rules (limits, trimming, key formats) live in
-the provider and are applied by services, so the browser, the live check and
-the final submit all use one definition.
-"""
+"""The dashboard's forms. Vendor fields come from the provider's field specs through
+`spec_forms`, whose fields do every check, here and in the services alike."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 
 from django import forms
 
-from providers.base import FieldSpec, Provider
+from providers.base import Provider
 
 from .models import Team
-
-
-def _field_for(spec: FieldSpec) -> forms.Field:
-    attrs: dict[str, object] = {"autocomplete": "off"}
-    if spec.max_length:
-        attrs["maxlength"] = spec.max_length
-        attrs["data-counter-max"] = spec.max_length
-    if spec.required:
-        attrs["required"] = True
-        attrs["aria-required"] = "true"
-    if spec.placeholder:
-        attrs["placeholder"] = spec.placeholder
-    if spec.kind == "checkbox":
-        return forms.BooleanField(
-            label=spec.label, required=False, initial=bool(spec.default), help_text=spec.help_text
-        )
-    if spec.kind == "multichoice":
-        return forms.MultipleChoiceField(
-            label=spec.label,
-            required=False,
-            choices=spec.choices,
-            initial=spec.default or [],
-            widget=forms.CheckboxSelectMultiple,
-            help_text=spec.help_text,
-        )
-    widget: forms.Widget
-    if spec.kind == "textarea":
-        widget = forms.Textarea(attrs={**attrs, "rows": 4})
-    elif spec.kind == "password":
-        widget = forms.PasswordInput(
-            attrs={**attrs, "autocomplete": "new-password"}, render_value=False
-        )
-    elif spec.kind == "url":
-        widget = forms.URLInput(attrs=attrs)
-    else:
-        widget = forms.TextInput(attrs=attrs)
-    # Validation happens in the provider (control characters included); the Django
-    # field only carries the raw value, so every error reads the same everywhere.
-    field = forms.CharField(
-        label=spec.label,
-        required=False,
-        strip=False,
-        widget=widget,
-        initial=spec.default,
-        help_text=spec.help_text,
-    )
-    field.validators = []
-    return field
-
-
-def add_spec_fields(form: forms.Form, specs: Iterable[FieldSpec]) -> None:
-    for spec in specs:
-        form.fields[spec.name] = _field_for(spec)
+from .spec_forms import add_spec_fields
 
 
 def raw_values(form: forms.Form) -> dict:
@@ -133,7 +76,7 @@ class AccountBasicsForm(forms.Form):
 class AccountConnectForm(AccountBasicsForm):
     def __init__(self, *args, provider: Provider, teams, **kwargs) -> None:
         super().__init__(*args, provider=provider, teams=teams, **kwargs)
-        add_spec_fields(self, provider.credential_fields)
+        add_spec_fields(self, provider.credential_fields, multiline_ok=False)
 
 
 class AccountReplaceForm(forms.Form):
@@ -146,4 +89,4 @@ class AccountReplaceForm(forms.Form):
 
     def __init__(self, *args, provider: Provider, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        add_spec_fields(self, provider.credential_fields)
+        add_spec_fields(self, provider.credential_fields, multiline_ok=False)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import unicodedata
 from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -102,6 +101,11 @@ class FieldSpec:
     choices: tuple[tuple[str, str], ...] = ()
     default: Any = None
     trim: bool = True
+    # The vendor's own rules for a filled-in value, each giving an error message or None.
+    # Required, length and control-character checks come from the fields above.
+    validators: tuple[Callable[[str], str | None], ...] = ()
+    # Turns what was typed into what is sent (e.g. drop a pasted "Bearer " prefix).
+    normalize: Callable[[str], str] | None = None
 
 
 @dataclass(frozen=True)
@@ -145,55 +149,6 @@ class AccountCheck:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-def has_control_characters(value: str) -> bool:
-    return any(unicodedata.category(ch) == "Cc" and ch not in "\n\r\t" for ch in value)
-
-
-def clean_values(
-    specs: tuple[FieldSpec, ...], data: Mapping[str, Any], *, multiline_ok: bool = True
-) -> tuple[dict[str, Any], dict[str, str]]:
-    """Validate raw form values against specs; returns (cleaned, errors by field)."""
-    cleaned: dict[str, Any] = {}
-    errors: dict[str, str] = {}
-    for spec in specs:
-        raw = data.get(spec.name)
-        if spec.kind == "checkbox":
-            cleaned[spec.name] = raw in (True, "on", "true", "1", 1)
-            continue
-        if spec.kind == "multichoice":
-            values = list(raw) if isinstance(raw, list | tuple) else ([raw] if raw else [])
-            allowed = {value for value, _ in spec.choices}
-            unknown = [v for v in values if v not in allowed]
-            if unknown:
-                errors[spec.name] = "Choose only from the listed options."
-            cleaned[spec.name] = [v for v, _ in spec.choices if v in values]
-            continue
-        value = "" if raw is None else str(raw)
-        if spec.trim:
-            value = value.strip()
-        error = _text_error(spec, value, multiline_ok=multiline_ok)
-        if error:
-            errors[spec.name] = error
-        cleaned[spec.name] = value
-    return cleaned, errors
-
-
-def _text_error(spec: FieldSpec, value: str, *, multiline_ok: bool) -> str | None:
-    if not value:
-        return f"{spec.label} is required." if spec.required else None
-    newline_ok = multiline_ok and spec.kind == "textarea"
-    if has_control_characters(value) or (not newline_ok and any(c in value for c in "\r\n")):
-        return f"{spec.label} contains control characters; remove them."
-    if spec.max_length is not None and len(value) > spec.max_length:
-        return (
-            f"{spec.label} is {len(value)} characters; the most this vendor accepts "
-            f"is {spec.max_length}."
-        )
-    if spec.min_length is not None and len(value) < spec.min_length:
-        return f"{spec.label} needs at least {spec.min_length} characters."
-    return None
-
-
 class Provider:
     """One vendor. Subclasses live in providers/<vendor>.py, one per module.
 
@@ -228,8 +183,12 @@ class Provider:
     # What a 401 means to a person, in the vendor's own terms ("" for the general words).
     credentials_refused: ClassVar[str] = ""
 
-    def clean_credentials(self, data: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
-        return clean_values(self.credential_fields, data, multiline_ok=False)
+    def check_credentials(
+        self, cleaned: dict[str, str], errors: dict[str, str]
+    ) -> tuple[dict[str, str], dict[str, str]]:
+        """Rules across credential fields (each field's own rules are in its spec).
+        Returns what to keep and the errors; by default everything, unchanged."""
+        return cleaned, errors
 
     # --- errors: one mapping; a vendor adds only what its documentation says ---------------
 
@@ -262,9 +221,6 @@ class Provider:
     def documented_error(self, response: Any, body: Any, *, creating: bool) -> ProviderError | None:
         """The vendor's own error bodies, read; None leaves the answer to `error_for`."""
         return None
-
-    def clean_project(self, data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
-        return clean_values(self.project_fields, data)
 
     def guidance(
         self, cleaned: Mapping[str, Any], *, name_taken: Callable[[str], bool]

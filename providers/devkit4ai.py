@@ -37,6 +37,8 @@ ACCESS_TTL = 30 * 60
 REFRESH_TTL = 7 * 24 * 3600
 EXPIRY_MARGIN = 30  # refresh a little early rather than send a token about to die
 DEVELOPER_KEY_RE = re.compile(r"^\S+$")  # one word; the rest is the vendor's to judge
+BAD_EMAIL = "Enter the email address you sign in to Dev Kit for AI with."
+BAD_KEY = "A developer key is one word, without spaces."
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PLANS = (
     ("free_starter", "Free Starter", 5),
@@ -56,7 +58,14 @@ class DevKit4AI(Provider):
     connect_title = "Sign in with your Dev Kit for AI account"
     credentials_refused = SIGN_IN_AGAIN
     credential_fields = (
-        FieldSpec("email", "Email", required=True, max_length=254, placeholder="you@example.com"),
+        FieldSpec(
+            "email",
+            "Email",
+            required=True,
+            max_length=254,
+            placeholder="you@example.com",
+            validators=(lambda email: None if EMAIL_RE.match(email) else BAD_EMAIL,),
+        ),
         FieldSpec(
             "password",
             "Password",
@@ -73,6 +82,7 @@ class DevKit4AI(Provider):
             required=True,
             secret=True,
             max_length=200,
+            validators=(lambda key: None if DEVELOPER_KEY_RE.match(key) else BAD_KEY,),
         ),
     )
     project_fields = (
@@ -88,15 +98,6 @@ class DevKit4AI(Provider):
     )
 
     # --- credentials ------------------------------------------------------------------
-
-    def clean_credentials(self, data: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
-        cleaned, errors = super().clean_credentials(data)
-        if cleaned.get("email") and "email" not in errors and not EMAIL_RE.match(cleaned["email"]):
-            errors["email"] = "Enter the email address you sign in to Dev Kit for AI with."
-        key = cleaned.get("developer_key", "")
-        if key and "developer_key" not in errors and not DEVELOPER_KEY_RE.match(key):
-            errors["developer_key"] = "A developer key is one word, without spaces."
-        return cleaned, errors
 
     def credential_hint(self, credentials: Mapping[str, str], *, identity: str = "") -> str:
         key = credentials.get("developer_key", "")

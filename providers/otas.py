@@ -30,6 +30,20 @@ from .http import VendorResponse, send
 
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+$")
 _url_validator = URLValidator(schemes=["http", "https"])
+BAD_TOKEN = "That doesn't look like an OTAS user token (a JWT: three dot-separated parts)."
+
+
+def _domain_error(domain: str) -> str | None:
+    # The OTAS server stores whatever it gets, so the dashboard checks the address.
+    try:
+        _url_validator(domain)
+    except ValidationError:
+        return "Enter a full http:// or https:// address, e.g. https://myapp.example.com."
+    if urlsplit(domain).username or urlsplit(domain).password:
+        return "Leave credentials out of the domain."
+    return None
+
+
 SIGN_IN_AGAIN = (
     "OTAS no longer accepts this account's user token. An admin must reconnect the account."
 )
@@ -58,6 +72,7 @@ class OTAS(Provider):
             secret=True,
             max_length=4096,
             help_text="The JWT from /api/user/v1/login/.",
+            validators=(lambda token: None if _TOKEN_RE.match(token) else BAD_TOKEN,),
         ),
     )
     project_fields = (
@@ -70,27 +85,26 @@ class OTAS(Provider):
             max_length=200,
             placeholder="https://myapp.example.com",
             help_text="The project's primary http(s) address.",
+            validators=(_domain_error,),
         ),
     )
     name_field = "project_name"
 
-    def clean_credentials(self, data: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
-        cleaned, errors = super().clean_credentials(data)
+    def check_credentials(
+        self, cleaned: dict[str, str], errors: dict[str, str]
+    ) -> tuple[dict[str, str], dict[str, str]]:
+        """A pasted user token, or an email and password to get one: never a mix."""
         token, email, password = (cleaned.get(k, "") for k in ("user_token", "email", "password"))
         if token:
-            if "user_token" not in errors and not _TOKEN_RE.match(token):
-                errors["user_token"] = (
-                    "That doesn't look like an OTAS user token (a JWT: three dot-separated parts)."
-                )
             return {"user_token": token}, errors
         if not email and not password:
-            errors["email"] = (
-                "Enter the email and password of your OTAS user, or paste a user token."
+            errors.setdefault(
+                "email", "Enter the email and password of your OTAS user, or paste a user token."
             )
         elif not email:
-            errors["email"] = "Email is required to sign in."
+            errors.setdefault("email", "Email is required to sign in.")
         elif not password:
-            errors["password"] = "Password is required to sign in."
+            errors.setdefault("password", "Password is required to sign in.")
         return {"email": email, "password": password}, errors
 
     def credential_hint(self, credentials: Mapping[str, str], *, identity: str = "") -> str:
@@ -152,22 +166,6 @@ class OTAS(Provider):
         if error.kind == ErrorKind.AUTH:
             error.field_errors.setdefault("user_token", "OTAS refused this user token.")
         raise error
-
-    def clean_project(self, data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
-        cleaned, errors = super().clean_project(data)
-        domain = cleaned.get("project_domain", "")
-        if domain and "project_domain" not in errors:
-            # The OTAS server stores whatever it gets, so the dashboard checks the address.
-            try:
-                _url_validator(domain)
-            except ValidationError:
-                errors["project_domain"] = (
-                    "Enter a full http:// or https:// address, e.g. https://myapp.example.com."
-                )
-            else:
-                if urlsplit(domain).username or urlsplit(domain).password:
-                    errors["project_domain"] = "Leave credentials out of the domain."
-        return cleaned, errors
 
     def create_project(
         self,

@@ -39,6 +39,14 @@ PLATFORMS = (
     ("whatsapp_business", "WhatsApp Business"),
     ("voice", "Voice"),
 )
+BAD_TOKEN = "That doesn't look like a Photon access token: it is one word, without spaces."
+
+
+def _without_bearer(token: str) -> str:
+    """A token pasted with its "Bearer " prefix is the same token."""
+    return token[7:].strip() if token.lower().startswith("bearer ") else token
+
+
 _TOKEN_RE = re.compile(r"^\S+$")  # one word; its length and alphabet are Photon's to judge
 # Fields of a created project that are safe to keep and show.
 _PUBLIC_FIELDS = ("status", "location", "spectrum", "spectrumProjectId", "template")
@@ -73,6 +81,10 @@ class Photon(Provider):
             secret=True,
             max_length=4096,
             help_text="An existing Photon access token (e.g. from the photon CLI).",
+            normalize=lambda token: (
+                token[7:].strip() if token.lower().startswith("bearer ") else token
+            ),
+            validators=(lambda token: None if _TOKEN_RE.match(token) else BAD_TOKEN,),
         ),
     )
     project_fields = (
@@ -96,17 +108,6 @@ class Photon(Provider):
     )
 
     # --- credentials ------------------------------------------------------------
-
-    def clean_credentials(self, data: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
-        cleaned, errors = super().clean_credentials(data)
-        token = cleaned.get("access_token", "")
-        if token.lower().startswith("bearer "):
-            token = cleaned["access_token"] = token[7:].strip()
-        if token and "access_token" not in errors and not _TOKEN_RE.match(token):
-            errors["access_token"] = (
-                "That doesn't look like a Photon access token: it is one word, without spaces."
-            )
-        return cleaned, errors
 
     def credential_hint(self, credentials: Mapping[str, str], *, identity: str = "") -> str:
         token = credentials.get("access_token", "")

@@ -27,6 +27,10 @@ from .http import VendorResponse, send
 # The documented shape, rk_<access>.<secret>; lengths and alphabets are R4's to judge.
 API_KEY_RE = re.compile(r"^(rk_[^\s.]+)\.(\S+)$")
 
+BAD_KEY = (
+    "That doesn't look like an R4 API key. It has two parts joined by a dot: "
+    "the access key starting with rk_, then the secret (e.g. rk_abc123def456.ghij…)."
+)
 _AUTH_CODES = {"unauthorized", "missing_api_key", "invalid_api_key"}
 
 
@@ -45,6 +49,7 @@ class R4(Provider):
             max_length=330,
             placeholder="rk_…",
             help_text="The full key, rk_<access>.<secret>, from R4's machine keys page.",
+            validators=(lambda key: None if API_KEY_RE.match(key) else BAD_KEY,),
         ),
     )
     project_fields = (
@@ -65,16 +70,6 @@ class R4(Provider):
         ),
         FieldSpec("description", "Description", kind="textarea", max_length=1000),
     )
-
-    def clean_credentials(self, data: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
-        cleaned, errors = super().clean_credentials(data)
-        key = cleaned.get("api_key", "")
-        if key and "api_key" not in errors and not API_KEY_RE.match(key):
-            errors["api_key"] = (
-                "That doesn't look like an R4 API key. It has two parts joined by a dot: "
-                "the access key starting with rk_, then the secret (e.g. rk_abc123def456.ghij…)."
-            )
-        return cleaned, errors
 
     def credential_hint(self, credentials: Mapping[str, str], *, identity: str = "") -> str:
         match = API_KEY_RE.match(credentials.get("api_key", ""))

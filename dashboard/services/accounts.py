@@ -14,6 +14,7 @@ from providers.http import check_base_url
 from providers.registry import get_provider
 
 from ..models import AccountStatus, AuditAction, Team, VendorAccount
+from ..spec_forms import clean_credentials
 from .common import ServiceError, audit_record
 from .vendor_calls import call_vendor
 
@@ -21,7 +22,7 @@ from .vendor_calls import call_vendor
 @sensitive_variables("credentials_input", "credentials")
 def verified_credentials(provider: Provider, base_url: str, credentials_input: Mapping[str, Any]):
     """Clean and check credentials at the vendor; raise ServiceError with field errors."""
-    credentials, errors = provider.clean_credentials(credentials_input)
+    credentials, errors = clean_credentials(provider, credentials_input)
     try:
         base_url = check_base_url(base_url or provider.default_base_url)
     except ProviderError as exc:

@@ -20,6 +20,7 @@ from providers.registry import get_provider
 
 from ..inputs import printable
 from ..models import AuditAction, Project, ProjectStatus, VendorAccount
+from ..spec_forms import clean_project
 from .common import ServiceError, audit_record
 from .vendor_calls import call_vendor
 
@@ -29,7 +30,7 @@ logger = logging.getLogger(__name__)
 def project_validate(*, account: VendorAccount, data: Mapping[str, Any]) -> tuple[dict, dict, dict]:
     """(cleaned, errors, guidance) for a form as typed, without side effects."""
     provider = get_provider(account.vendor)
-    cleaned, errors = provider.clean_project(data)
+    cleaned, errors = clean_project(provider, data)
     # A name that is already refused (too long, control characters) is never looked up.
     name_ok = provider.name_field not in errors
     guidance = provider.guidance(
@@ -63,7 +64,7 @@ def project_create(
     if existing is not None:
         return existing
     provider = get_provider(account.vendor)
-    cleaned, errors = provider.clean_project(data)
+    cleaned, errors = clean_project(provider, data)
     if errors:
         raise ServiceError(field_errors=errors)
     secret_fields = {spec.name for spec in provider.project_fields if spec.secret}

@@ -208,7 +208,7 @@ def project_validate(request: HttpRequest) -> HttpResponse:
         "length": len(raw.strip()) if isinstance(raw, str) else 0,
         "checked": isinstance(raw, str),  # "Looks good." is for text a person typed
     }
-    return render(request, "dashboard/projects/new.html#feedback", context)
+    return render(request, "dashboard/_field.html#feedback", context)
 
 
 @require_GET

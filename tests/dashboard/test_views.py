@@ -343,3 +343,12 @@ def test_each_connect_page_speaks_of_its_own_sign_in_method(as_owner, vendor, ti
     assert html.count(title) == 1
     if vendor in ("devkit4ai", "otas"):
         assert "API key" not in html
+
+
+def test_a_refused_connect_form_never_shows_anything_of_the_typed_secret(as_owner, team, sandbox):
+    html = as_owner.post(
+        reverse("account_connect", args=["r4"]),
+        {"team": team.pk, "label": "R4", "base_url": sandbox.base_url("r4"), "api_key": "rk_x.y"},
+    ).content.decode()
+    assert "R4 rejected the API key" in html
+    assert 'data-counter-for="id_api_key"' not in html and "rk_x.y" not in html

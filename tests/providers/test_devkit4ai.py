@@ -4,6 +4,7 @@ import time
 
 import pytest
 
+from dashboard.spec_forms import clean_credentials, clean_project
 from providers.base import ErrorKind, ProviderError
 from providers.devkit4ai import DevKit4AI
 from providers.sandbox.devkit4ai import DEMO_DEVELOPER_KEY, DEMO_EMAIL, DEMO_PASSWORD
@@ -233,7 +234,7 @@ def test_both_list_shapes_verify(sandbox, stand_in, shape):
     ],
 )
 def test_the_create_pages_limits(data, field):
-    _, errors = devkit.clean_project(data)
+    _, errors = clean_project(devkit, data)
     assert field in errors
 
 
@@ -246,7 +247,7 @@ def test_the_create_pages_limits(data, field):
     ],
 )
 def test_malformed_connect_input_is_refused_locally(typed, field):
-    _, errors = devkit.clean_credentials({**TYPED, **typed})
+    _, errors = clean_credentials(devkit, {**TYPED, **typed})
     assert field in errors
 
 

@@ -2,6 +2,7 @@
 
 import pytest
 
+from dashboard.spec_forms import clean_credentials, clean_project
 from providers.base import ErrorKind, ProviderError
 from providers.otas import OTAS
 from providers.sandbox.core import SandboxResponse
@@ -172,7 +173,7 @@ def test_lost_answers_are_outcome_unknown(sandbox, fault):
     ],
 )
 def test_field_limits_and_domain_validation(data, field):
-    _, errors = otas.clean_project(data)
+    _, errors = clean_project(otas, data)
     assert field in errors
 
 
@@ -182,7 +183,7 @@ def test_good_domains_pass():
         "http://localhost:3000/app",
         "https://a.io/" + "p" * 180,
     ):
-        _, errors = otas.clean_project({"project_name": "ok", "project_domain": domain})
+        _, errors = clean_project(otas, {"project_name": "ok", "project_domain": domain})
         assert errors == {}, domain
 
 
@@ -196,13 +197,13 @@ def test_good_domains_pass():
     ],
 )
 def test_connect_input_needs_login_or_a_token(typed, field):
-    _, errors = otas.clean_credentials(typed)
+    _, errors = clean_credentials(otas, typed)
     assert field in errors
 
 
 def test_a_pasted_token_wins_and_nothing_else_is_kept():
-    cleaned, errors = otas.clean_credentials(
-        {"email": "a@b.c", "password": "pw", "user_token": TOKEN}
+    cleaned, errors = clean_credentials(
+        otas, {"email": "a@b.c", "password": "pw", "user_token": TOKEN}
     )
     assert errors == {} and cleaned == {"user_token": TOKEN}
 

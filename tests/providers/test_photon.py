@@ -2,6 +2,7 @@
 
 import pytest
 
+from dashboard.spec_forms import clean_credentials, clean_project
 from providers.base import ErrorKind, ProviderError
 from providers.device_login import PollState
 from providers.photon import Photon
@@ -267,13 +268,13 @@ def test_regenerate_secret_returns_a_new_one(sandbox):
     ],
 )
 def test_project_field_rules(data, field):
-    _, errors = photon.clean_project(data)
+    _, errors = clean_project(photon, data)
     assert field in errors
 
 
 def test_checkboxes_and_platforms_clean_to_booleans_and_a_list():
-    cleaned, errors = photon.clean_project(
-        {"name": " Bot ", "spectrum": "on", "platforms": ["voice", "imessage"]}
+    cleaned, errors = clean_project(
+        photon, {"name": " Bot ", "spectrum": "on", "platforms": ["voice", "imessage"]}
     )
     assert errors == {}
     assert cleaned == {
@@ -288,12 +289,12 @@ def test_checkboxes_and_platforms_clean_to_booleans_and_a_list():
 
 @pytest.mark.parametrize("token", ["", "has space in it here", "tok\x00en-long-enough-123"])
 def test_malformed_tokens_are_refused(token):
-    _, errors = photon.clean_credentials({"access_token": token})
+    _, errors = clean_credentials(photon, {"access_token": token})
     assert "access_token" in errors
 
 
 def test_a_bearer_prefix_is_tolerated_and_only_the_tail_is_shown():
-    cleaned, errors = photon.clean_credentials({"access_token": f"Bearer {TOKEN}"})
+    cleaned, errors = clean_credentials(photon, {"access_token": f"Bearer {TOKEN}"})
     assert errors == {} and cleaned["access_token"] == TOKEN
     assert photon.credential_hint(cleaned) == f"token ••••{TOKEN[-4:]}"
 

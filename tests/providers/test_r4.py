@@ -2,6 +2,7 @@
 
 import pytest
 
+from dashboard.spec_forms import clean_credentials, clean_project
 from providers.base import ErrorKind, ProviderError
 from providers.r4 import R4
 from providers.sandbox.r4 import mint_key
@@ -148,17 +149,18 @@ def test_get_project_and_list(sandbox):
     ],
 )
 def test_project_field_limits(data, field, words):
-    _, errors = r4.clean_project(data)
+    _, errors = clean_project(r4, data)
     assert words in errors[field]
 
 
 def test_limits_are_inclusive_and_values_are_trimmed():
-    cleaned, errors = r4.clean_project(
+    cleaned, errors = clean_project(
+        r4,
         {
             "name": "  " + "n" * 255 + "  ",
             "externalId": "e" * 255,
             "description": "line one\nline two" + "d" * 983,
-        }
+        },
     )
     assert errors == {}
     assert cleaned["name"] == "n" * 255
@@ -177,7 +179,7 @@ def test_limits_are_inclusive_and_values_are_trimmed():
     ],
 )
 def test_malformed_keys_are_refused_before_any_call(key):
-    _, errors = r4.clean_credentials({"api_key": key})
+    _, errors = clean_credentials(r4, {"api_key": key})
     assert "api_key" in errors
 
 
@@ -189,6 +191,6 @@ def test_only_the_access_part_of_a_key_is_ever_shown():
 @pytest.mark.parametrize("key", ["rk_a.b", "rk_abc123.short", "rk_ABC-123_x.s3cr3t.with.dots"])
 def test_keys_of_the_documented_shape_go_to_r4_whatever_their_length(key):
     # The docs show rk_<access>.<secret> and no lengths or alphabets: R4 judges those.
-    cleaned, errors = R4().clean_credentials({"api_key": key})
+    cleaned, errors = clean_credentials(R4(), {"api_key": key})
     assert errors == {} and cleaned["api_key"] == key
     assert R4().credential_hint(cleaned) == key.split(".")[0] + ".••••"

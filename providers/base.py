@@ -22,6 +22,7 @@ from .errors import rate_limited as rate_limited
 from .errors import success_without_id as success_without_id
 from .errors import unexpected_answer as unexpected_answer
 from .errors import unreadable_answer as unreadable_answer
+from .http import VendorResponse, send
 
 logger = logging.getLogger(__name__)
 
@@ -189,6 +190,18 @@ class Provider:
         """Rules across credential fields (each field's own rules are in its spec).
         Returns what to keep and the errors; by default everything, unchanged."""
         return cleaned, errors
+
+    # --- requests: one way to call the vendor, with its auth headers ---------------------
+
+    def auth_headers(self, credentials: Mapping[str, str]) -> dict[str, str]:
+        """The headers that carry the credentials on every authenticated call."""
+        return {}
+
+    def request(
+        self, method: str, url: str, credentials: Mapping[str, str], *, json_body: Any = None
+    ) -> VendorResponse:
+        headers = self.auth_headers(credentials)
+        return send(method, url, headers=headers, json_body=json_body, vendor=self.name)
 
     # --- errors: one mapping; a vendor adds only what its documentation says ---------------
 

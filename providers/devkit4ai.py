@@ -225,13 +225,7 @@ class DevKit4AI(Provider):
             self._refresh(base_url, credentials)
             refreshed = True
         while True:
-            response = send(
-                method,
-                f"{base_url}{path}",
-                headers=self._headers(credentials),
-                json_body=json_body,
-                vendor=self.name,
-            )
+            response = self.request(method, f"{base_url}{path}", credentials, json_body=json_body)
             if response.status == 401 and not refreshed:
                 # A 401 is never acted on, so refreshing and sending once more is safe.
                 self._refresh(base_url, credentials)
@@ -266,7 +260,7 @@ class DevKit4AI(Provider):
         raise self.error_for(response, creating=False)
 
     @staticmethod
-    def _headers(credentials: Mapping[str, str]) -> dict[str, str]:
+    def auth_headers(credentials: Mapping[str, str]) -> dict[str, str]:
         return {
             "Authorization": f"Bearer {credentials.get('access_token', '')}",
             "X-User-Role": "developer",

@@ -152,12 +152,7 @@ class OTAS(Provider):
         raise self.error_for(response, creating=False)
 
     def verify(self, *, base_url: str, credentials: Mapping[str, str]) -> AccountCheck:
-        response = send(
-            "GET",
-            f"{base_url}/api/project/v1/list/",
-            headers=self._headers(credentials),
-            vendor=self.name,
-        )
+        response = self.request("GET", f"{base_url}/api/project/v1/list/", credentials)
         body = response.json()
         if response.ok and _status(body) == 1:
             projects = _projects(body)
@@ -179,12 +174,8 @@ class OTAS(Provider):
         for key in ("project_description", "project_domain"):
             if payload.get(key):
                 body[key] = payload[key]
-        response = send(
-            "POST",
-            f"{base_url}/api/project/v1/create/",
-            headers=self._headers(credentials),
-            json_body=body,
-            vendor=self.name,
+        response = self.request(
+            "POST", f"{base_url}/api/project/v1/create/", credentials, json_body=body
         )
         answer = response.json()
         if response.ok and _status(answer) == 1:
@@ -200,12 +191,7 @@ class OTAS(Provider):
     def list_projects(
         self, *, base_url: str, credentials: Mapping[str, str]
     ) -> list[RemoteProject]:
-        response = send(
-            "GET",
-            f"{base_url}/api/project/v1/list/",
-            headers=self._headers(credentials),
-            vendor=self.name,
-        )
+        response = self.request("GET", f"{base_url}/api/project/v1/list/", credentials)
         body = response.json()
         if not (response.ok and _status(body) == 1):
             raise self.error_for(response, creating=False)
@@ -225,7 +211,7 @@ class OTAS(Provider):
         ]
 
     @staticmethod
-    def _headers(credentials: Mapping[str, str]) -> dict[str, str]:
+    def auth_headers(credentials: Mapping[str, str]) -> dict[str, str]:
         # Sent raw: OTAS wants no "Bearer" prefix.
         return {
             "X-OTAS-USER-TOKEN": credentials.get("user_token", ""),

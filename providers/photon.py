@@ -116,12 +116,9 @@ class Photon(Provider):
         return f"{hint} ({identity})" if identity else hint
 
     def verify(self, *, base_url: str, credentials: Mapping[str, str]) -> AccountCheck:
-        headers = self._headers(credentials)
-        response = send(
-            "GET", f"{base_url}/api/auth/get-session", headers=headers, vendor=self.name
-        )
+        response = self.request("GET", f"{base_url}/api/auth/get-session", credentials)
         if response.status == 404:
-            response = send("GET", f"{base_url}/api/profile", headers=headers, vendor=self.name)
+            response = self.request("GET", f"{base_url}/api/profile", credentials)
         body = response.json()
         if response.ok and isinstance(body, dict):
             user = body.get("user") if isinstance(body.get("user"), dict) else body
@@ -224,13 +221,7 @@ class Photon(Provider):
             "observability": bool(payload.get("observability")),
             "platforms": list(payload.get("platforms") or []),
         }
-        response = send(
-            "POST",
-            f"{base_url}/api/projects/",
-            headers=self._headers(credentials),
-            json_body=body,
-            vendor=self.name,
-        )
+        response = self.request("POST", f"{base_url}/api/projects/", credentials, json_body=body)
         answer = response.json()
         if response.ok and isinstance(answer, dict) and answer.get("error"):
             # The deployed server reports some failures with status 200.
@@ -255,12 +246,7 @@ class Photon(Provider):
         nobody holds the old one yet). "" if neither answers: the create still stands and
         the project page offers to regenerate."""
         try:
-            response = send(
-                "GET",
-                f"{base_url}/api/projects/{remote_id}",
-                headers=self._headers(credentials),
-                vendor=self.name,
-            )
+            response = self.request("GET", f"{base_url}/api/projects/{remote_id}", credentials)
             project = response.json() if response.ok else None
             secret = project.get("projectSecret") if isinstance(project, dict) else None
             if isinstance(secret, str) and secret:
@@ -274,11 +260,8 @@ class Photon(Provider):
     def regenerate_secret(
         self, *, base_url: str, credentials: Mapping[str, str], remote_id: str
     ) -> str:
-        response = send(
-            "POST",
-            f"{base_url}/api/projects/{remote_id}/regenerate-secret",
-            headers=self._headers(credentials),
-            vendor=self.name,
+        response = self.request(
+            "POST", f"{base_url}/api/projects/{remote_id}/regenerate-secret", credentials
         )
         answer = response.json()
         if (
@@ -299,9 +282,7 @@ class Photon(Provider):
     def list_projects(
         self, *, base_url: str, credentials: Mapping[str, str]
     ) -> list[RemoteProject]:
-        response = send(
-            "GET", f"{base_url}/api/projects/", headers=self._headers(credentials), vendor=self.name
-        )
+        response = self.request("GET", f"{base_url}/api/projects/", credentials)
         body = response.json()
         if isinstance(body, dict) and isinstance(body.get("data"), list):
             body = body["data"]
@@ -312,12 +293,7 @@ class Photon(Provider):
     def get_project(
         self, *, base_url: str, credentials: Mapping[str, str], remote_id: str
     ) -> RemoteProject | None:
-        response = send(
-            "GET",
-            f"{base_url}/api/projects/{remote_id}",
-            headers=self._headers(credentials),
-            vendor=self.name,
-        )
+        response = self.request("GET", f"{base_url}/api/projects/{remote_id}", credentials)
         body = response.json()
         if (response.ok and body is None) or response.status == 404:
             return None  # Photon answers null with 200 when the project is gone or not ours
@@ -328,7 +304,7 @@ class Photon(Provider):
     # --- helpers ----------------------------------------------------------------
 
     @staticmethod
-    def _headers(credentials: Mapping[str, str]) -> dict[str, str]:
+    def auth_headers(credentials: Mapping[str, str]) -> dict[str, str]:
         return {
             "Authorization": f"Bearer {credentials.get('access_token', '')}",
             "Accept": "application/json",

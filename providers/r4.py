@@ -22,7 +22,7 @@ from .base import (
     rate_limited,
     success_without_id,
 )
-from .http import VendorResponse, send
+from .http import VendorResponse
 
 # The documented shape, rk_<access>.<secret>; lengths and alphabets are R4's to judge.
 API_KEY_RE = re.compile(r"^(rk_[^\s.]+)\.(\S+)$")
@@ -76,9 +76,7 @@ class R4(Provider):
         return f"{match.group(1)[:64]}.••••" if match else "••••"
 
     def verify(self, *, base_url: str, credentials: Mapping[str, str]) -> AccountCheck:
-        response = send(
-            "GET", f"{base_url}/me", headers=self._headers(credentials), vendor=self.name
-        )
+        response = self.request("GET", f"{base_url}/me", credentials)
         body = response.json()
         if not response.ok or not isinstance(body, dict):
             raise self.error_for(response, creating=False)
@@ -104,13 +102,7 @@ class R4(Provider):
         body["externalId"] = payload.get("externalId") or reference
         if payload.get("description"):
             body["description"] = payload["description"]
-        response = send(
-            "POST",
-            f"{base_url}/project",
-            headers=self._headers(credentials),
-            json_body=body,
-            vendor=self.name,
-        )
+        response = self.request("POST", f"{base_url}/project", credentials, json_body=body)
         answer = response.json()
         if response.ok:
             remote_id = answer.get("id") if isinstance(answer, dict) else None
@@ -122,9 +114,7 @@ class R4(Provider):
     def list_projects(
         self, *, base_url: str, credentials: Mapping[str, str]
     ) -> list[RemoteProject]:
-        response = send(
-            "GET", f"{base_url}/project", headers=self._headers(credentials), vendor=self.name
-        )
+        response = self.request("GET", f"{base_url}/project", credentials)
         body = response.json()
         if (
             not response.ok
@@ -153,12 +143,7 @@ class R4(Provider):
     def get_project(
         self, *, base_url: str, credentials: Mapping[str, str], remote_id: str
     ) -> RemoteProject | None:
-        response = send(
-            "GET",
-            f"{base_url}/project/{remote_id}",
-            headers=self._headers(credentials),
-            vendor=self.name,
-        )
+        response = self.request("GET", f"{base_url}/project/{remote_id}", credentials)
         body = response.json()
         if response.status == 404:
             return None
@@ -167,7 +152,7 @@ class R4(Provider):
         return _remote(body)
 
     @staticmethod
-    def _headers(credentials: Mapping[str, str]) -> dict[str, str]:
+    def auth_headers(credentials: Mapping[str, str]) -> dict[str, str]:
         return {"X-API-Key": credentials.get("api_key", ""), "Accept": "application/json"}
 
     def documented_error(

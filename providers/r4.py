@@ -22,6 +22,7 @@ from .base import (
     rate_limited,
     success_without_id,
 )
+from .bodies import Body, Filled, read, read_items
 from .http import VendorResponse
 
 # The documented shape, rk_<access>.<secret>; lengths and alphabets are R4's to judge.
@@ -77,17 +78,13 @@ class R4(Provider):
 
     def verify(self, *, base_url: str, credentials: Mapping[str, str]) -> AccountCheck:
         response = self.request("GET", f"{base_url}/me", credentials)
-        body = response.json()
-        if not response.ok or not isinstance(body, dict):
+        me = read(_Me, response.json()) if response.ok else None
+        if me is None:
             raise self.error_for(response, creating=False)
-        tenant = body.get("tenant")
-        if isinstance(tenant, dict):
-            tenant = tenant.get("name") or tenant.get("id")
-        scope = body.get("scope")
-        return AccountCheck(
-            identity=str(tenant or "R4 tenant"),
-            details={"scope": scope if isinstance(scope, str | list) else ""},
-        )
+        tenant = me.tenant
+        if isinstance(tenant, _Tenant):
+            tenant = tenant.name or tenant.id
+        return AccountCheck(identity=str(tenant or "R4 tenant"), details={"scope": me.scope or ""})
 
     def create_project(
         self,
@@ -103,28 +100,21 @@ class R4(Provider):
         if payload.get("description"):
             body["description"] = payload["description"]
         response = self.request("POST", f"{base_url}/project", credentials, json_body=body)
-        answer = response.json()
         if response.ok:
-            remote_id = answer.get("id") if isinstance(answer, dict) else None
-            if not isinstance(remote_id, str) or not remote_id:
+            created = read(_Created, response.json())
+            if created is None:
                 raise success_without_id(self.name, response.status)
-            return CreateResult(remote_id=remote_id, details={"externalId": body["externalId"]})
+            return CreateResult(remote_id=created.id, details={"externalId": body["externalId"]})
         raise self.error_for(response, creating=True)
 
     def list_projects(
         self, *, base_url: str, credentials: Mapping[str, str]
     ) -> list[RemoteProject]:
         response = self.request("GET", f"{base_url}/project", credentials)
-        body = response.json()
-        if (
-            not response.ok
-            or not isinstance(body, dict)
-            or not isinstance(body.get("projects"), list)
-        ):
+        listed = read(_ProjectList, response.json()) if response.ok else None
+        if listed is None:
             raise self.error_for(response, creating=False)
-        return [
-            _remote(item) for item in body["projects"] if isinstance(item, dict) and item.get("id")
-        ]
+        return [_remote(item) for item in read_items(_Project, listed.projects)]
 
     def find_created(
         self,
@@ -144,12 +134,12 @@ class R4(Provider):
         self, *, base_url: str, credentials: Mapping[str, str], remote_id: str
     ) -> RemoteProject | None:
         response = self.request("GET", f"{base_url}/project/{remote_id}", credentials)
-        body = response.json()
         if response.status == 404:
             return None
-        if not response.ok or not isinstance(body, dict):
+        project = read(_Project, response.json()) if response.ok else None
+        if project is None:
             raise self.error_for(response, creating=False)
-        return _remote(body)
+        return _remote(project)
 
     @staticmethod
     def auth_headers(credentials: Mapping[str, str]) -> dict[str, str]:
@@ -158,11 +148,10 @@ class R4(Provider):
     def documented_error(
         self, response: VendorResponse, body: Any, *, creating: bool
     ) -> ProviderError | None:
-        error = body.get("error") if isinstance(body, dict) else None
-        if not isinstance(error, dict):
+        refusal = read(_Error, body)
+        if refusal is None:
             return None  # not R4's own error body
-        code = str(error.get("code") or "")
-        vendor_message = str(error.get("message") or "")[:500]
+        code, vendor_message = refusal.error.code, refusal.error.message[:500]
         status = response.status
         if status == 401 or code in _AUTH_CODES:
             return ProviderError(
@@ -198,13 +187,49 @@ class R4(Provider):
         )
 
 
-def _remote(item: dict) -> RemoteProject:
+# R4's bodies, as documented.
+class _Tenant(Body):
+    name: str | None = None
+    id: str | None = None
+
+
+class _Me(Body):
+    tenant: _Tenant | str | None = None
+    scope: str | list[str] | None = None
+
+
+class _Created(Body):
+    id: Filled
+
+
+class _Project(Body):
+    id: Filled
+    name: str = ""
+    description: str | None = None
+    externalId: str | None = None
+    createdAt: str | None = None
+
+
+class _ProjectList(Body):
+    projects: list[Any]
+
+
+class _ErrorDetail(Body):
+    code: str = ""
+    message: str = ""
+
+
+class _Error(Body):
+    error: _ErrorDetail
+
+
+def _remote(project: _Project) -> RemoteProject:
     return RemoteProject(
-        remote_id=str(item["id"]),
-        name=str(item.get("name") or ""),
-        description=str(item.get("description") or ""),
-        external_id=str(item.get("externalId") or ""),
-        created_at=parse_timestamp(item.get("createdAt")),
+        remote_id=project.id,
+        name=project.name,
+        description=project.description or "",
+        external_id=project.externalId or "",
+        created_at=parse_timestamp(project.createdAt),
     )
 
 

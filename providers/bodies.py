@@ -1,0 +1,34 @@
+"""Vendor answers read into typed models (pydantic).
+
+A body of the wrong shape reads as None (or, in a list, the item is skipped), and the
+caller turns that into one clear ProviderError; nothing deeper ever sees raw JSON.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
+
+# An id or token a vendor must send for the answer to mean anything.
+Filled = Annotated[str, StringConstraints(min_length=1)]
+
+
+class Body(BaseModel):
+    """A vendor's JSON object: unknown keys ignored, numbers accepted where text is
+    documented (ids), and nothing else coerced."""
+
+    model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True, frozen=True)
+
+
+def read[M: BaseModel](model: type[M], data: Any) -> M | None:
+    try:
+        return model.model_validate(data)
+    except ValidationError:
+        return None
+
+
+def read_items[M: BaseModel](model: type[M], data: Any) -> list[M]:
+    """The items of a list that have the documented shape; the others are skipped."""
+    items = data if isinstance(data, list) else []
+    return [parsed for item in items if (parsed := read(model, item)) is not None]

@@ -26,6 +26,7 @@ from .base import (
     parse_timestamp,
     success_without_id,
 )
+from .bodies import Body, Filled, read, read_items
 from .http import VendorResponse, send
 
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+$")
@@ -131,31 +132,25 @@ class OTAS(Provider):
             json_body={"email": email, "password": password},
             vendor=self.name,
         )
-        body = response.json()
-        payload = body.get("response") if isinstance(body, dict) else None
-        if (
-            response.ok
-            and _status(body) == 1
-            and isinstance(payload, dict)
-            and payload.get("jwt_token")
-        ):
-            user = payload.get("user") if isinstance(payload.get("user"), dict) else {}
-            return str(payload["jwt_token"]), str(user.get("email") or email)
-        if response.status in (400, 401) or _status(body) == 0:
+        answer = _envelope(response.json())
+        login = read(_Login, answer.response)
+        if response.ok and answer.status == 1 and login is not None:
+            return login.jwt_token, (login.user.email if login.user else None) or email
+        if response.status in (400, 401) or answer.status == 0:
             raise ProviderError(
                 ErrorKind.AUTH,
                 "OTAS says the email or password is wrong.",
                 field="password",
-                code=_description(body) or "login_failed",
+                code=answer.status_description or "login_failed",
                 status=response.status,
             )
         raise self.error_for(response, creating=False)
 
     def verify(self, *, base_url: str, credentials: Mapping[str, str]) -> AccountCheck:
         response = self.request("GET", f"{base_url}/api/project/v1/list/", credentials)
-        body = response.json()
-        if response.ok and _status(body) == 1:
-            projects = _projects(body)
+        answer = _envelope(response.json())
+        if response.ok and answer.status == 1:
+            projects = _projects(answer)
             return AccountCheck(identity="OTAS user", details={"projects": len(projects)})
         error = self.error_for(response, creating=False)
         if error.kind == ErrorKind.AUTH:
@@ -177,37 +172,36 @@ class OTAS(Provider):
         response = self.request(
             "POST", f"{base_url}/api/project/v1/create/", credentials, json_body=body
         )
-        answer = response.json()
-        if response.ok and _status(answer) == 1:
-            project = _response_body(answer).get("project")
-            if isinstance(project, dict) and project.get("id"):
-                return CreateResult(
-                    remote_id=str(project["id"]),
-                    details={k: project[k] for k in ("description", "domain") if project.get(k)},
-                )
-            raise success_without_id(self.name, response.status)
+        answer = _envelope(response.json())
+        if response.ok and answer.status == 1:
+            created = read(_Created, answer.response_body)
+            if created is None:
+                raise success_without_id(self.name, response.status)
+            project = created.project
+            details = {"description": project.description, "domain": project.domain}
+            return CreateResult(
+                remote_id=project.id, details={k: v for k, v in details.items() if v}
+            )
         raise self.error_for(response, creating=True)
 
     def list_projects(
         self, *, base_url: str, credentials: Mapping[str, str]
     ) -> list[RemoteProject]:
         response = self.request("GET", f"{base_url}/api/project/v1/list/", credentials)
-        body = response.json()
-        if not (response.ok and _status(body) == 1):
+        answer = _envelope(response.json())
+        if not (response.ok and answer.status == 1):
             raise self.error_for(response, creating=False)
-        items = _projects(body)
         return [
             RemoteProject(
-                remote_id=str(item["id"]),
-                name=str(item.get("name") or ""),
+                remote_id=item.id,
+                name=item.name,
                 status=""
-                if item.get("is_active") is None
-                else ("active" if item["is_active"] else "inactive"),
-                description=str(item.get("description") or ""),
-                created_at=parse_timestamp(item.get("created_at")),
+                if item.is_active is None
+                else ("active" if item.is_active else "inactive"),
+                description=item.description or "",
+                created_at=parse_timestamp(item.created_at),
             )
-            for item in items
-            if isinstance(item, dict) and item.get("id")
+            for item in _projects(answer)
         ]
 
     @staticmethod
@@ -222,7 +216,8 @@ class OTAS(Provider):
         self, response: VendorResponse, body: Any, *, creating: bool
     ) -> ProviderError | None:
         status = response.status
-        description = _description(body)
+        answer = _envelope(body)
+        description = answer.status_description
         if description in ("missing_token", "invalid_token"):
             return ProviderError(ErrorKind.AUTH, SIGN_IN_AGAIN, code=description, status=status)
         if description == "invalid_json":
@@ -233,11 +228,7 @@ class OTAS(Provider):
                 status=status,
             )
         if description == "project_creation_failed" and status < 500:
-            messages = (
-                [str(m)[:300] for m in (body.get("errors") or []) if m]
-                if isinstance(body, dict)
-                else []
-            )
+            messages = [str(m)[:300] for m in answer.errors if m]
             fields: dict[str, str] = {}
             general = []
             for message in messages:
@@ -260,26 +251,49 @@ class OTAS(Provider):
         return None
 
 
-def _status(body: Any) -> int | None:
-    return (
-        body.get("status")
-        if isinstance(body, dict) and isinstance(body.get("status"), int)
-        else None
-    )
+# OTAS's bodies: every answer is an envelope; what it carries is read only where expected.
+class _Envelope(Body):
+    status: int | None = None
+    status_description: str = ""
+    errors: list[Any] = []
+    response: Any = None  # the login answer
+    response_body: Any = None  # everything else
 
 
-def _response_body(body: Any) -> dict:
-    inner = body.get("response_body") if isinstance(body, dict) else None
-    return inner if isinstance(inner, dict) else {}
+class _User(Body):
+    email: str | None = None
 
 
-def _projects(body: Any) -> list:
-    projects = _response_body(body).get("projects")
-    return projects if isinstance(projects, list) else []
+class _Login(Body):
+    jwt_token: Filled
+    user: _User | None = None
 
 
-def _description(body: Any) -> str:
-    return str(body.get("status_description") or "") if isinstance(body, dict) else ""
+class _Project(Body):
+    id: Filled
+    name: str = ""
+    is_active: bool | None = None
+    description: str | None = None
+    domain: str | None = None
+    created_at: str | None = None
+
+
+class _Projects(Body):
+    projects: list[Any] = []
+
+
+class _Created(Body):
+    project: _Project
+
+
+def _envelope(body: Any) -> _Envelope:
+    """The envelope, or an empty one (no status) when the body is not one."""
+    return read(_Envelope, body) or _Envelope()
+
+
+def _projects(answer: _Envelope) -> list[_Project]:
+    listed = read(_Projects, answer.response_body)
+    return read_items(_Project, listed.projects) if listed else []
 
 
 def _field_named_in(message: str) -> str | None:

@@ -30,6 +30,7 @@ from .base import (
     refresh_once,
     success_without_id,
 )
+from .bodies import Body, Filled, read, read_items
 from .guidance import naming_guidance
 from .http import VendorResponse, send
 
@@ -133,10 +134,11 @@ class DevKit4AI(Provider):
                 status=400,
                 code="not_activated",
             )
-        if not response.ok or not isinstance(body, dict) or not body.get("access_token"):
+        tokens = read(_Tokens, body) if response.ok else None
+        if tokens is None:
             raise self.error_for(response, creating=False)
         stored = {"email": credentials["email"], "developer_key": credentials["developer_key"]}
-        _store_tokens(stored, body)
+        _store_tokens(stored, tokens)
         return stored, self.verify(base_url=base_url, credentials=stored)
 
     def verify(self, *, base_url: str, credentials: MutableMapping[str, str]) -> AccountCheck:
@@ -177,22 +179,17 @@ class DevKit4AI(Provider):
             "POST", base_url, "/api/v1/projects/", credentials, json_body=body, creating=True
         )
         answer = response.json()
-        project_id = answer.get("id") if isinstance(answer, dict) else None
-        if not isinstance(project_id, str | int) or project_id == "":
+        created = read(_Created, answer)
+        if created is None:
             raise success_without_id(self.name, response.status)
-        return CreateResult(
-            remote_id=str(project_id), details={k: answer[k] for k in _PUBLIC_FIELDS if k in answer}
-        )
+        details = {k: answer[k] for k in _PUBLIC_FIELDS if k in answer}  # a dict: it was read
+        return CreateResult(remote_id=created.id, details=details)
 
     def list_projects(
         self, *, base_url: str, credentials: MutableMapping[str, str]
     ) -> list[RemoteProject]:
         response = self._developer_call("GET", base_url, "/api/v1/projects/", credentials)
-        return [
-            _remote(item)
-            for item in _project_list(response.json())
-            if isinstance(item, dict) and item.get("id")
-        ]
+        return [_remote(item) for item in _project_list(response.json())]
 
     def get_project(
         self, *, base_url: str, credentials: MutableMapping[str, str], remote_id: str
@@ -205,8 +202,7 @@ class DevKit4AI(Provider):
             if exc.status == 404:
                 return None
             raise
-        body = response.json()
-        return _remote(body) if isinstance(body, dict) and body.get("id") else None
+        return _remote(project) if (project := read(_Project, response.json())) else None
 
     # --- the developer call, with one refresh ------------------------------------------------
 
@@ -249,9 +245,9 @@ class DevKit4AI(Provider):
             vendor=self.name,
             json_body={"refresh_token": credentials["refresh_token"]},
         )
-        body = response.json()
-        if response.ok and isinstance(body, dict) and body.get("access_token"):
-            _store_tokens(credentials, body)
+        tokens = read(_Tokens, response.json()) if response.ok else None
+        if tokens is not None:
+            _store_tokens(credentials, tokens)
             return
         if response.status in (400, 401, 403):
             raise ProviderError(
@@ -273,15 +269,12 @@ class DevKit4AI(Provider):
     ) -> ProviderError | None:
         status = response.status
         detail = _detail(body)
-        if status == 422 and isinstance(body, dict) and isinstance(body.get("detail"), list):
+        refusal = read(_Refusal, body)
+        if status == 422 and refusal and isinstance(refusal.detail, list):
             fields: dict[str, str] = {}
-            for item in body["detail"]:
-                if not isinstance(item, dict):
-                    continue
-                loc = [str(part) for part in item.get("loc") or [] if part != "body"]
-                fields.setdefault(
-                    loc[0] if loc else "__all__", str(item.get("msg") or "invalid value")[:300]
-                )
+            for item in read_items(_ValidationItem, refusal.detail):
+                loc = [str(part) for part in item.loc if part != "body"]
+                fields.setdefault(loc[0] if loc else "__all__", item.msg[:300])
             general = fields.pop("__all__", "")
             return ProviderError(
                 ErrorKind.INVALID,
@@ -324,24 +317,54 @@ class DevKit4AI(Provider):
         return None
 
 
-def _remote(item: dict) -> RemoteProject:
-    active = item.get("is_active")
+# Dev Kit for AI's bodies, as documented (and as deployed: a list may come wrapped).
+class _Tokens(Body):
+    access_token: Filled
+    refresh_token: str | None = None
+
+
+class _Created(Body):
+    id: Filled
+
+
+class _Project(Body):
+    id: Filled
+    name: str = ""
+    is_active: bool | None = None
+    description: str | None = None
+    created_at: str | None = None
+
+
+class _Wrapped(Body):
+    projects: list[Any]
+
+
+class _ValidationItem(Body):
+    loc: list[str | int] = []
+    msg: str = "invalid value"
+
+
+class _Refusal(Body):
+    detail: str | list[Any] = ""  # a message, or FastAPI's list of field errors
+    retry_after: int | None = None
+
+
+def _remote(project: _Project) -> RemoteProject:
+    active = project.is_active
     return RemoteProject(
-        remote_id=str(item["id"]),
-        name=str(item.get("name") or ""),
+        remote_id=project.id,
+        name=project.name,
         status="" if active is None else ("active" if active else "inactive"),
-        description=str(item.get("description") or ""),
-        created_at=parse_timestamp(item.get("created_at")),
+        description=project.description or "",
+        created_at=parse_timestamp(project.created_at),
     )
 
 
-def _store_tokens(credentials: MutableMapping[str, str], body: Mapping[str, Any]) -> None:
+def _store_tokens(credentials: MutableMapping[str, str], tokens: _Tokens) -> None:
     now = int(time.time())
-    access = str(body["access_token"])
-    credentials["access_token"] = access
-    credentials["access_expires_at"] = str(_jwt_exp(access) or now + ACCESS_TTL)
-    if body.get("refresh_token"):
-        refresh = str(body["refresh_token"])
+    credentials["access_token"] = tokens.access_token
+    credentials["access_expires_at"] = str(_jwt_exp(tokens.access_token) or now + ACCESS_TTL)
+    if refresh := tokens.refresh_token:
         credentials["refresh_token"] = refresh
         credentials["refresh_expires_at"] = str(_jwt_exp(refresh) or now + REFRESH_TTL)
 
@@ -363,20 +386,15 @@ def _expired(credentials: Mapping[str, str], key: str, *, margin: int = EXPIRY_M
 
 
 def _detail(body: Any) -> str:
-    if isinstance(body, dict) and isinstance(body.get("detail"), str):
-        return body["detail"]
-    return ""
+    refusal = read(_Refusal, body)
+    return refusal.detail if refusal and isinstance(refusal.detail, str) else ""
 
 
-def _project_list(body: Any) -> list:
-    if isinstance(body, list):
-        return body
-    if isinstance(body, dict) and isinstance(body.get("projects"), list):
-        return body["projects"]
-    return []
+def _project_list(body: Any) -> list[_Project]:
+    wrapped = read(_Wrapped, body)
+    return read_items(_Project, wrapped.projects if wrapped else body)
 
 
 def _retry_after(body: Any, response: VendorResponse) -> int | None:
-    if isinstance(body, dict) and isinstance(body.get("retry_after"), int):
-        return body["retry_after"]
-    return response.retry_after
+    refusal = read(_Refusal, body)
+    return (refusal.retry_after if refusal else None) or response.retry_after

@@ -22,23 +22,15 @@ from .base import (
     success_without_id,
     unreadable_answer,
 )
-from .device_login import (
-    DeviceAuthorization,
-    DevicePoll,
-    PollState,
-    positive_seconds,
-    web_address,
-)
+from .bodies import Body, Filled, read, read_items
+from .device_login import DeviceAuthorization, DevicePoll, PollState, positive_seconds, web_address
 from .http import VendorResponse, send
 
 CLIENT_ID = "photon-cli"
 DEFAULT_INTERVAL = 5
 DEFAULT_EXPIRES_IN = 1800
-PLATFORMS = (
-    ("imessage", "iMessage"),
-    ("whatsapp_business", "WhatsApp Business"),
-    ("voice", "Voice"),
-)
+PLATFORMS = (("imessage", "iMessage"), ("whatsapp_business", "WhatsApp Business"))
+PLATFORMS += (("voice", "Voice"),)
 BAD_TOKEN = "That doesn't look like a Photon access token: it is one word, without spaces."
 
 
@@ -120,10 +112,13 @@ class Photon(Provider):
         if response.status == 404:
             response = self.request("GET", f"{base_url}/api/profile", credentials)
         body = response.json()
-        if response.ok and isinstance(body, dict):
-            user = body.get("user") if isinstance(body.get("user"), dict) else body
-            identity = user.get("email") or user.get("name") or user.get("id") or "Photon user"
-            return AccountCheck(identity=str(identity)[:200])
+        session = read(_User, body) if response.ok and body is not None else None
+        if session is not None:
+            user = read(_User, session.user) or session  # get-session nests it; profile doesn't
+            identity = user.email or user.name or user.id or "Photon user"
+            return AccountCheck(identity=identity[:200])
+        if response.ok and body is not None:
+            raise unreadable_answer(self.name, creating=False)
         if response.ok or response.status in (401, 403):  # a 200 null means "no session"
             raise ProviderError(
                 ErrorKind.AUTH,
@@ -143,25 +138,26 @@ class Photon(Provider):
             json_body={"client_id": CLIENT_ID, "scope": "openid profile email"},
         )
         body = response.json()
-        if not response.ok or not isinstance(body, dict) or not body.get("device_code"):
-            message = body.get("error_description") if isinstance(body, dict) else None
+        started = read(_DeviceCode, body) if response.ok else None
+        if started is None:
+            message = refusal.error_description if (refusal := read(_Refused, body)) else None
             raise ProviderError(
                 ErrorKind.UNAVAILABLE if response.status >= 500 else ErrorKind.INVALID,
                 f"Photon would not start a sign-in: {message or f'HTTP {response.status}'}.",
                 status=response.status,
             )
         # Shown to the admin as a link: only a web address will do (never javascript:).
-        uri = web_address(body.get("verification_uri"))
-        complete = web_address(body.get("verification_uri_complete")) or uri
+        uri = web_address(started.verification_uri)
+        complete = web_address(started.verification_uri_complete) or uri
         if not uri:
             raise unreadable_answer(self.name, creating=False)
         return DeviceAuthorization(
-            device_code=str(body["device_code"]),
-            user_code=str(body.get("user_code") or "")[:32],
+            device_code=started.device_code,
+            user_code=started.user_code[:32],
             verification_uri=uri,
             verification_uri_complete=complete,
-            expires_in=positive_seconds(body.get("expires_in"), DEFAULT_EXPIRES_IN),
-            interval=positive_seconds(body.get("interval"), DEFAULT_INTERVAL),
+            expires_in=positive_seconds(started.expires_in, DEFAULT_EXPIRES_IN),
+            interval=positive_seconds(started.interval, DEFAULT_INTERVAL),
         )
 
     def poll_device_login(self, *, base_url: str, device_code: str) -> DevicePoll:
@@ -180,28 +176,23 @@ class Photon(Provider):
             # Polling is safe to repeat: a lost answer just means "ask again later".
             return DevicePoll(PollState.UNAVAILABLE, exc.message)
         if response.status == 429:
-            return DevicePoll(
-                PollState.RATE_LIMITED, "Photon is rate-limiting; polling more slowly."
-            )
+            return DevicePoll(PollState.RATE_LIMITED, "Photon is rate-limiting; polling slower.")
         body = response.json()
         if response.ok:
             token = _token_from(body, response)
             if token:
                 return DevicePoll(PollState.APPROVED, token=token)
-            return DevicePoll(
-                PollState.FAILED, "Photon approved the sign-in but sent no access token."
-            )
-        error = body.get("error") if isinstance(body, dict) else None
-        error = error if isinstance(error, str) else None
+            return DevicePoll(PollState.FAILED, "Photon approved but sent no access token.")
+        refusal = read(_Refused, body)
+        error = refusal.error if refusal else None
         if error in _DEVICE_ERRORS:
             state, message = _DEVICE_ERRORS[error]
             return DevicePoll(state, message)
         if response.status >= 500 or error is None:
-            return DevicePoll(
-                PollState.UNAVAILABLE, f"Photon answered unexpectedly (HTTP {response.status})."
-            )
-        description = body.get("error_description") or error
-        return DevicePoll(PollState.FAILED, f"Photon ended the sign-in: {str(description)[:200]}.")
+            unexpected = f"Photon answered unexpectedly (HTTP {response.status})."
+            return DevicePoll(PollState.UNAVAILABLE, unexpected)
+        description = (refusal.error_description if refusal else None) or error
+        return DevicePoll(PollState.FAILED, f"Photon ended the sign-in: {description[:200]}.")
 
     # --- projects ---------------------------------------------------------------
 
@@ -223,34 +214,32 @@ class Photon(Provider):
         }
         response = self.request("POST", f"{base_url}/api/projects/", credentials, json_body=body)
         answer = response.json()
-        if response.ok and isinstance(answer, dict) and answer.get("error"):
+        if response.ok and (refused := read(_Refused, answer)):
             # The deployed server reports some failures with status 200.
-            raise _refusal(str(answer["error"]), status=response.status)
+            raise _refusal(refused.error, status=response.status)
         if response.ok:
-            project_id = answer.get("id") if isinstance(answer, dict) else None
-            if not isinstance(project_id, str) or not project_id or answer.get("success") is False:
+            created = read(_Project, answer)
+            if created is None or created.success is False:
                 raise success_without_id(self.name, response.status)
-            secret = answer.get("projectSecret")
-            if not (isinstance(secret, str) and secret) and body["spectrum"]:
+            secret = created.projectSecret
+            if not secret and body["spectrum"]:
                 # The deployed server's {success, id} answer carries no secret: read it back.
-                secret = self._secret_of(base_url, credentials, project_id)
+                secret = self._secret_of(base_url, credentials, created.id)
             return CreateResult(
-                remote_id=project_id,
+                remote_id=created.id,
                 details={k: answer[k] for k in _PUBLIC_FIELDS if answer.get(k) is not None},
-                secrets={"projectSecret": secret} if isinstance(secret, str) and secret else {},
+                secrets={"projectSecret": secret} if secret else {},
             )
         raise self.error_for(response, creating=True)
 
     def _secret_of(self, base_url: str, credentials: Mapping[str, str], remote_id: str) -> str:
-        """A new project's secret, from the project itself, else by regenerating it (safe:
-        nobody holds the old one yet). "" if neither answers: the create still stands and
-        the project page offers to regenerate."""
+        """A new project's secret: read back, else regenerated (nobody holds the old one yet).
+        "" if neither works: the create stands, and its page offers to regenerate."""
         try:
             response = self.request("GET", f"{base_url}/api/projects/{remote_id}", credentials)
-            project = response.json() if response.ok else None
-            secret = project.get("projectSecret") if isinstance(project, dict) else None
-            if isinstance(secret, str) and secret:
-                return secret
+            project = read(_Project, response.json()) if response.ok else None
+            if project and project.projectSecret:
+                return project.projectSecret
             return self.regenerate_secret(
                 base_url=base_url, credentials=credentials, remote_id=remote_id
             )
@@ -263,13 +252,8 @@ class Photon(Provider):
         response = self.request(
             "POST", f"{base_url}/api/projects/{remote_id}/regenerate-secret", credentials
         )
-        answer = response.json()
-        if (
-            response.ok
-            and isinstance(answer, dict)
-            and isinstance(answer.get("projectSecret"), str)
-        ):
-            return answer["projectSecret"]
+        if response.ok and (renewed := read(_Secret, response.json())):
+            return renewed.projectSecret
         if response.ok:
             raise ProviderError(
                 ErrorKind.OUTCOME_UNKNOWN,
@@ -284,11 +268,11 @@ class Photon(Provider):
     ) -> list[RemoteProject]:
         response = self.request("GET", f"{base_url}/api/projects/", credentials)
         body = response.json()
-        if isinstance(body, dict) and isinstance(body.get("data"), list):
-            body = body["data"]
+        if wrapped := read(_Listed, body):  # some servers wrap the list in "data"
+            body = wrapped.data
         if not response.ok or not isinstance(body, list):
             raise self.error_for(response, creating=False)
-        return [_remote(item) for item in body if isinstance(item, dict) and item.get("id")]
+        return [_remote(project) for project in read_items(_Project, body)]
 
     def get_project(
         self, *, base_url: str, credentials: Mapping[str, str], remote_id: str
@@ -297,9 +281,10 @@ class Photon(Provider):
         body = response.json()
         if (response.ok and body is None) or response.status == 404:
             return None  # Photon answers null with 200 when the project is gone or not ours
-        if not response.ok or not isinstance(body, dict):
+        project = read(_Project, body) if response.ok else None
+        if project is None:
             raise self.error_for(response, creating=False)
-        return _remote(body)
+        return _remote(project)
 
     # --- helpers ----------------------------------------------------------------
 
@@ -314,9 +299,9 @@ class Photon(Provider):
         self, response: VendorResponse, body: Any, *, creating: bool
     ) -> ProviderError | None:
         status = response.status
-        if isinstance(body, dict) and body.get("type") == "validation":
-            field = _field_from_property(str(body.get("property") or ""))
-            message = str(body.get("message") or body.get("summary") or "invalid value")[:300]
+        if (invalid := read(_Validation, body)) and invalid.type == "validation":
+            field = _field_from_property(invalid.property)
+            message = (invalid.message or invalid.summary or "invalid value")[:300]
             return ProviderError(
                 ErrorKind.INVALID,
                 f"Photon refused this value: {message}",
@@ -324,18 +309,67 @@ class Photon(Provider):
                 code="validation",
                 status=status,
             )
-        refused = isinstance(body, dict) and body.get("error")
+        refused = read(_Refused, body)
         if refused and status < 500 and status not in (401, 403, 429):
-            return _refusal(str(body["error"]), status=status)
+            return _refusal(refused.error, status=status)
         return None
 
 
-def _remote(item: dict) -> RemoteProject:
+class _User(Body):
+    email: str | None = None
+    name: str | None = None
+    id: str | None = None
+    user: Any = None  # get-session nests the user; /api/profile is the user
+
+
+class _DeviceCode(Body):
+    device_code: Filled
+    user_code: str = ""
+    verification_uri: str = ""
+    verification_uri_complete: str = ""
+    expires_in: Any = None
+    interval: Any = None
+
+
+class _Token(Body):
+    access_token: str
+
+
+class _Refused(Body):
+    error: Filled
+    error_description: str | None = None
+
+
+class _Project(Body):  # also the create answer, whole or as deployed ({success, id})
+    id: Filled
+    name: str = ""
+    status: str = ""
+    createdAt: str | None = None
+    projectSecret: str | None = None
+    success: bool | None = None
+
+
+class _Secret(Body):
+    projectSecret: Filled
+
+
+class _Listed(Body):
+    data: list[Any]
+
+
+class _Validation(Body):
+    type: str
+    property: str = ""
+    message: str | None = None
+    summary: str | None = None
+
+
+def _remote(project: _Project) -> RemoteProject:
     return RemoteProject(
-        remote_id=str(item["id"]),
-        name=str(item.get("name") or ""),
-        status=str(item.get("status") or ""),
-        created_at=parse_timestamp(item.get("createdAt")),
+        remote_id=project.id,
+        name=project.name,
+        status=project.status,
+        created_at=parse_timestamp(project.createdAt),
     )
 
 
@@ -352,10 +386,7 @@ def _field_from_property(prop: str) -> str | None:
 
 def _token_from(body: Any, response: VendorResponse) -> str:
     """The token is in access_token, in data.access_token, or in a set-auth-token header."""
-    if isinstance(body, dict):
-        if isinstance(body.get("access_token"), str):
-            return body["access_token"]
-        data = body.get("data")
-        if isinstance(data, dict) and isinstance(data.get("access_token"), str):
-            return data["access_token"]
+    for where in (body, body.get("data") if isinstance(body, dict) else None):
+        if token := read(_Token, where):
+            return token.access_token
     return response.headers.get("set-auth-token", "")

@@ -9,6 +9,7 @@ from django import forms
 
 from providers.base import Provider
 
+from .inputs import label_field
 from .models import Team
 from .spec_forms import add_spec_fields
 
@@ -49,9 +50,8 @@ class AccountBasicsForm(forms.Form):
     """Which team, what to call the account, and where the vendor lives."""
 
     team = forms.ModelChoiceField(queryset=Team.objects.none(), empty_label=None)
-    label = forms.CharField(
-        max_length=100,
-        required=False,
+    label = label_field(
+        required=False,  # the service says what is missing, with the other errors
         help_text="How the team will recognise this account.",
         widget=forms.TextInput(attrs={"maxlength": 100, "required": True}),
     )

@@ -41,3 +41,14 @@ class IdConverter:
 
     def to_url(self, value: int) -> str:
         return str(value)
+
+
+LABEL_ERROR = "Give the account a name of 1 to 100 characters, without control characters."
+
+
+def label_field(**options: Any):
+    """The account label, as every form and service checks it (length and NUL by Django)."""
+    from django import forms
+
+    messages = dict.fromkeys(("required", "max_length", "null_characters_not_allowed"), LABEL_ERROR)
+    return forms.CharField(max_length=100, error_messages=messages, **options)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
@@ -13,6 +14,7 @@ from providers.base import AccountCheck, Provider, ProviderError
 from providers.http import check_base_url
 from providers.registry import get_provider
 
+from ..inputs import LABEL_ERROR, label_field, printable
 from ..models import AccountStatus, AuditAction, Team, VendorAccount
 from ..spec_forms import clean_credentials
 from .common import ServiceError, audit_record
@@ -37,12 +39,16 @@ def verified_credentials(provider: Provider, base_url: str, credentials_input: M
     return base_url, credentials, check
 
 
+_LABEL = label_field()
+
+
 def clean_label(label: str) -> str:
-    label = (label or "").strip()
-    if not label or len(label) > 100:
-        raise ServiceError(
-            field_errors={"label": "Give the account a name of 1 to 100 characters."}
-        )
+    try:
+        label = _LABEL.clean(label)
+    except ValidationError:
+        raise ServiceError(field_errors={"label": LABEL_ERROR}) from None
+    if printable(label) != label:
+        raise ServiceError(field_errors={"label": LABEL_ERROR})
     return label
 
 

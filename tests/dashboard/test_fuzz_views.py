@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dashboard.models import AuditEvent, Membership, Project, ProjectStatus, VendorAccount
+from providers.sandbox.r4 import mint_key
 from tests.factories import ProjectFactory, connect_devkit4ai
 
 NASTY = [
@@ -136,7 +137,7 @@ def cases(w, sandbox):
                 "team": w["team"].pk,
                 "label": "New",
                 "base_url": sandbox.base_url("r4"),
-                "api_key": "rk_x.y",
+                "api_key": mint_key("team0001"),  # R4 accepts it: labels reach the save
             },
             ["team", "label", "base_url", "api_key"],
         ),

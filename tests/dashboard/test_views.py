@@ -352,3 +352,18 @@ def test_a_refused_connect_form_never_shows_anything_of_the_typed_secret(as_owne
     ).content.decode()
     assert "R4 rejected the API key" in html
     assert 'data-counter-for="id_api_key"' not in html and "rk_x.y" not in html
+
+
+@pytest.mark.parametrize("label", ["", " ", "a\x00b", "tab\there", "x" * 101])
+def test_a_bad_account_label_is_refused_even_with_a_good_key(as_owner, team, sandbox, label):
+    response = as_owner.post(
+        reverse("account_connect", args=["r4"]),
+        {
+            "team": team.pk,
+            "label": label,
+            "base_url": sandbox.base_url("r4"),
+            "api_key": mint_key("team0001"),
+        },
+    )
+    assert response.status_code == 200 and "1 to 100 characters" in response.content.decode()
+    assert VendorAccount.objects.count() == 0

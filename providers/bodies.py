@@ -21,6 +21,19 @@ class Body(BaseModel):
     model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True, frozen=True)
 
 
+class Identified(Body):
+    """An answer that only has to carry an id (a create's, at the least)."""
+
+    id: Filled
+
+
+class ProjectsField(Body):
+    """Projects listed under a "projects" key, which must be there: an answer without it
+    is unreadable, never "no projects" (that would make a lost create look absent)."""
+
+    projects: list[Any]
+
+
 def read[M: BaseModel](model: type[M], data: Any) -> M | None:
     try:
         return model.model_validate(data)

@@ -30,7 +30,7 @@ from .base import (
     refresh_once,
     success_without_id,
 )
-from .bodies import Body, Filled, read, read_items
+from .bodies import Body, Filled, Identified, ProjectsField, read, read_items
 from .guidance import naming_guidance
 from .http import VendorResponse, send
 
@@ -179,7 +179,7 @@ class DevKit4AI(Provider):
             "POST", base_url, "/api/v1/projects/", credentials, json_body=body, creating=True
         )
         answer = response.json()
-        created = read(_Created, answer)
+        created = read(Identified, answer)
         if created is None:
             raise success_without_id(self.name, response.status)
         details = {k: answer[k] for k in _PUBLIC_FIELDS if k in answer}  # a dict: it was read
@@ -323,20 +323,12 @@ class _Tokens(Body):
     refresh_token: str | None = None
 
 
-class _Created(Body):
-    id: Filled
-
-
 class _Project(Body):
     id: Filled
     name: str = ""
     is_active: bool | None = None
     description: str | None = None
     created_at: str | None = None
-
-
-class _Wrapped(Body):
-    projects: list[Any]
 
 
 class _ValidationItem(Body):
@@ -391,7 +383,7 @@ def _detail(body: Any) -> str:
 
 
 def _project_list(body: Any) -> list[_Project]:
-    wrapped = read(_Wrapped, body)
+    wrapped = read(ProjectsField, body)
     return read_items(_Project, wrapped.projects if wrapped else body)
 
 

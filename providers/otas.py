@@ -26,7 +26,7 @@ from .base import (
     parse_timestamp,
     success_without_id,
 )
-from .bodies import Body, Filled, read, read_items
+from .bodies import Body, Filled, ProjectsField, read, read_items
 from .http import VendorResponse, send
 
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+$")
@@ -278,10 +278,6 @@ class _Project(Body):
     created_at: str | None = None
 
 
-class _Projects(Body):
-    projects: list[Any] = []
-
-
 class _Created(Body):
     project: _Project
 
@@ -292,7 +288,7 @@ def _envelope(body: Any) -> _Envelope:
 
 
 def _projects(answer: _Envelope) -> list[_Project]:
-    listed = read(_Projects, answer.response_body)
+    listed = read(ProjectsField, answer.response_body)
     return read_items(_Project, listed.projects) if listed else []
 
 

@@ -22,7 +22,7 @@ from .base import (
     rate_limited,
     success_without_id,
 )
-from .bodies import Body, Filled, read, read_items
+from .bodies import Body, Filled, Identified, ProjectsField, read, read_items
 from .http import VendorResponse
 
 # The documented shape, rk_<access>.<secret>; lengths and alphabets are R4's to judge.
@@ -101,7 +101,7 @@ class R4(Provider):
             body["description"] = payload["description"]
         response = self.request("POST", f"{base_url}/project", credentials, json_body=body)
         if response.ok:
-            created = read(_Created, response.json())
+            created = read(Identified, response.json())
             if created is None:
                 raise success_without_id(self.name, response.status)
             return CreateResult(remote_id=created.id, details={"externalId": body["externalId"]})
@@ -111,7 +111,7 @@ class R4(Provider):
         self, *, base_url: str, credentials: Mapping[str, str]
     ) -> list[RemoteProject]:
         response = self.request("GET", f"{base_url}/project", credentials)
-        listed = read(_ProjectList, response.json()) if response.ok else None
+        listed = read(ProjectsField, response.json()) if response.ok else None
         if listed is None:
             raise self.error_for(response, creating=False)
         return [_remote(item) for item in read_items(_Project, listed.projects)]
@@ -198,20 +198,12 @@ class _Me(Body):
     scope: str | list[str] | None = None
 
 
-class _Created(Body):
-    id: Filled
-
-
 class _Project(Body):
     id: Filled
     name: str = ""
     description: str | None = None
     externalId: str | None = None
     createdAt: str | None = None
-
-
-class _ProjectList(Body):
-    projects: list[Any]
 
 
 class _ErrorDetail(Body):

@@ -194,3 +194,11 @@ def test_keys_of_the_documented_shape_go_to_r4_whatever_their_length(key):
     cleaned, errors = clean_credentials(R4(), {"api_key": key})
     assert errors == {} and cleaned["api_key"] == key
     assert R4().credential_hint(cleaned) == key.split(".")[0] + ".••••"
+
+
+def test_a_list_answer_without_projects_is_unreadable_not_empty(sandbox):
+    # "No projects" would make a lost create look absent, and open the way to a duplicate.
+    sandbox.inject("mutate", vendor="r4", method="GET", field="projects", value=None)
+    with pytest.raises(ProviderError) as caught:
+        r4.list_projects(base_url=sandbox.base_url("r4"), credentials={"api_key": KEY})
+    assert caught.value.kind == ErrorKind.UNAVAILABLE

@@ -125,7 +125,8 @@ class VendorAccount(models.Model):
         return f"{self.get_vendor_display()}: {self.label}"
 
     @property
-    def can_create(self) -> bool:
+    def is_connected(self) -> bool:
+        """Usable for any vendor call: creating, refreshing, importing, regenerating."""
         return self.status == AccountStatus.ACTIVE
 
     @property

@@ -109,7 +109,7 @@ def _by_key(account: VendorAccount, key: uuid.UUID) -> Project | None:
 
 
 def _check_usable(account: VendorAccount) -> None:
-    if not account.can_create:
+    if not account.is_connected:
         raise ServiceError(
             f"The account “{account.label}” is {account.get_status_display().lower()}; "
             "an admin must reconnect it before projects can be created."

@@ -306,7 +306,7 @@ def project_retry(*, project: Project, user) -> Project:
     A conditional update from the retryable failed state: of any number of concurrent
     retries (a double click, two admins), exactly one queues a send.
     """
-    if not project.account.can_create:
+    if not project.account.is_connected:
         raise ServiceError(f"The account “{project.account.label}” needs to be reconnected first.")
     with transaction.atomic():
         moved = Project.objects.filter(RETRYABLE).move(

@@ -37,7 +37,7 @@ def call_vendor[T](
     `needs_active=False` lets a verification re-check an account that needs new
     credentials (it may work again); a disconnected account has none to check.
     """
-    usable = account.can_create or (
+    usable = account.is_connected or (
         not needs_active and account.status == AccountStatus.NEEDS_RECONNECT
     )
     if not usable:

@@ -66,10 +66,11 @@ class AccountBasicsForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = teams
         self.fields["base_url"].initial = provider.default_base_url
-        self.fields[
-            "base_url"
-        ].help_text = (
+        self.fields["base_url"].help_text = (
             f"Default {provider.default_base_url}. Change it for a staging host or the sandbox."
+            if provider.default_base_url
+            else f"The address of your own {provider.name} server, e.g. https://{provider.slug}"
+            ".example.com."
         )
 
 

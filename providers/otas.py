@@ -55,7 +55,7 @@ class OTAS(Provider):
     connect_title = "Sign in with your OTAS account, or paste a user token"
     credentials_refused = SIGN_IN_AGAIN
     name = "OTAS"
-    default_base_url = "http://localhost:8000"
+    default_base_url = ""  # self-hosted: there is no address to assume
     credential_fields = (
         FieldSpec("email", "Email", max_length=254, help_text="Sign in with email and password…"),
         FieldSpec(

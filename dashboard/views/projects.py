@@ -50,6 +50,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "has_pending": has_pending,
         "filters": filters,
+        "filtered": any(key != "sort" for key in filters),
         "accounts": accounts,
         "sort_next": selectors.next_sorts(filters["sort"]),
         "vendors": PROVIDERS.values(),

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import services
@@ -22,14 +23,20 @@ def account_import(request: HttpRequest, pk: int) -> HttpResponse:
         VendorAccount.objects.for_user(request.user, role=Role.MEMBER), pk=pk
     )
     if request.method == "POST":
+        chosen = request.POST.getlist("remote_id")
+        if not chosen:
+            messages.info(request, "Nothing was selected, so nothing was imported.")
+            return redirect("account_import", pk=account.pk)
         try:
-            adopted = services.account_import(
-                account=account, user=request.user, remote_ids=request.POST.getlist("remote_id")
-            )
+            adopted = services.account_import(account=account, user=request.user, remote_ids=chosen)
         except services.ServiceError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, f"Imported {len(adopted)} project(s) from {account.label}.")
+            count = f"{len(adopted)} project{pluralize(len(adopted))}"
+            if adopted:
+                messages.success(request, f"Imported {count} from {account.label}.")
+            else:
+                messages.info(request, "Those projects are already tracked here; nothing new.")
         return redirect("account_import", pk=account.pk)
     candidates, error = [], ""
     try:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from providers.base import RETRYABLE_KINDS, ErrorKind, RemoteProject
@@ -214,7 +215,8 @@ def project_reconcile(
                     actor=user,
                     action=AuditAction.PROJECT_RECONCILED,
                     target=project,
-                    summary=f"Not found among {len(remote)} projects at the vendor: marked failed.",
+                    summary=f"Not found among {len(remote)} project{pluralize(len(remote))} at "
+                    "the vendor: marked failed.",
                 )
         project.refresh_from_db()
         return Reconciliation(project, "failed" if moved else project.status)

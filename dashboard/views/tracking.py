@@ -89,8 +89,8 @@ def project_reconcile(request: HttpRequest, reference) -> HttpResponse:
         )
     if result.outcome == "created":
         messages.success(request, f"Found at the vendor: created with id {project.remote_id}.")
-    else:
-        messages.error(request, project.error_message)
+    else:  # the page says why, once
+        messages.info(request, "Checked at the vendor.")
     return redirect("project_detail", reference=project.reference)
 
 

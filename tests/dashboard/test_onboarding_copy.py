@@ -6,6 +6,8 @@ from django.urls import reverse
 from dashboard import services
 from dashboard.models import AccountStatus, Project, VendorAccount
 from providers.sandbox.otas import DEMO_EMAIL, DEMO_PASSWORD
+from providers.sandbox.photon import mint_token
+from tests.factories import ProjectFactory
 
 
 def nav(client):
@@ -68,3 +70,47 @@ def test_clear_filters_appears_only_when_something_is_filtered(client, member, p
     client.force_login(member)
     page = client.get(reverse("project_list"), params).content.decode()
     assert ("Clear filters" in page) is shown
+
+
+def test_count_badges_filter_the_list(client, member, r4_account):
+    ProjectFactory(account=r4_account, status="created")
+    ProjectFactory(account=r4_account, status="failed")
+    client.force_login(member)
+    page = client.get(reverse("project_list")).content.decode()
+    assert page.count('href="?status=failed"') == 1 and page.count('href="?vendor=r4"') == 1
+    assert "ago</time>" in page and 'title="' in page.split("ago</time>")[0].rsplit("<time", 1)[1]
+
+
+@pytest.mark.parametrize(
+    ("who", "words"),
+    [
+        ("member", "Create the first one"),
+        ("viewer", "A team member can create one."),
+        ("owner", "Create the first one"),
+    ],
+)
+def test_an_empty_list_says_what_to_do_next(client, request, r4_account, who, words):
+    client.force_login(request.getfixturevalue(who))
+    assert words in client.get(reverse("project_list")).content.decode()
+
+
+def test_a_team_without_accounts_is_told_how_to_begin(client, viewer):
+    client.force_login(viewer)
+    assert "connects a vendor account" in client.get(reverse("project_list")).content.decode()
+
+
+def test_the_project_page_shows_what_was_sent_by_the_vendors_labels(client, member, team, sandbox):
+    photon = VendorAccount.objects.create(
+        team=team,
+        vendor="photon",
+        label="Photon",
+        base_url=sandbox.base_url("photon"),
+        credentials={"access_token": mint_token("ada")},
+    )
+    payload = {"name": "Bot", "location": "", "spectrum": True, "template": False}
+    payload["platforms"] = ["imessage", "voice"]
+    project = ProjectFactory(account=photon, payload=payload)
+    client.force_login(member)
+    page = client.get(reverse("project_detail", args=[project.reference])).content.decode()
+    assert "<dt>Spectrum</dt><dd>Yes</dd>" in page and "<dt>Template</dt><dd>No</dd>" in page
+    assert "<dt>Platforms</dt><dd>iMessage, Voice</dd>" in page and "<dt>spectrum</dt>" not in page

@@ -18,3 +18,10 @@ def web_address(value: str) -> str:
     text = str(value or "").strip()
     parts = urlsplit(text)
     return text if parts.scheme in ("http", "https") and parts.netloc else ""
+
+
+@register.filter
+def minutes_seconds(seconds: int) -> str:
+    """1799 → "29:59", as the countdown reads while it ticks."""
+    seconds = max(0, int(seconds or 0))
+    return f"{seconds // 60}:{seconds % 60:02d}"

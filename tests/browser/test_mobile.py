@@ -1,0 +1,46 @@
+"""At 390 by 844 (a phone), no page's document is wider than the viewport."""
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from dashboard.models import ProjectStatus, Role
+from tests.factories import PASSWORD, MembershipFactory, ProjectFactory, UserFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_no_page_scrolls_sideways_on_a_phone(browser, live_server, r4_account, sandbox):
+    user = UserFactory(username="phone")
+    MembershipFactory(user=user, team=r4_account.team, role=Role.ADMIN)
+    project = ProjectFactory(
+        account=r4_account,
+        name="A project with a rather long name to wrap on a phone screen",
+        status=ProjectStatus.CREATED,
+        remote_id="0123456789abcdef01234567",
+        created_by=user,
+    )
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(live_server.url + "/login/")
+    page.get_by_label("Username").fill("phone")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Projects")).to_be_visible()
+    pages = [
+        reverse("project_list"),
+        reverse("project_detail", args=[project.reference]),
+        reverse("project_new") + f"?account={r4_account.pk}",
+        reverse("account_list"),
+        reverse("account_detail", args=[r4_account.pk]),
+        reverse("account_connect", args=["r4"]),
+        reverse("account_import", args=[r4_account.pk]),
+    ]
+    too_wide = {}
+    for path in pages:
+        page.goto(live_server.url + path)
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        if width > 390:
+            too_wide[path] = width
+    context.close()
+    assert too_wide == {}

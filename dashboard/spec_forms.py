@@ -102,9 +102,11 @@ def field_for(spec: FieldSpec, *, multiline_ok: bool = True) -> forms.Field:
 
 
 def _widget_for(spec: FieldSpec) -> forms.Widget:
-    attrs: dict[str, object] = {"autocomplete": "off"}
+    # Described by its help and its feedback (the ids _field.html renders). No maxlength:
+    # the browser would cut a long paste silently; the counter and the check say it instead.
+    described = f"feedback-{spec.name}" + (f" id_{spec.name}_helptext" if spec.help_text else "")
+    attrs: dict[str, object] = {"autocomplete": "off", "aria-describedby": described}
     if spec.max_length:
-        attrs["maxlength"] = spec.max_length
         attrs["data-counter-max"] = spec.max_length
     if spec.required:
         attrs["required"] = True

@@ -25,3 +25,9 @@ def minutes_seconds(seconds: int) -> str:
     """1799 → "29:59", as the countdown reads while it ticks."""
     seconds = max(0, int(seconds or 0))
     return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+@register.filter
+def counter_max(bound_field) -> int | None:
+    """The most characters a field takes, for its counter (inputs carry no maxlength)."""
+    return bound_field.field.widget.attrs.get("data-counter-max")

@@ -2,6 +2,7 @@
 
 import uuid
 
+from django import forms
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
@@ -223,9 +224,11 @@ def project_validate(request: HttpRequest) -> HttpResponse:
         "error": errors.get(field_name),
         "advice": guidance.get(field_name, []),
         "length": len(raw.strip()) if isinstance(raw, str) else 0,
-        "checked": isinstance(raw, str),  # "Looks good." is for text a person typed
+        "live": True,
+        # "Looks good." is for text a person typed, and only when nothing is said about it.
+        "checked": isinstance(form.fields[field_name], forms.CharField),
     }
-    return render(request, "dashboard/_field.html#feedback", context)
+    return render(request, "dashboard/_field.html#feedback_body", context)
 
 
 @require_GET

@@ -5,19 +5,29 @@
   // Live character counters: the server renders "n / max"; this keeps it current between checks.
   function updateCounter(input) {
     var counter = document.querySelector('[data-counter-for="' + input.id + '"]');
-    var max = parseInt(input.getAttribute("maxlength"), 10);
+    var max = parseInt(input.getAttribute("data-counter-max"), 10);
     if (!counter || !max) return;
     var length = input.value.trim().length;
     counter.textContent = length + " / " + max;
     counter.classList.toggle("over", length > max);
   }
   document.addEventListener("input", function (event) {
-    if (event.target.matches && event.target.matches("input[maxlength], textarea[maxlength]")) {
+    if (event.target.matches && event.target.matches("[data-counter-max]")) {
       updateCounter(event.target);
     }
   });
-  document.addEventListener("htmx:afterSwap", function () {
-    document.querySelectorAll("input[maxlength], textarea[maxlength]").forEach(updateCounter);
+  document.addEventListener("htmx:afterSwap", function (event) {
+    document.querySelectorAll("[data-counter-max]").forEach(updateCounter);
+    // A live check's verdict also marks the field: red border and aria-invalid follow it.
+    var feedback = event.target;
+    if (!feedback.classList || !feedback.classList.contains("feedback")) return;
+    var row = feedback.closest(".field");
+    var invalid = !!feedback.querySelector("[data-invalid]");
+    if (row) row.classList.toggle("has-error", invalid);
+    if (row) row.querySelectorAll("input, textarea, select").forEach(function (input) {
+      if (invalid) input.setAttribute("aria-invalid", "true");
+      else input.removeAttribute("aria-invalid");
+    });
   });
 
   // Device sign-in countdown: the server renders the seconds left; tick between its updates.

@@ -8,7 +8,13 @@ from playwright.sync_api import expect
 from dashboard.models import Project, Role
 from providers.sandbox.r4 import mint_key
 from tests.browser.conftest import wait_for_htmx_settled
-from tests.factories import PASSWORD, MembershipFactory, TeamFactory, UserFactory
+from tests.factories import (
+    PASSWORD,
+    MembershipFactory,
+    R4AccountFactory,
+    TeamFactory,
+    UserFactory,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -60,4 +66,32 @@ def test_connect_r4_create_a_project_and_find_it_in_the_list(page, live_server, 
     project = Project.objects.get()
     expect(row).to_contain_text(project.remote_id)
     assert len(sandbox.calls("r4", method="POST")) == 1
+    assert page.csp_violations == []
+
+
+def test_a_long_paste_is_not_cut_and_the_field_is_marked_until_fixed(page, live_server, sandbox):
+    user = UserFactory(username="paster")
+    team = TeamFactory(name="Paste")
+    MembershipFactory(user=user, team=team, role=Role.MEMBER)
+    account = R4AccountFactory(team=team, base_url=sandbox.base_url("r4"))
+    page.goto(live_server.url + "/login/")
+    page.get_by_label("Username").fill("paster")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Projects")).to_be_visible()
+    page.goto(f"{live_server.url}/projects/new/?account={account.pk}")
+    wait_for_htmx_settled(page)
+    name = page.locator("#id_name")
+
+    name.fill("x" * 300)  # a paste: nothing cuts it to 255
+
+    expect(name).to_have_value("x" * 300)
+    feedback = page.locator("#feedback-name")
+    expect(feedback).to_contain_text("is 300 characters; the most this vendor accepts is 255")
+    expect(page.locator("#feedback-name .counter.over")).to_have_text("300 / 255")
+    expect(name).to_have_attribute("aria-invalid", "true")
+    expect(feedback).not_to_contain_text("Looks good.")
+    name.fill("Staging - Fixed")
+    expect(feedback).to_contain_text("Looks good.")
+    expect(name).not_to_have_attribute("aria-invalid", "true")
     assert page.csp_violations == []

@@ -80,7 +80,12 @@ def test_private_base_urls_are_refused_on_the_field_with_no_request(
 def test_create_with_a_domain_through_the_form(client, member, otas_account, sandbox):
     client.force_login(member)
     form = client.get(reverse("project_new"), {"account": otas_account.pk}, **HX).content.decode()
-    assert 'name="project_domain"' in form and 'type="url"' in form and 'maxlength="200"' in form
+    assert (
+        'name="project_domain"' in form
+        and 'type="url"' in form
+        and 'data-counter-max="200"' in form
+        and "maxlength" not in form
+    )
     response = client.post(
         reverse("project_new"),
         {

@@ -60,8 +60,9 @@ def test_choosing_an_account_swaps_in_its_vendor_form(as_member, r4_account):
     html = response.content.decode()
     assert html.lstrip().startswith('<div id="vendor-form">')
     assert "<html" not in html
-    assert 'name="name"' in html and 'maxlength="255"' in html and "required" in html
-    assert 'name="externalId"' in html and 'maxlength="1000"' in html
+    assert 'name="name"' in html and 'data-counter-max="255"' in html and "required" in html
+    assert 'name="externalId"' in html and 'data-counter-max="1000"' in html
+    assert "maxlength" not in html  # a long paste is never cut: the check says it is too long
     assert 'name="idempotency_key"' in html
     assert "0 / 255" in html  # the live counter
 
@@ -76,7 +77,8 @@ def test_live_validation_shows_the_error_for_the_field_being_typed(as_member, r4
     data = form_data(r4_account, name="x" * 256, _field="name")
     response = as_member.post(reverse("project_validate"), data, **HX)
     html = response.content.decode()
-    assert html.lstrip().startswith('<div class="feedback" id="feedback-name"')
+    # Only the message is sent: the live region it goes into stays in the page.
+    assert 'id="feedback-name"' not in html and 'class="error" data-invalid' in html
     assert "the most this vendor accepts is 255" in html
     assert "256 / 255" in html
     assert sandbox.calls("r4") == [] and Project.objects.count() == 0

@@ -30,6 +30,7 @@ def test_a_create_is_pending_at_first_and_settles_without_a_reload(
     status = page.locator("#project-status")
     expect(status).to_contain_text("Pending")
     expect(status).to_contain_text("this page updates by itself")
+    expect(status.locator(".steps")).to_contain_text("Waiting for R4 to answer")  # sent
     assert Project.objects.get().status == ProjectStatus.PENDING
     navigations = []
     page.on("framenavigated", lambda frame: frame == page.main_frame and navigations.append(1))

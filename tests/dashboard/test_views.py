@@ -4,6 +4,7 @@ import uuid
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from dashboard.models import AccountStatus, Project, ProjectStatus, VendorAccount
 from providers.sandbox.r4 import mint_key
@@ -369,3 +370,18 @@ def test_a_bad_account_label_is_refused_even_with_a_good_key(as_owner, team, san
     )
     assert response.status_code == 200 and "1 to 100 characters" in response.content.decode()
     assert VendorAccount.objects.count() == 0
+
+
+def test_a_pending_project_shows_its_steps_in_a_stable_live_region(as_member, r4_account):
+    project = ProjectFactory(
+        account=r4_account, status=ProjectStatus.PENDING, queued_at=timezone.now()
+    )
+    url = reverse("project_detail", args=[project.reference])
+    page = as_member.get(url).content.decode()
+    assert "Waiting for a worker to send it" in page
+    assert page.count('<div aria-live="polite">') == 1
+    project.attempted_at = timezone.now()
+    project.save()
+    fragment = as_member.get(url, **HX).content.decode()
+    assert "Sent to R4" in fragment and "Waiting for R4 to answer" in fragment
+    assert "aria-live" not in fragment  # the region stays; only its content is new

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, register_converter
 
 from .inputs import IdConverter
-from .views import accounts, device_login, export, projects, secrets, tracking
+from .views import accounts, device_login, export, projects, secrets, teams, tracking
 
 register_converter(IdConverter, "id")
 
@@ -46,6 +46,24 @@ urlpatterns = [
     path("accounts/<id:pk>/plan/", accounts.account_plan, name="account_plan"),
     path("accounts/<id:pk>/import/", tracking.account_import, name="account_import"),
     path("accounts/<id:pk>/disconnect/", accounts.account_disconnect, name="account_disconnect"),
+    path("teams/", teams.team_list, name="team_list"),
+    path("teams/<id:pk>/members/add/", teams.team_member_add, name="team_member_add"),
+    path(
+        "teams/<id:pk>/members/<id:member>/role/", teams.team_member_role, name="team_member_role"
+    ),
+    path(
+        "teams/<id:pk>/members/<id:member>/remove/",
+        teams.team_member_remove,
+        name="team_member_remove",
+    ),
+    path(
+        "password/",
+        auth_views.PasswordChangeView.as_view(success_url="/password/done/"),
+        name="password_change",
+    ),
+    path(
+        "password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"
+    ),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

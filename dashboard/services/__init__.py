@@ -15,6 +15,7 @@ from .common import ServiceError, audit_record
 from .device_login import device_login_poll, device_login_start
 from .projects import project_create, project_submit, project_validate
 from .secrets import project_regenerate_secret, project_secret_reveal
+from .teams import team_member_add, team_member_remove, team_member_set_role
 from .tracking import (
     account_import,
     account_import_candidates,
@@ -51,4 +52,7 @@ __all__ = [
     "project_validate",
     "projects_reconcile_unknown",
     "projects_sweep",
+    "team_member_add",
+    "team_member_remove",
+    "team_member_set_role",
 ]

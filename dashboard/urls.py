@@ -47,6 +47,7 @@ urlpatterns = [
     path("accounts/<id:pk>/import/", tracking.account_import, name="account_import"),
     path("accounts/<id:pk>/disconnect/", accounts.account_disconnect, name="account_disconnect"),
     path("teams/", teams.team_list, name="team_list"),
+    path("activity/", teams.activity, name="activity"),
     path("teams/<id:pk>/members/add/", teams.team_member_add, name="team_member_add"),
     path(
         "teams/<id:pk>/members/<id:member>/role/", teams.team_member_role, name="team_member_role"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from ..inputs import printable
 from ..models import AuditAction, Membership, Role, Team
 from .common import ServiceError, audit_record
 
@@ -17,7 +18,9 @@ def _check_role(role: str) -> str:
 
 def team_member_add(*, team: Team, actor, username: str, role: str) -> Membership:
     role = _check_role(role)
-    user = get_user_model().objects.filter(username=(username or "").strip()[:150]).first()
+    # printable(): a username never holds control characters, and NUL breaks PostgreSQL.
+    wanted = printable(str(username or "")).strip()[:150]
+    user = get_user_model().objects.filter(username=wanted).first() if wanted else None
     if user is None:
         raise ServiceError(field_errors={"username": "No user has that username."})
     with transaction.atomic():

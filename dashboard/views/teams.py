@@ -104,7 +104,7 @@ def activity(request: HttpRequest) -> HttpResponse:
     if person is not None:
         events = events.filter(actor_id=person)
     vendor = request.GET.get("vendor", "")
-    if vendor:  # events about this vendor's accounts, or their projects
+    if vendor in PROVIDERS:  # events about this vendor's accounts, or their projects
         accounts = VendorAccount.objects.for_user(request.user).filter(vendor=vendor)
         projects = Project.objects.for_user(request.user).filter(vendor=vendor)
         events = events.filter(

@@ -36,5 +36,6 @@ def test_an_outsider_sees_none_of_it_and_junk_filters_are_ignored(client, histor
     client.force_login(outsider)
     url = reverse("activity")
     assert "Account verified" not in client.get(url).content.decode()
-    for junk in ({"person": "²"}, {"person": "9" * 40}, {"kind": "\x00"}, {"vendor": "x" * 500}):
+    junk_filters = ({"person": "²"}, {"person": "9" * 40}, {"kind": "\x00"}, {"vendor": "x\x00"})
+    for junk in junk_filters:
         assert client.get(url, junk).status_code == 200

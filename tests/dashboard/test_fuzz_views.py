@@ -207,6 +207,22 @@ def cases(w, sandbox):
             {"username": "member", "password": "x"},
             ["username", "password"],
         ),
+        (
+            "team add",
+            "owner",
+            "post",
+            f"/teams/{w['team'].pk}/members/add/",
+            {"username": "member", "role": "member"},
+            ["username", "role"],
+        ),
+        (
+            "activity",
+            "member",
+            "get",
+            "/activity/",
+            {"kind": "project", "person": "1", "vendor": "r4", "page": "1"},
+            ["kind", "person", "vendor", "page"],
+        ),
     ]
 
 
@@ -235,7 +251,7 @@ def send_and_check(client, sandbox, case, user, field, value):
         )
 
 
-@pytest.mark.parametrize("case_index", range(14))
+@pytest.mark.parametrize("case_index", range(16))
 def test_every_nasty_value_in_every_field_of_every_view(
     client, world, owner, member, sandbox, case_index
 ):
@@ -246,7 +262,7 @@ def test_every_nasty_value_in_every_field_of_every_view(
             send_and_check(client, sandbox, case, user, field, value)
 
 
-@pytest.mark.parametrize("case_index", range(14))
+@pytest.mark.parametrize("case_index", range(16))
 def test_generated_values_in_every_field_of_every_view(
     client, world, owner, member, sandbox, case_index
 ):

@@ -86,3 +86,16 @@ def connect_devkit4ai(team, owner, sandbox):
             "developer_key": DEMO_DEVELOPER_KEY,
         },
     )
+
+
+def photon_account(team, sandbox, *, label: str = "Photon"):
+    """A Photon account holding a token the sandbox accepts."""
+    from providers.sandbox.photon import mint_token
+
+    return VendorAccount.objects.create(
+        team=team,
+        vendor="photon",
+        label=label,
+        base_url=sandbox.base_url("photon"),
+        credentials={"access_token": mint_token("ada")},
+    )

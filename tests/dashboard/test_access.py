@@ -9,9 +9,8 @@ import pytest
 from django.urls import reverse
 
 from dashboard.models import AccountStatus, Project, VendorAccount
-from providers.sandbox.photon import mint_token
 from providers.sandbox.r4 import mint_key
-from tests.factories import ProjectFactory, connect_devkit4ai
+from tests.factories import ProjectFactory, connect_devkit4ai, photon_account
 
 ROLES = ("owner", "member", "viewer", "outsider")
 
@@ -19,13 +18,7 @@ ROLES = ("owner", "member", "viewer", "outsider")
 @pytest.fixture
 def world(r4_account, team, owner, member, viewer, outsider, sandbox):
     project = ProjectFactory(account=r4_account, name="Secret plans of Rocket", created_by=member)
-    photon = VendorAccount.objects.create(
-        team=team,
-        vendor="photon",
-        label="Photon",
-        base_url=sandbox.base_url("photon"),
-        credentials={"access_token": mint_token("ada")},
-    )
+    photon = photon_account(team, sandbox)
     with_secret = ProjectFactory(
         account=photon, name="Spectrum bot", secrets={"projectSecret": "ps_rocket_secret"}
     )

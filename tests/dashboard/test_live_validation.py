@@ -5,9 +5,7 @@ import uuid
 
 from django.urls import reverse
 
-from dashboard.models import VendorAccount
-from providers.sandbox.photon import mint_token
-from tests.factories import connect_devkit4ai
+from tests.factories import connect_devkit4ai, photon_account
 
 HX = {"HTTP_HX_REQUEST": "true"}
 
@@ -25,26 +23,14 @@ def test_looks_good_never_sits_beside_advice_or_under_a_checkbox(
     advice = live(client, devkit, "name", name="Test")
     assert 'class="advice"' in advice and "Looks good." not in advice
     assert "Looks good." in live(client, devkit, "name", name="Staging - Checkout API")
-    photon = VendorAccount.objects.create(
-        team=team,
-        vendor="photon",
-        label="Photon",
-        base_url=sandbox.base_url("photon"),
-        credentials={"access_token": mint_token("ada")},
-    )
+    photon = photon_account(team, sandbox)
     assert "Looks good." not in live(client, photon, "spectrum", name="Bot", spectrum="on")
 
 
 def test_every_described_by_id_exists_and_checkbox_groups_have_a_legend(
     client, team, member, sandbox
 ):
-    photon = VendorAccount.objects.create(
-        team=team,
-        vendor="photon",
-        label="Photon",
-        base_url=sandbox.base_url("photon"),
-        credentials={"access_token": mint_token("ada")},
-    )
+    photon = photon_account(team, sandbox)
     client.force_login(member)
     page = client.get(reverse("project_new"), {"account": photon.pk}).content.decode()
     described = re.findall(r'aria-describedby="([^"]+)"', page)

@@ -6,8 +6,7 @@ from django.urls import reverse
 from dashboard import services
 from dashboard.models import AccountStatus, Project, VendorAccount
 from providers.sandbox.otas import DEMO_EMAIL, DEMO_PASSWORD
-from providers.sandbox.photon import mint_token
-from tests.factories import ProjectFactory
+from tests.factories import ProjectFactory, photon_account
 
 
 def nav(client):
@@ -100,13 +99,7 @@ def test_a_team_without_accounts_is_told_how_to_begin(client, viewer):
 
 
 def test_the_project_page_shows_what_was_sent_by_the_vendors_labels(client, member, team, sandbox):
-    photon = VendorAccount.objects.create(
-        team=team,
-        vendor="photon",
-        label="Photon",
-        base_url=sandbox.base_url("photon"),
-        credentials={"access_token": mint_token("ada")},
-    )
+    photon = photon_account(team, sandbox)
     payload = {"name": "Bot", "location": "", "spectrum": True, "template": False}
     payload["platforms"] = ["imessage", "voice"]
     project = ProjectFactory(account=photon, payload=payload)

@@ -157,6 +157,16 @@ PROJECT_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
+# What a project holds about a failure, cleared when it is found or sent again.
+NO_ERROR = {
+    "error_kind": "",
+    "error_code": "",
+    "error_status": None,
+    "error_message": "",
+    "error_fields": {},
+}
+
+
 class ProjectQuerySet(TeamScopedQuerySet):
     def move(self, pk: int, *, to: str, **changes) -> bool:
         """Change one project's status if it may go there from where it is now.

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import CharField, Count, Q, QuerySet
+from django.db.models.functions import Cast
 
 from .inputs import parse_id, printable
-from .models import Project, ProjectStatus, VendorAccount, team_ids_for
+from .models import AuditEvent, Project, ProjectStatus, VendorAccount, team_ids_for
 
 SORTS = {
     "created": "created_at",
@@ -86,3 +87,36 @@ def project_list(*, user, filters: Mapping[str, str]) -> QuerySet[Project]:
         projects = projects.filter(Q(name__icontains=filters["q"]) | Q(remote_id=filters["q"]))
     order = SORTS[filters.get("sort", DEFAULT_SORT)]
     return projects.order_by(order, "-id")
+
+
+# Kinds of audit event, by the first part of their action ("project.created" → "project").
+ACTIVITY_KINDS = {
+    "project": "Projects",
+    "account": "Accounts",
+    "team": "Team",
+    "device_login": "Sign-ins",
+}
+
+
+def activity(*, user, kind: str, person: int | None, vendor: str) -> QuerySet[AuditEvent]:
+    """The user's teams' audit trail; a filter that means nothing is ignored."""
+    from providers.registry import PROVIDERS
+
+    events = AuditEvent.objects.for_user(user).select_related("actor", "team")
+    if kind in ACTIVITY_KINDS:
+        events = events.filter(action__startswith=f"{kind}.")
+    if person is not None:
+        events = events.filter(actor_id=person)
+    if vendor in PROVIDERS:  # events about this vendor's accounts, or their projects
+        accounts = VendorAccount.objects.for_user(user).filter(vendor=vendor)
+        projects = Project.objects.for_user(user).filter(vendor=vendor)
+        events = events.filter(
+            Q(target_type="VendorAccount", target_id__in=_text_ids(accounts))
+            | Q(target_type="Project", target_id__in=_text_ids(projects))
+        )
+    return events
+
+
+def _text_ids(rows: QuerySet) -> QuerySet:
+    """The rows' ids as text, as a subquery (audit targets are stored as text ids)."""
+    return rows.annotate(text_id=Cast("pk", CharField())).values("text_id")

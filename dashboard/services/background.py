@@ -14,14 +14,13 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from providers.base import ErrorKind
 
 from ..models import AccountStatus, AuditAction, Project, ProjectStatus, VendorAccount
-from .common import ServiceError, audit_record
+from .common import ServiceError, project_move
 from .projects import enqueue_submit
 from .tracking import list_remote, project_reconcile
 
@@ -50,25 +49,19 @@ def projects_sweep(*, now: datetime | None = None) -> SweepTotals:
         status=ProjectStatus.PENDING, attempted_at__lt=attempt_cutoff
     ).select_related("team")
     for project in timed_out:
-        with transaction.atomic():
-            # Conditional on the same attempt: a retry since then starts its own clock.
-            moved = Project.objects.filter(attempted_at=project.attempted_at).move(
-                project.pk,
-                to=ProjectStatus.UNKNOWN,
-                error_kind=ErrorKind.OUTCOME_UNKNOWN.value,
-                error_code="stale_pending",
-                error_message=STALE_MESSAGE,
-            )
-            if moved:
-                totals.timed_out += 1
-                audit_record(
-                    team=project.team,
-                    actor=None,
-                    action=AuditAction.PROJECT_STALE,
-                    target=project,
-                    summary=f"Sent {project.attempted_at:%Y-%m-%d %H:%M:%S} UTC and never "
-                    "answered: now outcome unknown.",
-                )
+        # Conditional on the same attempt: a retry since then starts its own clock.
+        totals.timed_out += project_move(
+            project,
+            to=ProjectStatus.UNKNOWN,
+            when=Q(attempted_at=project.attempted_at),
+            actor=None,
+            action=AuditAction.PROJECT_STALE,
+            summary=f"Sent {project.attempted_at:%Y-%m-%d %H:%M:%S} UTC and never answered: "
+            "now outcome unknown.",
+            error_kind=ErrorKind.OUTCOME_UNKNOWN.value,
+            error_code="stale_pending",
+            error_message=STALE_MESSAGE,
+        )
     queue_cutoff = now - timedelta(seconds=settings.PROJECT_REQUEUE_AFTER_SECONDS)
     waiting = Project.objects.filter(
         Q(queued_at__lt=queue_cutoff) | Q(queued_at__isnull=True),

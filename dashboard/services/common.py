@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..models import AuditEvent, Team
+from django.db import transaction
+from django.db.models import Q
+
+from ..models import AuditEvent, Project, Team
 
 
 class ServiceError(Exception):
@@ -25,3 +28,18 @@ def audit_record(*, team: Team, actor, action: str, target: object, summary: str
         target_id=str(target.pk),
         summary=summary[:500],
     )
+
+
+def project_move(
+    project: Project, *, to: str, when: Q | None = None, actor, action: str, summary: str, **changes
+) -> bool:
+    """Change a project's status (a conditional update, see `Project.objects.move`, narrowed
+    by `when`) and audit it in the same transaction. True only for the caller that moved it."""
+    projects = Project.objects.filter(when) if when is not None else Project.objects
+    with transaction.atomic():
+        moved = projects.move(project.pk, to=to, **changes)
+        if moved:
+            audit_record(
+                team=project.team, actor=actor, action=action, target=project, summary=summary
+            )
+    return moved

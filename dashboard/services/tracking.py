@@ -6,6 +6,7 @@ vendor; only a person decides to retry, and the retry reuses the same row and ke
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from dataclasses import dataclass, field
 
@@ -17,8 +18,15 @@ from django.utils import timezone
 from providers.base import RETRYABLE_KINDS, ErrorKind, RemoteProject
 from providers.registry import get_provider
 
-from ..models import AuditAction, Project, ProjectOrigin, ProjectStatus, VendorAccount
-from .common import ServiceError, audit_record
+from ..models import (
+    NO_ERROR,
+    AuditAction,
+    Project,
+    ProjectOrigin,
+    ProjectStatus,
+    VendorAccount,
+)
+from .common import ServiceError, audit_record, project_move
 from .projects import enqueue_submit
 from .vendor_calls import call_vendor_for
 
@@ -200,24 +208,19 @@ def project_reconcile(
             f"{account.get_vendor_display()} has no matching project after the lost request "
             f"({len(remote)} listed), so it was not created. You can retry it."
         )
-        with transaction.atomic():
-            moved = Project.objects.filter(status=ProjectStatus.UNKNOWN).move(
-                project.pk,
-                to=ProjectStatus.FAILED,
-                error_kind=ErrorKind.OUTCOME_UNKNOWN.value,
-                error_code=NOT_FOUND_AT_VENDOR,
-                error_message=message,
-                completed_at=timezone.now(),
-            )
-            if moved:
-                audit_record(
-                    team=project.team,
-                    actor=user,
-                    action=AuditAction.PROJECT_RECONCILED,
-                    target=project,
-                    summary=f"Not found among {len(remote)} project{pluralize(len(remote))} at "
-                    "the vendor: marked failed.",
-                )
+        moved = project_move(
+            project,
+            to=ProjectStatus.FAILED,
+            when=Q(status=ProjectStatus.UNKNOWN),
+            actor=user,
+            action=AuditAction.PROJECT_RECONCILED,
+            summary=f"Not found among {len(remote)} project{pluralize(len(remote))} at the "
+            "vendor: marked failed.",
+            error_kind=ErrorKind.OUTCOME_UNKNOWN.value,
+            error_code=NOT_FOUND_AT_VENDOR,
+            error_message=message,
+            completed_at=timezone.now(),
+        )
         project.refresh_from_db()
         return Reconciliation(project, "failed" if moved else project.status)
     audit_record(
@@ -261,31 +264,21 @@ def _matches(project: Project, remote: list[RemoteProject]) -> list[RemoteProjec
 
 def _mark_found(project: Project, user, remote: RemoteProject, *, how: str) -> None:
     now = timezone.now()
-    try:
-        with transaction.atomic():
-            moved = Project.objects.filter(status=ProjectStatus.UNKNOWN).move(
-                project.pk,
-                to=ProjectStatus.CREATED,
-                remote_id=remote.remote_id[:100],
-                remote_status=remote.status[:50],
-                error_kind="",
-                error_code="",
-                error_message="",
-                error_fields={},
-                completed_at=now,
-                last_synced_at=now,
-            )
-            if moved:
-                audit_record(
-                    team=project.team,
-                    actor=user,
-                    action=AuditAction.PROJECT_RECONCILED,
-                    target=project,
-                    summary=f"Found at the vendor as {remote.remote_id[:100]} ({how}): "
-                    "marked created.",
-                )
-    except IntegrityError:
-        pass  # another row took this remote id meanwhile; this one stays unknown
+    # IntegrityError: another row took this remote id meanwhile; this one stays unknown.
+    with contextlib.suppress(IntegrityError):
+        project_move(
+            project,
+            to=ProjectStatus.CREATED,
+            when=Q(status=ProjectStatus.UNKNOWN),
+            actor=user,
+            action=AuditAction.PROJECT_RECONCILED,
+            summary=f"Found at the vendor as {remote.remote_id[:100]} ({how}): marked created.",
+            remote_id=remote.remote_id[:100],
+            remote_status=remote.status[:50],
+            completed_at=now,
+            last_synced_at=now,
+            **NO_ERROR,
+        )
     project.refresh_from_db()
 
 
@@ -310,27 +303,18 @@ def project_retry(*, project: Project, user) -> Project:
     """
     if not project.account.is_connected:
         raise ServiceError(f"The account “{project.account.label}” needs to be reconnected first.")
-    with transaction.atomic():
-        moved = Project.objects.filter(RETRYABLE).move(
-            project.pk,
-            to=ProjectStatus.PENDING,
-            queued_at=timezone.now(),
-            attempted_at=None,
-            completed_at=None,
-            error_kind="",
-            error_code="",
-            error_status=None,
-            error_message="",
-            error_fields={},
-        )
-        if moved:
-            audit_record(
-                team=project.team,
-                actor=user,
-                action=AuditAction.PROJECT_RETRIED,
-                target=project,
-                summary="Create sent again with the same idempotency key.",
-            )
+    moved = project_move(
+        project,
+        to=ProjectStatus.PENDING,
+        when=RETRYABLE,
+        actor=user,
+        action=AuditAction.PROJECT_RETRIED,
+        summary="Create sent again with the same idempotency key.",
+        queued_at=timezone.now(),
+        attempted_at=None,
+        completed_at=None,
+        **NO_ERROR,
+    )
     project.refresh_from_db()
     if moved:
         enqueue_submit(project.pk)

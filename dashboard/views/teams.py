@@ -2,24 +2,18 @@
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import CharField, Q
-from django.db.models.functions import Cast
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from providers.registry import PROVIDERS
 
-from .. import services
+from .. import selectors, services
 from ..inputs import parse_id
 from ..models import (
-    AuditAction,
-    AuditEvent,
     Membership,
-    Project,
     Role,
     Team,
-    VendorAccount,
     admin_teams,
     team_ids_for,
 )
@@ -89,28 +83,13 @@ def team_member_remove(request: HttpRequest, pk: int, member: int) -> HttpRespon
     )
 
 
-# Kinds of event, by the first part of their action ("project.created" → "project").
-KINDS = {"project": "Projects", "account": "Accounts", "team": "Team", "device_login": "Sign-ins"}
-
-
 @require_GET
 def activity(request: HttpRequest) -> HttpResponse:
     """The team's audit trail as a feed, filterable by kind, person and vendor."""
-    events = AuditEvent.objects.for_user(request.user).select_related("actor", "team")
     kind = request.GET.get("kind", "")
-    if kind in KINDS:
-        events = events.filter(action__startswith=f"{kind}.")
     person = parse_id(request.GET.get("person"))
-    if person is not None:
-        events = events.filter(actor_id=person)
     vendor = request.GET.get("vendor", "")
-    if vendor in PROVIDERS:  # events about this vendor's accounts, or their projects
-        accounts = VendorAccount.objects.for_user(request.user).filter(vendor=vendor)
-        projects = Project.objects.for_user(request.user).filter(vendor=vendor)
-        events = events.filter(
-            Q(target_type="VendorAccount", target_id__in=_ids(accounts))
-            | Q(target_type="Project", target_id__in=_ids(projects))
-        )
+    events = selectors.activity(user=request.user, kind=kind, person=person, vendor=vendor)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     people = (
         Membership.objects.filter(team_id__in=team_ids_for(request.user))
@@ -120,15 +99,9 @@ def activity(request: HttpRequest) -> HttpResponse:
     )
     context = {
         "page": page,
-        "kinds": KINDS,
+        "kinds": selectors.ACTIVITY_KINDS,
         "people": {m.user_id: m.user.get_username() for m in people},
         "vendors": {slug: p.name for slug, p in PROVIDERS.items()},
         "chosen": {"kind": kind, "person": person, "vendor": vendor},
-        "labels": dict(AuditAction.choices),
     }
     return render(request, "dashboard/teams/activity.html", context)
-
-
-def _ids(queryset):
-    """The rows' ids as text, as a subquery (audit targets are stored as text ids)."""
-    return queryset.annotate(text_id=Cast("pk", CharField())).values("text_id")

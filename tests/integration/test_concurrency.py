@@ -17,12 +17,19 @@ from dashboard import services
 from dashboard.models import (
     AccountStatus,
     AuditEvent,
+    Membership,
     Project,
     ProjectStatus,
+    Role,
     VendorAccount,
 )
 from providers.base import ErrorKind
-from tests.factories import ProjectFactory, connect_devkit4ai
+from tests.factories import (
+    MembershipFactory,
+    ProjectFactory,
+    UserFactory,
+    connect_devkit4ai,
+)
 from tests.processes import IMMEDIATE_BACKEND, ROOT, UserAgent, at_once, process_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -170,3 +177,24 @@ def test_key_rotation_never_overwrites_a_token_refreshed_while_it_runs(
     assert rotation.returncode == 0, output
     settings.FIELD_ENCRYPTION_KEYS = [new_key]  # only the new key: the row was re-encrypted
     assert VendorAccount.objects.get(pk=r4_account.pk).credentials == {"api_key": "refreshed"}
+
+
+def test_two_admins_demoting_each_other_at_once_leave_the_team_an_admin(
+    services_running, team, owner
+):
+    second = MembershipFactory(team=team, user=UserFactory(username="second"), role=Role.ADMIN)
+    first = Membership.objects.get(team=team, user=owner)
+    web = services_running.web(TASKS_BACKEND=IMMEDIATE_BACKEND, workers=2, threads=2)
+    agents = [UserAgent(web.url, owner), UserAgent(web.url, second.user)]
+    targets = [second, first]  # each demotes the other
+
+    def demote(i):
+        url = reverse("team_member_role", args=[team.pk, targets[i].pk])
+        return agents[i].post(url, {"role": "member"}).status_code
+
+    for _ in range(5):
+        Membership.objects.filter(pk__in=[first.pk, second.pk]).update(role=Role.ADMIN)
+        # One demotion wins; the other is refused ("at least one admin", a redirect) or finds
+        # its sender no longer an admin (404). Never both: the team keeps an admin.
+        assert sorted(at_once(2, demote)) in ([302, 302], [302, 404])
+        assert Membership.objects.filter(team=team, role=Role.ADMIN).count() == 1

@@ -7,7 +7,7 @@ PORT ?= 8000
 # `make test` also runs the suite here when it answers (pytest-django creates test_dashboard).
 POSTGRES_TEST_URL ?= postgres://postgres@127.0.0.1:5432/dashboard
 
-.PHONY: run test lint venv env migrate clean
+.PHONY: run test lint venv env migrate clean screenshots
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' || { \
@@ -41,6 +41,10 @@ run: env
 	$(BIN)/python manage.py seed_demo --sandbox-url http://127.0.0.1:$(SANDBOX_PORT) \
 	  --app-url http://127.0.0.1:$(PORT)/ --wait && \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+# The README's pictures, made again by driving Chromium against the sandbox.
+screenshots: venv
+	$(BIN)/pytest -q -p no:cacheprovider tests/browser/screenshots.py
 
 lint: venv
 	$(BIN)/ruff check .

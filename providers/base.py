@@ -107,6 +107,8 @@ class FieldSpec:
     validators: tuple[Callable[[str], str | None], ...] = ()
     # Turns what was typed into what is sent (e.g. drop a pasted "Bearer " prefix).
     normalize: Callable[[str], str] | None = None
+    # This field's key in the vendor's answer, where it differs from `name`.
+    answered_as: str = ""
 
 
 @dataclass(frozen=True)

@@ -78,7 +78,13 @@ class OTAS(Provider):
     )
     project_fields = (
         FieldSpec("project_name", "Name", required=True, min_length=1, max_length=255),
-        FieldSpec("project_description", "Description", kind="textarea", max_length=300),
+        FieldSpec(
+            "project_description",
+            "Description",
+            kind="textarea",
+            max_length=300,
+            answered_as="description",
+        ),
         FieldSpec(
             "project_domain",
             "Domain",
@@ -87,6 +93,7 @@ class OTAS(Provider):
             placeholder="https://myapp.example.com",
             help_text="The project's primary http(s) address.",
             validators=(_domain_error,),
+            answered_as="domain",
         ),
     )
     name_field = "project_name"

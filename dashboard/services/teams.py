@@ -17,12 +17,13 @@ def _check_role(role: str) -> str:
 
 
 def team_member_add(*, team: Team, actor, username: str, role: str) -> Membership:
+    """Add an existing user, found by username or email."""
     role = _check_role(role)
     # printable(): a username never holds control characters, and NUL breaks PostgreSQL.
-    wanted = printable(str(username or "")).strip()[:150]
-    user = get_user_model().objects.filter(username=wanted).first() if wanted else None
+    wanted = printable(str(username or "")).strip()[:254]
+    user = _existing_user(wanted)
     if user is None:
-        raise ServiceError(field_errors={"username": "No user has that username."})
+        raise ServiceError(field_errors={"username": "No user has that username or email."})
     with transaction.atomic():
         membership, created = Membership.objects.get_or_create(
             team=team, user=user, defaults={"role": role}
@@ -37,6 +38,18 @@ def team_member_add(*, team: Team, actor, username: str, role: str) -> Membershi
             summary=f"{user.get_username()} added as {membership.get_role_display().lower()}.",
         )
     return membership
+
+
+def _existing_user(username_or_email: str):
+    """The one user with this username, else the one with this email (two sharing it: none)."""
+    if not username_or_email:
+        return None
+    users = get_user_model().objects
+    user = users.filter(username=username_or_email).first()
+    if user is None and "@" in username_or_email:
+        same_email = list(users.filter(email__iexact=username_or_email)[:2])
+        user = same_email[0] if len(same_email) == 1 else None
+    return user
 
 
 def _keeps_an_admin(membership: Membership, *, new_role: str | None) -> None:

@@ -31,3 +31,33 @@ def minutes_seconds(seconds: int) -> str:
 def counter_max(bound_field) -> int | None:
     """The most characters a field takes, for its counter (inputs carry no maxlength)."""
     return bound_field.field.widget.attrs.get("data-counter-max")
+
+
+@register.filter
+def ago(moment) -> str:
+    """A relative time ("12 s ago", "3 hours ago") with the exact time on hover."""
+    import datetime
+
+    from django.utils import timezone
+    from django.utils.html import format_html
+    from django.utils.timesince import timesince
+
+    if not moment:
+        return "—"
+    if timezone.is_naive(moment):  # a vendor's time without a zone is read as UTC
+        moment = timezone.make_aware(moment, datetime.UTC)
+    seconds = (timezone.now() - moment).total_seconds()
+    if seconds < 5:
+        text = "just now"
+    elif seconds < 60:
+        text = f"{int(seconds)} s ago"
+    else:
+        text = f"{timesince(moment, depth=1)} ago"
+    exact = timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S %Z")
+    return format_html('<time datetime="{}" title="{}">{}</time>', moment.isoformat(), exact, text)
+
+
+@register.inclusion_tag("dashboard/_copy.html")
+def copy_button(target_id: str, what: str) -> dict:
+    """A "Copy" button for the text of the element with this id (shown only with JavaScript)."""
+    return {"target_id": target_id, "what": what}

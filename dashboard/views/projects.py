@@ -27,6 +27,7 @@ from ..models import (
     roles_at_least,
 )
 from ..models import Project as ProjectModel
+from ..project_page import sent_and_answered
 from .common import wants_fragment
 
 PAGE_SIZE = 25
@@ -179,22 +180,6 @@ def _form_to_fix(request: HttpRequest, account: VendorAccount, reference: str):
     return form, refused
 
 
-def _as_sent(project: ProjectModel) -> list[tuple[str, str]]:
-    """What was sent, by the vendor's field labels: Yes/No, and lists by their labels."""
-    rows = []
-    for spec in get_provider(project.vendor).project_fields:
-        if spec.name not in project.payload:
-            continue
-        value = project.payload[spec.name]
-        if isinstance(value, bool):
-            value = "Yes" if value else "No"
-        elif isinstance(value, list):
-            labels = dict(spec.choices)
-            value = ", ".join(str(labels.get(item, item)) for item in value)
-        rows.append((spec.label, str(value)))
-    return rows
-
-
 def _refused(project: ProjectModel) -> bool:
     return project.status == ProjectStatus.FAILED
 
@@ -241,7 +226,6 @@ def project_detail(request: HttpRequest, reference) -> HttpResponse:
     role = role_in(request.user, project.team_id)
     context = {
         "project": project,
-        "sent": _as_sent(project),
         "can_act": role in roles_at_least(Role.MEMBER),
         "can_retry": services.project_can_retry(project),
         "is_admin": role == Role.ADMIN,
@@ -249,6 +233,7 @@ def project_detail(request: HttpRequest, reference) -> HttpResponse:
     if wants_fragment(request):
         return render(request, "dashboard/projects/detail.html#status", context)
     context["can_regenerate"] = get_provider(project.vendor).supports_secret_regeneration
+    context["compared"] = sent_and_answered(project)
     context["events"] = AuditEvent.objects.filter(
         team=project.team, target_type="Project", target_id=str(project.pk)
     ).select_related("actor")

@@ -39,6 +39,39 @@
     });
   }, 1000);
 
+  // Copy buttons: shown only where this script runs; they copy the text of their target.
+  function showCopyButtons(root) {
+    (root || document).querySelectorAll("button[data-copy][hidden]").forEach(function (b) {
+      b.hidden = false;
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { showCopyButtons(document); });
+  document.addEventListener("htmx:load", function (event) { showCopyButtons(event.target.parentNode); });
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("button[data-copy]");
+    if (!button) return;
+    var target = document.getElementById(button.getAttribute("data-copy"));
+    if (!target) return;
+    var text = target.textContent.trim();
+    var done = function () {
+      button.textContent = "Copied";
+      setTimeout(function () { button.textContent = "Copy"; }, 2000);
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(done, function () { selectText(target); });
+    } else {
+      selectText(target);
+    }
+  });
+  // Without clipboard access, select the text so Ctrl+C copies it.
+  function selectText(element) {
+    var range = document.createRange();
+    range.selectNodeContents(element);
+    var selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+  }
+
   // Plain (non-htmx) forms: one submit only, so a double click can't send twice.
   document.addEventListener("submit", function (event) {
     var form = event.target;

@@ -4,6 +4,13 @@ import os
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
+
+from dashboard import services
+from dashboard.models import ProjectStatus, Role
+from providers.registry import get_provider
+from providers.sandbox.server import STAND_INS
+from tests.factories import MembershipFactory, ProjectFactory, TeamFactory, UserFactory
 
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -71,3 +78,61 @@ def wait_for_htmx_settled(page) -> None:
 
     busy = page.locator(".htmx-added, .htmx-settling, .htmx-swapping, .htmx-request")
     expect(busy).to_have_count(0)
+
+
+def log_in(page, live_server, username: str) -> None:
+    from playwright.sync_api import expect
+
+    from tests.factories import PASSWORD
+
+    page.goto(live_server.url + "/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Projects")).to_be_visible()
+
+
+@pytest.fixture
+def a_team_with_everything(sandbox):
+    """A staff team admin with an account at every vendor and a project in every state."""
+    admin = UserFactory(username="ada", is_staff=True, is_superuser=True)
+    team = TeamFactory(name="Rocket")
+    MembershipFactory(user=admin, team=team, role=Role.ADMIN)
+    MembershipFactory(user=UserFactory(username="bo"), team=team, role=Role.MEMBER)
+    accounts = {
+        stand_in.slug: services.account_connect(
+            team=team,
+            user=admin,
+            vendor=stand_in.slug,
+            label=f"{get_provider(stand_in.slug).name} sandbox",
+            base_url=sandbox.base_url(stand_in.slug),
+            credentials_input=stand_in.demo_credentials(),
+        )
+        for stand_in in STAND_INS
+    }
+    r4 = accounts["r4"]
+    projects = {
+        "pending": ProjectFactory(account=r4, created_by=admin, queued_at=timezone.now()),
+        "created": ProjectFactory(
+            account=r4, created_by=admin, status=ProjectStatus.CREATED, remote_id="0" * 24
+        ),
+        "failed": ProjectFactory(
+            account=r4,
+            created_by=admin,
+            status=ProjectStatus.FAILED,
+            error_message="R4 refused the project.",
+            error_fields={"name": "This name is taken."},
+            error_status=409,
+        ),
+        "unknown": ProjectFactory(
+            account=r4, created_by=admin, status=ProjectStatus.UNKNOWN, attempted_at=timezone.now()
+        ),
+    }
+    photon = services.project_create(
+        account=accounts["photon"],
+        user=admin,
+        data={"name": "Bot", "platforms": ["imessage"], "spectrum": True},
+        idempotency_key="6b8f2f8e-8a7b-4a40-9d52-2f0f4d6d1c11",
+    )
+    projects["created with a secret"] = photon
+    return admin, accounts, projects

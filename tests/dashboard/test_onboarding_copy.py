@@ -1,5 +1,7 @@
 """Small things people expect: no offer that leads nowhere, honest messages, plain plurals."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -77,7 +79,8 @@ def test_count_badges_filter_the_list(client, member, r4_account):
     client.force_login(member)
     page = client.get(reverse("project_list")).content.decode()
     assert page.count('href="?status=failed"') == 1 and page.count('href="?vendor=r4"') == 1
-    assert "ago</time>" in page and 'title="' in page.split("ago</time>")[0].rsplit("<time", 1)[1]
+    # relative, with the exact time on hover
+    assert re.search(r'<time datetime="[^"]+" title="\d{4}-\d\d-\d\d [^"]+">just now</time>', page)
 
 
 @pytest.mark.parametrize(
@@ -98,12 +101,31 @@ def test_a_team_without_accounts_is_told_how_to_begin(client, viewer):
     assert "connects a vendor account" in client.get(reverse("project_list")).content.decode()
 
 
-def test_the_project_page_shows_what_was_sent_by_the_vendors_labels(client, member, team, sandbox):
+def test_the_project_page_shows_what_was_sent_beside_what_the_vendor_answered(
+    client, member, team, sandbox
+):
     photon = photon_account(team, sandbox)
     payload = {"name": "Bot", "location": "", "spectrum": True, "template": False}
     payload["platforms"] = ["imessage", "voice"]
-    project = ProjectFactory(account=photon, payload=payload)
+    answered = {"spectrum": False, "spectrumProjectId": "sp-1", "status": "active"}
+    project = ProjectFactory(account=photon, payload=payload, vendor_response=answered)
     client.force_login(member)
     page = client.get(reverse("project_detail", args=[project.reference])).content.decode()
-    assert "<dt>Spectrum</dt><dd>Yes</dd>" in page and "<dt>Template</dt><dd>No</dd>" in page
-    assert "<dt>Platforms</dt><dd>iMessage, Voice</dd>" in page and "<dt>spectrum</dt>" not in page
+    rows = re.findall(r'<tr(?: class="differs")?><th scope="row">(.*?)</th><td>(.*?)</td>', page)
+    assert ("Spectrum", "Yes") in rows and ("Template", "No") in rows
+    assert ("Platforms", "iMessage, Voice") in rows and ("Spectrum project id", "—") in rows
+    assert '<tr class="differs"><th scope="row">Spectrum</th><td>Yes</td><td>No' in page
+    assert page.count('<th scope="row">Spectrum</th>') == 1 and ">spectrum<" not in page
+
+
+def test_an_answer_under_another_key_lines_up_with_its_field(team):
+    from dashboard.models import VendorAccount
+    from dashboard.project_page import sent_and_answered
+
+    otas = VendorAccount.objects.create(team=team, vendor="otas", label="O", base_url="http://x")
+    payload = {"project_name": "A", "project_domain": "https://a.example"}
+    project = ProjectFactory(
+        account=otas, payload=payload, vendor_response={"domain": "https://a.example"}
+    )
+    rows = {row.label: (row.sent, row.answered) for row in sent_and_answered(project)}
+    assert rows == {"Name": ("A", "—"), "Domain": ("https://a.example", "https://a.example")}

@@ -33,6 +33,19 @@ def test_an_admin_adds_a_member_changes_the_role_and_removes_them(client, team, 
     ]
 
 
+def test_an_admin_adds_a_user_by_email_but_not_by_an_email_two_users_share(client, team, owner):
+    UserFactory(username="cy", email="Cy@Example.com")
+    UserFactory(username="di", email="shared@example.com")
+    UserFactory(username="ed", email="shared@example.com")
+    client.force_login(owner)
+    add = reverse("team_member_add", args=[team.pk])
+    client.post(add, {"username": "cy@example.com", "role": "member"})
+    refused = client.post(add, {"username": "shared@example.com", "role": "member"}, follow=True)
+    assert "No user has that username or email." in refused.content.decode()
+    in_team = set(Membership.objects.filter(team=team).values_list("user__username", flat=True))
+    assert in_team == {"owner", "cy"}
+
+
 def test_the_last_admin_can_neither_be_demoted_nor_removed(client, team, owner):
     client.force_login(owner)
     mine = member_of(team, owner)
@@ -48,10 +61,10 @@ def test_unknown_users_duplicates_and_bad_roles_are_clear_refusals(client, team,
     client.force_login(owner)
     add = reverse("team_member_add", args=[team.pk])
     for data, words in (
-        ({"username": "nobody", "role": "member"}, "No user has that username."),
+        ({"username": "nobody", "role": "member"}, "No user has that username or email."),
         ({"username": "member", "role": "member"}, "member is already in."),
         ({"username": "member", "role": "owner"}, "Choose one of the listed roles."),
-        ({"username": "x\x00" * 200, "role": "member"}, "No user has that username."),
+        ({"username": "x\x00" * 200, "role": "member"}, "No user has that username or email."),
     ):
         assert words in client.post(add, data, follow=True).content.decode()
     assert Membership.objects.filter(team=team).count() == 2

@@ -1,0 +1,80 @@
+"""axe-core finds no serious or critical violation on any page a team uses."""
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from tests.browser.conftest import log_in, wait_for_htmx_settled
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+GRAVE = {"serious", "critical"}
+
+
+def grave_violations(page) -> list[str]:
+    results = Axe().run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {node['html'][:120]} {node['failureSummary'][:160]}"
+        for v in results.response["violations"]
+        if v["impact"] in GRAVE
+        for node in v["nodes"]
+    ]
+
+
+def test_no_page_has_a_serious_or_critical_violation(page, live_server, a_team_with_everything):
+    _admin, accounts, projects = a_team_with_everything
+    found = {}
+
+    def check(name: str) -> None:
+        wait_for_htmx_settled(page)
+        violations = grave_violations(page)
+        if violations:
+            found[name] = violations
+
+    page.goto(live_server.url + reverse("login"))
+    check("login")
+    log_in(page, live_server, "ada")
+    paths = {
+        "list": reverse("project_list"),
+        "list filtered to nothing": reverse("project_list") + "?status=failed&vendor=otas",
+        "accounts": reverse("account_list"),
+        "team": reverse("team_list"),
+        "activity": reverse("activity"),
+        "password change": reverse("password_change"),
+        "admin index": reverse("admin:index"),
+    }
+    for vendor, account in accounts.items():
+        paths[f"new project ({vendor})"] = reverse("project_new") + f"?account={account.pk}"
+        paths[f"connect ({vendor})"] = reverse("account_connect", args=[vendor])
+        paths[f"account ({vendor})"] = reverse("account_detail", args=[account.pk])
+        paths[f"import ({vendor})"] = reverse("account_import", args=[account.pk])
+    for state, project in projects.items():
+        paths[f"project {state}"] = reverse("project_detail", args=[project.reference])
+    for name, path in paths.items():
+        response = page.goto(live_server.url + path)
+        assert response.status == 200, (name, response.status)
+        check(name)
+
+    # A form showing a live error, and a revealed secret.
+    page.goto(live_server.url + reverse("project_new") + f"?account={accounts['r4'].pk}")
+    wait_for_htmx_settled(page)
+    page.get_by_label("Name").fill("x" * 300)
+    expect(page.locator("#feedback-name .error")).to_be_visible()
+    check("new project with a live error")
+    page.goto(live_server.url + paths["project created with a secret"])
+    page.get_by_role("button", name="Reveal").click()
+    expect(page.locator("code.secret.revealed")).to_be_visible()
+    check("revealed secret")
+
+    # Device sign-in, started as a person would.
+    page.goto(live_server.url + reverse("account_connect", args=["photon"]))
+    device_form = page.locator("form", has=page.get_by_role("button", name="Start sign-in"))
+    device_form.get_by_label("Label").fill("Photon second")
+    device_form.get_by_label("Base URL").fill(accounts["photon"].base_url)
+    device_form.get_by_role("button", name="Start sign-in").click()
+    expect(page.get_by_test_id("user-code")).to_be_visible()
+    check("device sign-in")
+
+    assert found == {}, "\n".join(f"{name}: {v}" for name, vs in found.items() for v in vs)
+    assert page.csp_violations == []

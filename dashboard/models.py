@@ -10,7 +10,8 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from providers.registry import vendor_choices
@@ -248,9 +249,11 @@ class Project(models.Model):
             models.Index(
                 fields=["team", "vendor", "-created_at", "-id"], name="project_team_vendor"
             ),
+            models.Index(fields=["team", "name", "-created_at", "-id"], name="project_team_name"),
             models.Index(fields=["account", "-created_at", "-id"], name="project_account_recent"),
-            # Covers the per-vendor/per-status counts without touching the table.
-            models.Index(fields=["team", "vendor", "status"], name="project_team_counts"),
+            # Search by exact remote id; Dev Kit for AI's live "name taken?" probe.
+            models.Index(fields=["remote_id"], name="project_remote_id"),
+            models.Index(F("account"), Upper("name"), name="project_account_name"),
         ]
 
     def __str__(self) -> str:
@@ -375,3 +378,6 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("Audit events are append-only.")
+
+
+from .tallies import ProjectTally  # noqa: E402, F401  (a model: registered with the app)

@@ -2,24 +2,34 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
 
-from django.db.models import CharField, Count, Q, QuerySet
+from django.db.models import CharField, Q, QuerySet
 from django.db.models.functions import Cast
 
+from . import keyset, search
 from .inputs import parse_id, printable
+from .keyset import Order
 from .models import AuditEvent, Project, ProjectStatus, VendorAccount, team_ids_for
+from .tallies import group_counts, tallied_counts
 
+# Each sort's order; the directions follow the list's indexes (see keyset.Order).
 SORTS = {
-    "created": "created_at",
-    "-created": "-created_at",
-    "name": "name",
-    "-name": "-name",
-    "status": "status",
-    "-status": "-status",
-    "vendor": "vendor",
-    "-vendor": "-vendor",
+    "created": Order(None, descending=False),
+    "-created": Order(None, descending=True),
+    "name": Order("name", descending=False),
+    "-name": Order("name", descending=True),
+    "status": Order("status", descending=False),
+    "-status": Order("status", descending=True),
+    "vendor": Order("vendor", descending=False),
+    "-vendor": Order("vendor", descending=True),
 }
+PAGE_SIZE = 25
+# Counts the tallies can't answer (search, creator) stop here: "1,000+" is honest and flat.
+COUNT_LIMIT = 1000
 DEFAULT_SORT = "-created"
 
 
@@ -57,36 +67,82 @@ def next_sorts(current: str) -> dict[str, str]:
     return result
 
 
-def status_counts(projects: QuerySet[Project]) -> dict:
-    """Counts per vendor and per status of the (filtered) list, in one grouped query."""
-    rows = projects.order_by().values("vendor", "status").annotate(n=Count("id"))
-    by_vendor: dict[str, int] = {}
-    by_status: dict[str, int] = {}
-    for row in rows:
-        by_vendor[row["vendor"]] = by_vendor.get(row["vendor"], 0) + row["n"]
-        by_status[row["status"]] = by_status.get(row["status"], 0) + row["n"]
-    return {"by_vendor": by_vendor, "by_status": by_status, "total": sum(by_status.values())}
+@dataclass
+class ProjectQuery:
+    """The user's teams and the list's filters, for counts, pages and export alike."""
+
+    team_ids: list[int]
+    filters: Mapping[str, str]
+
+    @cached_property
+    def _search(self) -> Q | None:
+        return search.matching(self.filters["q"]) if "q" in self.filters else None
+
+    def projects(self, team_ids: list[int] | None = None) -> QuerySet[Project]:
+        projects = Project.objects.filter(
+            team_id__in=self.team_ids if team_ids is None else team_ids
+        )
+        filters = self.filters
+        if "vendor" in filters:
+            projects = projects.filter(vendor=filters["vendor"])
+        if "status" in filters:
+            projects = projects.filter(status=filters["status"])
+        if "account" in filters:
+            projects = projects.filter(account_id=int(filters["account"]))
+        if "creator" in filters:
+            projects = projects.filter(created_by_id=int(filters["creator"]))
+        if self._search is not None:
+            projects = projects.filter(self._search)
+        return projects
+
+    @property
+    def sort(self) -> str:
+        return self.filters.get("sort", DEFAULT_SORT)
 
 
-def project_list(*, user, filters: Mapping[str, str]) -> QuerySet[Project]:
-    # Team ids as literals: with the usual single team, SQLite then walks the
-    # (team, -created_at, -id) index in order instead of sorting every row.
-    teams = list(team_ids_for(user).values_list("team_id", flat=True))
-    projects = Project.objects.filter(team_id__in=teams).select_related(
-        "account", "created_by", "team"
+def project_query(*, user, filters: Mapping[str, str]) -> ProjectQuery:
+    return ProjectQuery(sorted(team_ids_for(user).values_list("team_id", flat=True)), filters)
+
+
+def list_counts(query: ProjectQuery) -> dict:
+    """Per-vendor and per-status counts of the filtered list, and whether they are exact.
+
+    Filters on vendor, status and account are answered by the tallies (a few rows, however
+    many projects). A search or creator filter counts at most COUNT_LIMIT + 1 matches.
+    """
+    filters = query.filters
+    if not {"q", "creator"} & filters.keys():
+        account = int(filters["account"]) if "account" in filters else None
+        counts = tallied_counts(
+            team_ids=query.team_ids,
+            vendor=filters.get("vendor", ""),
+            status=filters.get("status", ""),
+            account_id=account,
+        )
+        return counts | {"exact": True}
+    first = query.projects().order_by().values_list("vendor", "status")[: COUNT_LIMIT + 1]
+    counts = group_counts((*group, n) for group, n in Counter(first).items())
+    return counts | {"exact": counts["total"] <= COUNT_LIMIT}
+
+
+def project_list(query: ProjectQuery) -> QuerySet[Project]:
+    """Every project the query keeps, in the list's order (for export)."""
+    return query.projects().order_by(*SORTS[query.sort].fields())
+
+
+def project_page(query: ProjectQuery, *, position: str | None, counts: dict) -> keyset.Page:
+    """One page of the list, read through the indexes one team at a time."""
+    parts = [query.projects([team]) for team in query.team_ids]
+    shown = Project.objects.select_related("account", "created_by", "team")
+    return keyset.paginate(
+        parts,
+        shown,
+        order=SORTS[query.sort],
+        sort=query.sort,
+        size=PAGE_SIZE,
+        position=keyset.read_token(position, query.sort),
+        total=counts["total"] if counts["exact"] else None,
     )
-    if "vendor" in filters:
-        projects = projects.filter(vendor=filters["vendor"])
-    if "status" in filters:
-        projects = projects.filter(status=filters["status"])
-    if "account" in filters:
-        projects = projects.filter(account_id=int(filters["account"]))
-    if "creator" in filters:
-        projects = projects.filter(created_by_id=int(filters["creator"]))
-    if "q" in filters:
-        projects = projects.filter(Q(name__icontains=filters["q"]) | Q(remote_id=filters["q"]))
-    order = SORTS[filters.get("sort", DEFAULT_SORT)]
-    return projects.order_by(order, "-id")
 
 
 # Kinds of audit event, by the first part of their action ("project.created" → "project").

@@ -58,7 +58,9 @@ def project_export(request: HttpRequest) -> StreamingHttpResponse:
     accounts = VendorAccount.objects.for_user(request.user)
     filters = selectors.clean_filters(request.GET, accounts=accounts)
     fields = [field for _, field in CSV_COLUMNS]
-    rows = selectors.project_list(user=request.user, filters=filters).values_list(*fields)
+    rows = selectors.project_list(
+        selectors.project_query(user=request.user, filters=filters)
+    ).values_list(*fields)
     # The first chunk is read before the answer starts: a failing query is an error page,
     # never a 200 with only the header line.
     first = list(rows[:CHUNK])

@@ -3,7 +3,6 @@
 import uuid
 
 from django import forms
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -30,23 +29,21 @@ from ..models import Project as ProjectModel
 from ..project_page import sent_and_answered
 from .common import wants_fragment
 
-PAGE_SIZE = 25
-
 
 @require_GET
 @vary_on_headers("HX-Request")
 def project_list(request: HttpRequest) -> HttpResponse:
     accounts = VendorAccount.objects.for_user(request.user).order_by("label")
     filters = selectors.clean_filters(request.GET, accounts=accounts)
-    projects = selectors.project_list(user=request.user, filters=filters)
-    counts = selectors.status_counts(projects)
-    paginator = Paginator(projects, PAGE_SIZE)
-    paginator.count = counts["total"]  # already counted by the grouped query: skip a second COUNT
-    page = paginator.get_page(request.GET.get("page"))
+    query = selectors.project_query(user=request.user, filters=filters)
+    counts = selectors.list_counts(query)
+    position = request.GET.get("after") or request.GET.get("before")
+    page = selectors.project_page(query, position=position, counts=counts)
     # While a create on this page is pending the table refreshes itself until it settles.
     has_pending = any(project.status == ProjectStatus.PENDING for project in page)
     context = {
         "counts": counts,
+        "count_limit": selectors.COUNT_LIMIT,
         "status_labels": dict(ProjectStatus.choices),
         "vendor_labels": {slug: p.name for slug, p in PROVIDERS.items()},
         "page": page,

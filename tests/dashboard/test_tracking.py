@@ -322,7 +322,7 @@ def test_the_list_shows_counts_per_status_and_vendor(client, r4_account, member)
     html = client.get(
         reverse("project_list"), {"status": "unknown"}, HTTP_HX_REQUEST="true"
     ).content.decode()
-    assert "<strong>1</strong> projects" in html
+    assert "<strong>1</strong> project<" in html
 
 
 @pytest.mark.parametrize(

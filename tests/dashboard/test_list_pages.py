@@ -1,0 +1,117 @@
+"""The list pages through keys, not offsets: every project once, in order, both ways."""
+
+import datetime
+import re
+from html import unescape
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from dashboard import selectors
+from dashboard.models import Project, ProjectStatus, Role
+from tests.factories import MembershipFactory, ProjectFactory, R4AccountFactory, TeamFactory
+
+HX = {"HTTP_HX_REQUEST": "true"}
+ROW = re.compile(r'<a href="/projects/([0-9a-f-]{36})/"')
+NEXT = re.compile(r'href="\?([^"]*after=[^"]+)"')
+PREVIOUS = re.compile(r'href="\?([^"]*before=[^"]+)"')
+
+
+@pytest.fixture
+def crowd(team, member):
+    """60 projects in two teams, with shared names, statuses and creation times (ties)."""
+    second = TeamFactory(name="Second")
+    MembershipFactory(user=member, team=second, role=Role.VIEWER)
+    accounts = [R4AccountFactory(team=team), R4AccountFactory(team=second)]
+    moment = timezone.now() - datetime.timedelta(days=1)
+    statuses = [ProjectStatus.CREATED, ProjectStatus.FAILED, ProjectStatus.UNKNOWN]
+    for i in range(60):
+        ProjectFactory(
+            account=accounts[i % 2],
+            name=f"Name {i % 7}",
+            status=statuses[i % 3],
+            created_at=moment + datetime.timedelta(minutes=i // 4),
+        )
+    return Project.objects.filter(team__in=[team, second])
+
+
+def walk(client, params, pattern):
+    """Every project reference on every page, following one kind of link to the end."""
+    seen, query, pages = [], params, 0
+    while True:
+        html = unescape(client.get(reverse("project_list") + "?" + query, **HX).content.decode())
+        seen.append(ROW.findall(html))
+        pages += 1
+        found = pattern.search(html)
+        if not found or pages > 10:
+            return seen
+        query = found.group(1)
+
+
+@pytest.mark.parametrize("sort", list(selectors.SORTS))
+def test_every_project_appears_once_in_the_databases_order(client, member, crowd, sort):
+    client.force_login(member)
+    expected = [
+        str(r)
+        for r in crowd.order_by(*selectors.SORTS[sort].fields()).values_list("reference", flat=True)
+    ]
+    pages = walk(client, f"sort={sort}", NEXT)
+    assert [len(p) for p in pages] == [25, 25, 10]
+    assert [ref for page in pages for ref in page] == expected
+    # ...and back again from the last page
+    last = client.get(reverse("project_list") + "?" + f"sort={sort}", **HX).content.decode()
+    html = unescape(last)
+    for _ in range(2):
+        html = unescape(
+            client.get(
+                reverse("project_list") + "?" + NEXT.search(html).group(1), **HX
+            ).content.decode()
+        )
+    back = walk(client, PREVIOUS.search(html).group(1), PREVIOUS)
+    assert [ref for page in reversed(back) for ref in page] == expected[:50]
+    assert (
+        "Page 1 of 3 (60 projects)"
+        in client.get(reverse("project_list"), {"sort": sort}).content.decode()
+    )
+
+
+def test_a_deep_page_costs_the_queries_of_the_first(
+    client, member, crowd, django_assert_max_num_queries
+):
+    client.force_login(member)
+    first = client.get(reverse("project_list"), {"sort": "status"}, **HX).content.decode()
+    second = unescape(NEXT.search(unescape(first)).group(1))
+    with CaptureQueriesContext(connection) as on_first:
+        client.get(reverse("project_list"), {"sort": "status"}, **HX)
+    with CaptureQueriesContext(connection) as deeper:
+        client.get(reverse("project_list") + "?" + second, **HX)
+    assert len(on_first) <= len(deeper) <= len(on_first) + 2  # a second range at a group's end
+    assert not any("OFFSET" in q["sql"].upper() for q in deeper.captured_queries)
+
+
+@pytest.mark.parametrize("token", ["x", "a" * 3000, "eyJhIjoxfQ:1:bad", "\x00"])
+def test_a_forged_or_foreign_page_token_shows_the_first_page(client, member, crowd, token):
+    client.force_login(member)
+    html = client.get(reverse("project_list"), {"after": token}).content.decode()
+    assert "Page 1 of 3" in html
+    other_sort = NEXT.search(
+        unescape(client.get(reverse("project_list"), {"sort": "name"}).content.decode())
+    ).group(1)
+    token = re.search(r"after=([^&]+)", other_sort).group(1)
+    html = client.get(reverse("project_list") + f"?sort=status&after={token}").content.decode()
+    assert "Page 1 of 3" in html  # a token made for another sort is not followed
+
+
+def test_counts_for_a_search_stop_at_the_limit(client, member, team, monkeypatch):
+    monkeypatch.setattr(selectors, "COUNT_LIMIT", 5)
+    account = R4AccountFactory(team=team)
+    for i in range(8):
+        ProjectFactory(account=account, name=f"Searchable {i}")
+    client.force_login(member)
+    html = client.get(reverse("project_list"), {"q": "searchable"}).content.decode()
+    assert "<strong>5+</strong> projects" in html and "Page 1 (more than 5 projects)" not in html
+    html = client.get(reverse("project_list"), {"q": "Searchable 3"}).content.decode()
+    assert "<strong>1</strong> project<" in html

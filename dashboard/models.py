@@ -109,6 +109,7 @@ class VendorAccount(models.Model):
         max_length=20, choices=AccountStatus.choices, default=AccountStatus.ACTIVE
     )
     last_verified_at = models.DateTimeField(null=True, blank=True)
+    last_synced_at = models.DateTimeField(null=True, blank=True)  # every project listed
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -259,6 +260,12 @@ class Project(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def synced_at(self):
+        """When the vendor last confirmed this project: its own refresh, or an account sync."""
+        times = [t for t in (self.last_synced_at, self.account.last_synced_at) if t]
+        return max(times, default=None)
+
 
 class ScheduledJob(models.Model):
     """When a periodic job is next due. Claimed by a conditional update, so however many
@@ -380,4 +387,5 @@ class AuditEvent(models.Model):
         raise TypeError("Audit events are append-only.")
 
 
+from .export_files import ExportChunk, ProjectExport  # noqa: E402, F401  (models)
 from .tallies import ProjectTally  # noqa: E402, F401  (a model: registered with the app)

@@ -47,8 +47,15 @@ def sync_account(account_id: int) -> dict[str, int] | str:
 
 
 @task()
+def build_export(export_id: int) -> str:
+    return services.export_build(export_id)
+
+
+@task()
 def prune_task_results() -> None:
-    """Finished task rows pile up (one per create and per periodic run); keep recent ones."""
+    """Finished task rows pile up (one per create and per periodic run); keep recent ones.
+    Old CSV exports go too."""
+    services.exports_prune()
     call_command(
         "prune_db_task_results",
         min_age_days=settings.TASK_RESULTS_KEEP_DAYS,

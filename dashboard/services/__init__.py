@@ -13,12 +13,12 @@ from .accounts import (
 from .background import projects_reconcile_unknown, projects_sweep
 from .common import ServiceError, audit_record
 from .device_login import device_login_poll, device_login_start
+from .exports import export_build, export_file, export_size, export_start, exports_prune, stream_csv
+from .importing import account_import, account_import_candidates
 from .projects import project_create, project_submit, project_validate
 from .secrets import project_regenerate_secret, project_secret_reveal
 from .teams import team_member_add, team_member_remove, team_member_set_role
 from .tracking import (
-    account_import,
-    account_import_candidates,
     account_sync,
     project_can_retry,
     project_reconcile,
@@ -40,6 +40,11 @@ __all__ = [
     "audit_record",
     "device_login_poll",
     "device_login_start",
+    "export_build",
+    "export_file",
+    "export_size",
+    "export_start",
+    "exports_prune",
     "project_can_retry",
     "project_create",
     "project_reconcile",
@@ -52,6 +57,7 @@ __all__ = [
     "project_validate",
     "projects_reconcile_unknown",
     "projects_sweep",
+    "stream_csv",
     "team_member_add",
     "team_member_remove",
     "team_member_set_role",

@@ -21,8 +21,9 @@ from providers.base import ErrorKind
 
 from ..models import AccountStatus, AuditAction, Project, ProjectStatus, VendorAccount
 from .common import ServiceError, project_move
+from .importing import list_remote
 from .projects import enqueue_submit
-from .tracking import list_remote, project_reconcile
+from .tracking import project_reconcile, tracked_remote_ids
 
 logger = logging.getLogger(__name__)
 
@@ -97,9 +98,12 @@ def projects_reconcile_unknown() -> dict[str, int]:
             logger.warning("Reconcile: account %s unavailable: %s", account.pk, exc.message)
             continue
         totals["accounts"] += 1
-        for project in due.filter(account=account):
+        taken = tracked_remote_ids(account)  # once per account, not once per project
+        for project in due.filter(account=account).defer("secrets"):
             try:
-                outcome = project_reconcile(project=project, user=None, listed=remote).outcome
+                outcome = project_reconcile(
+                    project=project, user=None, listed=remote, taken=taken
+                ).outcome
             except ServiceError:
                 continue  # settled by someone else meanwhile
             if outcome in totals:

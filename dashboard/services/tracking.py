@@ -1,4 +1,4 @@
-"""Keeping the project list true: import, refresh, reconcile lost answers, time out stuck ones.
+"""Keeping the project list true: refresh, reconcile lost answers, time out stuck ones.
 
 Nothing here ever re-sends a create on its own. A lost answer is looked for at the
 vendor; only a person decides to retry, and the retry reuses the same row and key.
@@ -7,10 +7,9 @@ vendor; only a person decides to retry, and the retry reuses the same row and ke
 from __future__ import annotations
 
 import contextlib
-import uuid
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import Q
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
@@ -22,88 +21,15 @@ from ..models import (
     NO_ERROR,
     AuditAction,
     Project,
-    ProjectOrigin,
     ProjectStatus,
     VendorAccount,
 )
 from .common import ServiceError, audit_record, project_move
+from .importing import list_remote
 from .projects import enqueue_submit
 from .vendor_calls import call_vendor_for
 
 NOT_FOUND_AT_VENDOR = "not_found_at_vendor"
-
-
-def list_remote(account: VendorAccount, *, user=None) -> list[RemoteProject]:
-    return call_vendor_for(
-        account, lambda p, c: p.list_projects(base_url=account.base_url, credentials=c), user=user
-    )
-
-
-# --- import ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ImportCandidate:
-    remote: RemoteProject
-    tracked: Project | None
-
-
-def account_import_candidates(*, account: VendorAccount, user=None) -> list[ImportCandidate]:
-    remote = list_remote(account, user=user)
-    tracked = {p.remote_id: p for p in account.projects.exclude(remote_id="")}
-    return [ImportCandidate(r, tracked.get(r.remote_id)) for r in remote]
-
-
-def account_import(*, account: VendorAccount, user, remote_ids: list[str]) -> list[Project]:
-    """Adopt the chosen vendor projects that are not tracked yet (origin: imported).
-
-    The unique (account, remote id) constraint decides races: of concurrent imports of
-    one project exactly one inserts it, and only that one is audited.
-    """
-    wanted = set(remote_ids)
-    candidates = [
-        c
-        for c in account_import_candidates(account=account, user=user)
-        if c.remote.remote_id in wanted and c.tracked is None
-    ]
-    now = timezone.now()
-    rows = [
-        Project(
-            team=account.team,
-            account=account,
-            vendor=account.vendor,
-            name=c.remote.name.strip()[:255] or "(no name)",
-            payload={},
-            idempotency_key=uuid.uuid4(),
-            status=ProjectStatus.CREATED,
-            origin=ProjectOrigin.IMPORTED,
-            remote_id=c.remote.remote_id[:100],
-            remote_status=c.remote.status[:50],
-            vendor_response={"description": c.remote.description} if c.remote.description else {},
-            created_by=user,
-            created_at=c.remote.created_at or now,
-            completed_at=now,
-            last_synced_at=now,
-        )
-        for c in candidates
-    ]
-    with transaction.atomic():
-        Project.objects.bulk_create(rows, ignore_conflicts=True)
-        # Rows another import inserted first kept their own keys, so ours identify what we added.
-        adopted = list(
-            Project.objects.filter(
-                team=account.team, idempotency_key__in=[p.idempotency_key for p in rows]
-            )
-        )
-        for project in adopted:
-            audit_record(
-                team=account.team,
-                actor=user,
-                action=AuditAction.PROJECT_IMPORTED,
-                target=project,
-                summary=f"Imported “{project.name}” ({project.remote_id}) from {account.label}.",
-            )
-    return adopted
 
 
 # --- refresh -----------------------------------------------------------------------
@@ -194,14 +120,20 @@ class Reconciliation:
 
 
 def project_reconcile(
-    *, project: Project, user, listed: list[RemoteProject] | None = None
+    *,
+    project: Project,
+    user,
+    listed: list[RemoteProject] | None = None,
+    taken: set[str] | None = None,
 ) -> Reconciliation:
     """Look for a project whose answer was lost. Never re-sends it."""
     account = project.account
     remote = listed if listed is not None else list_remote(account, user=user)
-    matches = _matches(project, remote)
+    matches = _matches(project, remote, taken)
     if len(matches) == 1:
         _mark_found(project, user, matches[0], how="one clear match")
+        if taken is not None and project.status == ProjectStatus.CREATED:
+            taken.add(project.remote_id)
         return Reconciliation(project, project.status)
     if not matches:
         message = (
@@ -243,15 +175,18 @@ def project_reconcile_pick(*, project: Project, user, remote_id: str) -> Project
     return project
 
 
-def _matches(project: Project, remote: list[RemoteProject]) -> list[RemoteProject]:
-    """Listed projects that could be this lost one, minus those already tracked here."""
+def _matches(
+    project: Project, remote: list[RemoteProject], taken: set[str] | None = None
+) -> list[RemoteProject]:
+    """Listed projects that could be this lost one, minus those already tracked here.
+
+    `taken` (the account's tracked remote ids) is read once per run by callers that
+    reconcile many projects of one account, not once per project.
+    """
     if project.status != ProjectStatus.UNKNOWN:
         raise ServiceError("Only projects with an unknown outcome can be checked at the vendor.")
-    taken = set(
-        project.account.projects.exclude(pk=project.pk)
-        .exclude(remote_id="")
-        .values_list("remote_id", flat=True)
-    )
+    if taken is None:
+        taken = tracked_remote_ids(project.account)
     candidates = get_provider(project.vendor).find_created(
         remote,
         reference=str(project.reference),
@@ -260,6 +195,10 @@ def _matches(project: Project, remote: list[RemoteProject]) -> list[RemoteProjec
         since=project.attempted_at or project.created_at,
     )
     return [r for r in candidates if r.remote_id not in taken]
+
+
+def tracked_remote_ids(account: VendorAccount) -> set[str]:
+    return set(account.projects.exclude(remote_id="").values_list("remote_id", flat=True))
 
 
 def _mark_found(project: Project, user, remote: RemoteProject, *, how: str) -> None:
@@ -339,22 +278,35 @@ class SyncTotals:
 
 
 def account_sync(*, account: VendorAccount) -> SyncTotals:
-    """One list call per account: refresh every tracked project, reconcile every unknown one."""
+    """One list call per account: refresh the tracked projects that changed at the vendor,
+    reconcile every unknown one. Unchanged rows are not written; the account keeps the
+    time of its last sync."""
     totals = SyncTotals()
     remote = list_remote(account)
     totals.listed = len(remote)
     by_id = {r.remote_id: r for r in remote}
-    for project in account.projects.filter(status=ProjectStatus.CREATED).exclude(remote_id=""):
-        before = (project.name, project.remote_status, project.missing_at_vendor)
-        project_refresh(
-            project=project, user=None, remote=by_id.get(project.remote_id), listed=True
-        )
+    tracked = (
+        account.projects.filter(status=ProjectStatus.CREATED)
+        .exclude(remote_id="")
+        .select_related("team", "account")
+        .defer("secrets", "payload")  # nothing decrypted that a sync doesn't use
+    )
+    for project in tracked.iterator(chunk_size=2000):
+        listed = by_id.get(project.remote_id)
         totals.refreshed += 1
+        if listed is None and project.missing_at_vendor:  # still missing: nothing new
+            totals.missing += 1
+            continue
+        if listed is not None and not _changes(project, listed):
+            continue
+        project_refresh(project=project, user=None, remote=listed, listed=True)
         totals.missing += project.missing_at_vendor
-        totals.changed += before != (project.name, project.remote_status, project.missing_at_vendor)
-    for project in account.projects.filter(status=ProjectStatus.UNKNOWN):
-        outcome = project_reconcile(project=project, user=None, listed=remote).outcome
+        totals.changed += 1
+    taken = tracked_remote_ids(account)
+    for project in account.projects.filter(status=ProjectStatus.UNKNOWN).defer("secrets"):
+        outcome = project_reconcile(project=project, user=None, listed=remote, taken=taken).outcome
         totals.reconciled += outcome == "created"
         totals.failed_reconcile += outcome == "failed"
         totals.still_unknown += outcome == "ambiguous"
+    VendorAccount.objects.filter(pk=account.pk).update(last_synced_at=timezone.now())
     return totals

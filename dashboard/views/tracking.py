@@ -23,8 +23,8 @@ def account_import(request: HttpRequest, pk: int) -> HttpResponse:
         VendorAccount.objects.for_user(request.user, role=Role.MEMBER), pk=pk
     )
     if request.method == "POST":
-        chosen = request.POST.getlist("remote_id")
-        if not chosen:
+        chosen = _chosen_remote_ids(request)
+        if chosen == []:
             messages.info(request, "Nothing was selected, so nothing was imported.")
             return redirect("account_import", pk=account.pk)
         try:
@@ -32,7 +32,7 @@ def account_import(request: HttpRequest, pk: int) -> HttpResponse:
         except services.ServiceError as exc:
             messages.error(request, exc.message)
         else:
-            count = f"{len(adopted)} project{pluralize(len(adopted))}"
+            count = f"{adopted} project{pluralize(adopted)}"
             if adopted:
                 messages.success(request, f"Imported {count} from {account.label}.")
             else:
@@ -43,11 +43,21 @@ def account_import(request: HttpRequest, pk: int) -> HttpResponse:
         candidates = services.account_import_candidates(account=account, user=request.user)
     except services.ServiceError as exc:
         error = exc.message
+    untracked = sum(1 for c in candidates if c.tracked_reference is None)
     return render(
         request,
         "dashboard/accounts/import.html",
-        {"account": account, "candidates": candidates, "error": error},
+        {"account": account, "candidates": candidates, "error": error, "untracked": untracked},
     )
+
+
+def _chosen_remote_ids(request: HttpRequest) -> list[str] | None:
+    """None for "import all"; else the ticked ids. With many ticked, the page's script
+    sends them as one newline-separated field, so no form-field limit applies."""
+    if request.POST.get("all") == "1":
+        return None
+    joined = [line.strip() for line in request.POST.get("remote_ids", "").splitlines()]
+    return [i for i in request.POST.getlist("remote_id") + joined if i]
 
 
 @require_POST

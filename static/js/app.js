@@ -72,6 +72,27 @@
     selection.addRange(range);
   }
 
+  // "Select all" boxes (shown only with this script) tick every box of their field.
+  document.querySelectorAll("input[data-select-all]").forEach(function (all) {
+    all.hidden = false;
+    all.addEventListener("change", function () {
+      var name = all.getAttribute("data-select-all");
+      all.form.querySelectorAll('input[type=checkbox][name="' + name + '"]').forEach(function (box) {
+        box.checked = all.checked;
+      });
+    });
+  });
+  // Many ticked boxes travel as one newline-separated field: no form-field limit applies.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var name = form.getAttribute("data-collapse-field");
+    var into = name && form.querySelector('input[name="' + form.getAttribute("data-collapse-into") + '"]');
+    if (!into) return;
+    var ticked = form.querySelectorAll('input[type=checkbox][name="' + name + '"]:checked');
+    into.value = Array.prototype.map.call(ticked, function (box) { return box.value; }).join("\n");
+    ticked.forEach(function (box) { box.disabled = true; });
+  }, true);
+
   // Plain (non-htmx) forms: one submit only, so a double click can't send twice.
   document.addEventListener("submit", function (event) {
     var form = event.target;

@@ -51,7 +51,7 @@ def test_import_lists_new_and_tracked_and_adopts_only_new(client, r4_account, me
         "createdAt": "2026-01-02T03:04:05Z",
     }
     candidates = services.account_import_candidates(account=r4_account)
-    assert {(c.remote.name, c.tracked is not None) for c in candidates} == {
+    assert {(c.remote.name, c.tracked_reference is not None) for c in candidates} == {
         ("Made here", True),
         ("Made in R4", False),
     }

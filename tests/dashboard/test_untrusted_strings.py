@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from dashboard import services
 from dashboard.models import DeviceLogin, Project, ProjectStatus
-from dashboard.views import export
+from dashboard.services import exports
 from providers.base import ProviderError
 from providers.photon import Photon
 from tests.factories import ProjectFactory
@@ -48,40 +48,38 @@ def test_ordinary_names_are_exported_as_they_are(client, member, r4_account):
     assert exported(client)[1][:4] == ["R4", r4_account.label, "Rocket", "Staging - Mobile App"]
 
 
-def test_a_long_export_streams_every_row_past_the_first_chunk(
+def test_a_long_export_streams_every_row_past_the_first_batch(
     client, member, r4_account, monkeypatch
 ):
-    monkeypatch.setattr(export, "CHUNK", 3)
+    monkeypatch.setattr(exports, "BATCH", 3)
     ProjectFactory.create_batch(8, account=r4_account)
     client.force_login(member)
     rows = exported(client)
     assert len(rows) == 9 and len({row[-1] for row in rows[1:]}) == 8
 
 
-def test_an_export_that_breaks_midway_says_so_in_the_file(client, member, r4_account, monkeypatch):
-    monkeypatch.setattr(export, "CHUNK", 2)
+def test_an_export_that_breaks_midway_says_so_and_aborts_the_transfer(
+    client, member, r4_account, monkeypatch
+):
+    monkeypatch.setattr(exports, "BATCH", 2)
     ProjectFactory.create_batch(5, account=r4_account)
-    real_lines = export.csv.writer
+    real_safe_cell = exports.safe_cell
+    calls = []
 
-    class Breaks:
-        calls = 0
+    def breaks_on_the_fourth_row(value):
+        calls.append(value)
+        if len(calls) == 12 * 3 + 1:  # the first cell of the fourth row
+            raise OSError("the disk went away")
+        return real_safe_cell(value)
 
-    def writer(target):
-        inner = real_lines(target)
-
-        class Wrapped:
-            def writerow(self, row):
-                Breaks.calls += 1
-                if Breaks.calls == 5:  # header + 2 rows of the first chunk + 1 more
-                    raise OSError("the disk went away")
-                return inner.writerow(row)
-
-        return Wrapped()
-
-    monkeypatch.setattr(export.csv, "writer", writer)
+    monkeypatch.setattr(exports, "safe_cell", breaks_on_the_fourth_row)
     client.force_login(member)
-    rows = exported(client)
-    assert rows[-1][0].startswith("ERROR: the export stopped after")
+    received = []
+    with pytest.raises(OSError, match="the disk went away"):
+        for piece in client.get(reverse("project_export")).streaming_content:
+            received.append(piece.decode())
+    lines = "".join(received).splitlines()
+    assert len(lines) == 4 and lines[-1].startswith("ERROR: the export stopped after 2 rows")
 
 
 def test_a_device_sign_in_address_that_is_not_a_web_address_is_refused(sandbox):

@@ -1,0 +1,96 @@
+"""Adopting projects made at the vendor: any number, in chunked bulk inserts.
+
+The unique (account, remote id) constraint decides races: of concurrent imports of one
+project exactly one inserts it, and only that one is audited.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from providers.base import RemoteProject
+
+from ..models import AuditAction, AuditEvent, Project, ProjectOrigin, ProjectStatus, VendorAccount
+from .vendor_calls import call_vendor_for
+
+BATCH = 500
+
+
+def list_remote(account: VendorAccount, *, user=None) -> list[RemoteProject]:
+    return call_vendor_for(
+        account, lambda p, c: p.list_projects(base_url=account.base_url, credentials=c), user=user
+    )
+
+
+@dataclass(frozen=True)
+class ImportCandidate:
+    remote: RemoteProject
+    tracked_reference: uuid.UUID | None  # our project's reference, when tracked already
+
+
+def account_import_candidates(*, account: VendorAccount, user=None) -> list[ImportCandidate]:
+    remote = list_remote(account, user=user)
+    tracked = dict(account.projects.exclude(remote_id="").values_list("remote_id", "reference"))
+    return [ImportCandidate(r, tracked.get(r.remote_id)) for r in remote]
+
+
+def account_import(*, account: VendorAccount, user, remote_ids: list[str] | None) -> int:
+    """Adopt the chosen vendor projects not tracked yet (None: all of them); how many."""
+    wanted = None if remote_ids is None else set(remote_ids)
+    candidates = [
+        c.remote
+        for c in account_import_candidates(account=account, user=user)
+        if c.tracked_reference is None and (wanted is None or c.remote.remote_id in wanted)
+    ]
+    adopted = 0
+    for start in range(0, len(candidates), BATCH):
+        adopted += _adopt(account, user, candidates[start : start + BATCH])
+    return adopted
+
+
+def _adopt(account: VendorAccount, user, remotes: list[RemoteProject]) -> int:
+    now = timezone.now()
+    rows = [
+        Project(
+            team_id=account.team_id,
+            account=account,
+            vendor=account.vendor,
+            name=remote.name.strip()[:255] or "(no name)",
+            payload={},
+            idempotency_key=uuid.uuid4(),
+            status=ProjectStatus.CREATED,
+            origin=ProjectOrigin.IMPORTED,
+            remote_id=remote.remote_id[:100],
+            remote_status=remote.status[:50],
+            vendor_response={"description": remote.description} if remote.description else {},
+            created_by=user,
+            created_at=remote.created_at or now,
+            completed_at=now,
+            last_synced_at=now,
+        )
+        for remote in remotes
+    ]
+    actor = user if getattr(user, "is_authenticated", False) else None
+    with transaction.atomic():
+        Project.objects.bulk_create(rows, ignore_conflicts=True)
+        # Rows another import inserted first kept their own keys, so ours identify what we added.
+        ours = Project.objects.filter(
+            team_id=account.team_id, idempotency_key__in=[p.idempotency_key for p in rows]
+        ).values_list("pk", "name", "remote_id")
+        events = [
+            AuditEvent(
+                team_id=account.team_id,
+                actor=actor,
+                action=AuditAction.PROJECT_IMPORTED,
+                target_type="Project",
+                target_id=str(pk),
+                summary=f"Imported “{name}” ({remote_id}) from {account.label}."[:500],
+            )
+            for pk, name, remote_id in ours
+        ]
+        AuditEvent.objects.bulk_create(events)
+    return len(events)

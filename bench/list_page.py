@@ -1,35 +1,39 @@
-"""Benchmark: list page vs Django admin, and live validation, on SQLite and PostgreSQL.
+"""Benchmark: the project list at scale, like for like with the admin, on SQLite and PostgreSQL.
 
-Run: .venv/bin/python bench/list_page.py [--sizes 1000,10000,100000] [--runs 15]
+Run: .venv/bin/python bench/list_page.py [--sizes 1000,10000,100000] [--million] [--runs 15]
          [--database both|sqlite|postgres]
 
-Seeds N projects across 20 accounts and 3 teams in a throwaway SQLite file and a
-throwaway PostgreSQL database (one after the other, in one run), then measures server
-time (Django test client, in process) and prints medians and ratios.
-Targets: list <= 1/3 of the admin changelist at 100k and flat within 1.5x from 1k to
-100k; validation p50 <= 5 ms. (Create timings: bench/worker_queue.py.)
+One run per database (each in its own process, one after the other): 4 teams, 20
+accounts across all four vendors, a user in one team and a user in all four. Everything
+is measured over real HTTP against the app (DEBUG off) in the same process, and prints:
+- per list shape and size: p50/p90 server round trip and queries per request; the growth
+  from the smallest to the largest size; and the admin changelist doing the same thing
+  (same team, 25 rows, same filter or order, no date drill-down) with the ratio;
+- live validation p50/p90 for every vendor at 100k projects in the account;
+- a 100k-row CSV export: time and rows per second;
+- import, sync and reconcile of 10k vendor projects.
+Goals: growth <= 1.5x; page 1 p50 <= 50 ms and <= 1/2 of the admin; validation p50 <= 10 ms;
+export of 100k rows <= 5 s; import, sync and reconcile of 10k <= 5 s each.
 """
 
 from __future__ import annotations
 
 import argparse
-import base64
-import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-import uuid
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import scale_setup
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--million", action="store_true", help="also measure at 1,000,000")
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--database", choices=["both", "sqlite", "postgres"], default="both")
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432")
@@ -37,164 +41,239 @@ def parse_args() -> argparse.Namespace:
 
 
 ARGS = parse_args()
-if ARGS.database == "both":  # one process per database, since settings load once
+if ARGS.database == "both":
     for database in ("sqlite", "postgres"):
         argv = ["--sizes", ARGS.sizes, "--runs", str(ARGS.runs), "--postgres", ARGS.postgres]
+        argv += ["--million"] if ARGS.million else []
         subprocess.run([sys.executable, __file__, "--database", database, *argv], check=True)
-        print()
+        print(flush=True)
     sys.exit(0)
-if ARGS.database == "postgres":
-    import psycopg
 
-    DB = f"bench_list_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(f"{ARGS.postgres}/postgres", autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{DB}"')
-    os.environ["DATABASE_URL"] = f"{ARGS.postgres}/{DB}"
-else:
-    DB = Path(tempfile.mkdtemp()) / "bench.sqlite3"
-    os.environ["DATABASE_URL"] = f"sqlite:///{DB}"
-os.environ["DJANGO_SETTINGS_MODULE"] = "dashboard.settings"
-os.environ["ENV_FILE"] = "/dev/null"
-os.environ["LOG_LEVEL"] = "WARNING"
-# Measure what production runs: DEBUG off (cached templates), real keys.
-os.environ["DEBUG"] = "False"
-os.environ["SECRET_KEY"] = "bench-" + uuid.uuid4().hex * 2
-os.environ["FIELD_ENCRYPTION_KEYS"] = base64.urlsafe_b64encode(os.urandom(32)).decode()
-os.environ["ALLOWED_VENDOR_HOSTS"] = "127.0.0.1"
-os.environ["SECURE_SSL_REDIRECT"] = "False"
-os.environ["STATIC_ROOT"] = tempfile.mkdtemp(prefix="bench-static-")
+DB_NAME = scale_setup.prepare_environment(ARGS.database, ARGS.postgres)
 
-import logging  # noqa: E402
-
-import django  # noqa: E402
-
-django.setup()
-
-from django.contrib.auth import get_user_model  # noqa: E402
-from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.utils import timezone  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from dashboard.models import Membership, Project, ProjectStatus, Role, Team, VendorAccount  # noqa: E402
+from dashboard import keyset, selectors, services  # noqa: E402
+from dashboard.admin import ProjectAdmin  # noqa: E402
+from dashboard.models import Project, ProjectStatus, VendorAccount  # noqa: E402
+from providers.registry import get_provider  # noqa: E402
 from providers.sandbox.r4 import mint_key  # noqa: E402
 from providers.sandbox.server import Sandbox  # noqa: E402
 
-STATUSES = [ProjectStatus.CREATED] * 8 + [ProjectStatus.FAILED, ProjectStatus.UNKNOWN]
+ProjectAdmin.list_per_page = 25  # like for like with the list's page size
+SEARCH = "Service 42 -"  # one name in 997: a rare term, as searches usually are
 
 
-def timed(fn, runs: int) -> list[float]:
-    fn()  # warm up
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    return statistics.median(samples), statistics.quantiles(samples, n=10)[-1]
+
+
+def timed(call, runs: int) -> list[float]:
+    call()  # warm up
     samples = []
     for _ in range(runs):
         started = time.perf_counter()
-        fn()
+        response = call()
         samples.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200 and not response.history, response.url
     return samples
 
 
-def setup(sandbox: Sandbox):
-    call_command("migrate", verbosity=0)
-    call_command("collectstatic", verbosity=0, interactive=False)  # DEBUG off: hashed names
-    User = get_user_model()
-    user = User.objects.create_superuser("bench", password="bench-password-123")
-    teams = [Team.objects.create(name=f"Bench team {i}") for i in range(3)]
-    Membership.objects.create(user=user, team=teams[0], role=Role.ADMIN)
-    accounts = []
-    for i in range(20):
-        accounts.append(
-            VendorAccount.objects.create(
-                team=teams[i % 3],
-                vendor="r4",
-                label=f"Account {i}",
-                base_url=sandbox.base_url("r4"),
-                credentials={"api_key": mint_key(f"bench{i:04d}")},
-                credential_hint=f"rk_bench{i:04d}.••••",
-            )
-        )
-    return user, accounts
+def queries(client: Client, path: str, params: dict) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(path, params).status_code == 200
+    return len(captured.captured_queries)
 
 
-def seed_to(n: int, accounts, user) -> None:
-    have = Project.objects.count()
-    now = timezone.now()
-    batch = []
-    for i in range(have, n):
-        account = accounts[i % len(accounts)]
-        batch.append(
-            Project(
-                team_id=account.team_id,
-                account=account,
-                vendor="r4",
-                name=f"Service {i % 997} - env {i}",
-                payload={"name": f"Service {i}"},
-                idempotency_key=uuid.uuid4(),
-                status=STATUSES[i % len(STATUSES)],
-                remote_id=f"{i:024x}",
-                created_by=user,
-                created_at=now - timezone.timedelta(seconds=i),
-            )
+def deep_token(user, teams, sort: str) -> tuple[str, int]:
+    """A token for the page halfway down the list (found once, outside the timing)."""
+    query = selectors.ProjectQuery([t.pk for t in teams], {"sort": sort})
+    rows = selectors.project_list(query)
+    middle = rows.count() // 2
+    row = rows[middle]
+    number = middle // selectors.PAGE_SIZE + 1
+    return keyset.token(sort, "after", selectors.SORTS[sort].key(row), number), number
+
+
+def shapes(teams, accounts):
+    """(name, user, list params, admin params) — the admin doing the same for one team."""
+    team0 = str(teams[0].pk)
+    one = {"team__id__exact": team0}
+    return [
+        ("default", "one_team", {}, one),
+        ("vendor filter", "one_team", {"vendor": "photon"}, one | {"vendor__exact": "photon"}),
+        ("status filter", "one_team", {"status": "failed"}, one | {"status__exact": "failed"}),
+        ("sort by name", "one_team", {"sort": "name"}, one | {"o": "1"}),
+        ("sort by status", "one_team", {"sort": "status"}, one | {"o": "5"}),
+        ("deep page", "one_team", "deep", one | {"p": "deep"}),
+        ("user in 4 teams", "every_team", {}, {}),
+        ("search", "one_team", {"q": SEARCH}, one | {"q": SEARCH}),
+    ]
+
+
+def measure_lists(server, sizes, runs, teams, accounts, creator) -> None:
+    from django.contrib.auth import get_user_model
+
+    sessions = {name: server.session(name) for name in ("one_team", "every_team", "admin")}
+    clients = {}
+    for name in ("one_team", "every_team", "admin"):
+        clients[name] = Client()
+        clients[name].force_login(get_user_model().objects.get(username=name))
+    results: dict[str, dict[int, tuple]] = {}
+    for n in sizes:
+        scale_setup.seed(accounts, n, creator=creator)
+        scale_setup.analyze()
+        team_rows = Project.objects.filter(team=teams[0]).count()
+        print(f"\n-- {n:,} projects ({team_rows:,} in the one-team user's team) --", flush=True)
+        print(
+            f"{'shape':<16} {'list p50':>9} {'p90':>7} {'queries':>8}"
+            f" {'admin p50':>10} {'queries':>8} {'list/admin':>11}"
         )
-        if len(batch) == 5000:
-            Project.objects.bulk_create(batch)
-            batch = []
-    Project.objects.bulk_create(batch)
+        for name, user, params, admin_params in shapes(teams, accounts):
+            if params == "deep":
+                token, number = deep_token(user, teams[:1], "-created")
+                params = {"after": token}
+                admin_params = admin_params | {"p": str(number)}
+            list_samples = timed(
+                lambda p=params, u=user: sessions[u].get(server.url, params=p), runs
+            )
+            admin_url = f"{server.url}/admin/dashboard/project/"
+            admin_samples = timed(
+                lambda p=admin_params, u=admin_url: sessions["admin"].get(u, params=p), runs
+            )
+            list_q = queries(clients[user], "/", params)
+            admin_q = queries(clients["admin"], "/admin/dashboard/project/", admin_params)
+            p50, p90 = percentiles(list_samples)
+            a50, _ = percentiles(admin_samples)
+            results.setdefault(name, {})[n] = (p50, p90, list_q)
+            print(
+                f"{name:<16} {p50:>7.1f}ms {p90:>5.1f}ms {list_q:>8}"
+                f" {a50:>8.1f}ms {admin_q:>8} {p50 / a50:>10.2f}x",
+                flush=True,
+            )
+    if len(sizes) > 1:
+        first, last = sizes[0], sizes[-1]
+        print(f"\ngrowth of list p50, {first:,} -> {last:,} (goal <= 1.5x):")
+        for name, by_size in results.items():
+            growth = by_size[last][0] / by_size[first][0]
+            verdict = "ok" if growth <= 1.5 else "OVER"
+            print(f"  {name:<16} {growth:>5.2f}x {verdict}")
+
+
+def measure_validation(server, runs, teams, accounts, creator) -> None:
+    import uuid
+
+    session = server.session("one_team")
+    print("\nlive validation over HTTP, at 100,000 projects in the account (goal p50 <= 10 ms):")
+    first_of_each_vendor = {}
+    for account in accounts:
+        if account.team_id == teams[0].pk:
+            first_of_each_vendor.setdefault(account.vendor, account)
+    for account in first_of_each_vendor.values():
+        scale_setup.seed([account], 100_000, creator=creator, spread=False)
+        scale_setup.analyze()
+        provider = get_provider(account.vendor)
+        data = {
+            "account": account.pk,
+            "idempotency_key": str(uuid.uuid4()),
+            provider.name_field: "Service 42 - env 9",
+            "_field": provider.name_field,
+        }
+        url = f"{server.url}/projects/new/validate/"
+        samples = timed(
+            lambda d=data, u=url: session.post(u, data=d, headers={"HX-Request": "true"}),
+            runs * 4,
+        )
+        p50, p90 = percentiles(samples)
+        held = Project.objects.filter(account=account).count()
+        print(f"  {provider.name:<15} p50 {p50:5.2f} ms, p90 {p90:5.2f} ms  ({held:,} projects)")
+
+
+def measure_export(server, teams, accounts) -> None:
+    session = server.session("one_team")
+    account = next(a for a in accounts if a.team_id == teams[0].pk and a.vendor == "devkit4ai")
+    started = time.perf_counter()
+    response = session.get(f"{server.url}/projects/export.csv", params={"account": account.pk})
+    lines = response.content.count(b"\n") - 1
+    seconds = time.perf_counter() - started
+    print(
+        f"\nCSV export over HTTP: {lines:,} rows in {seconds:.2f} s,"
+        f" {lines / seconds:,.0f} rows/s (goal: 100k rows <= 5 s)"
+    )
+
+
+def measure_tracking(sandbox, teams, creator) -> None:
+    import uuid
+
+    from django.utils import timezone
+
+    count = 10_000
+    access = "bench9999"
+    account = VendorAccount.objects.create(
+        team=teams[0],
+        vendor="r4",
+        label="R4 at the sandbox",
+        base_url=sandbox.base_url("r4"),
+        credentials={"api_key": mint_key(access)},
+    )
+    listed = sandbox.vendors["r4"].projects[access]
+    for i in range(count):
+        listed[f"b{i:023x}"] = {"id": f"b{i:023x}", "name": f"Vendor {i}", "externalId": None}
+    print(f"\nimport, sync and reconcile of {count:,} vendor projects (goal <= 5 s each):")
+    started = time.perf_counter()
+    adopted = services.account_import(account=account, user=creator, remote_ids=None)
+    print(f"  import all       {time.perf_counter() - started:6.2f} s ({adopted:,} adopted)")
+    started = time.perf_counter()
+    totals = services.account_sync(account=account)
+    print(f"  sync, unchanged  {time.perf_counter() - started:6.2f} s ({totals.changed} written)")
+    for i in range(0, count, 100):
+        listed[f"b{i:023x}"]["name"] = f"Renamed {i}"
+    started = time.perf_counter()
+    totals = services.account_sync(account=account)
+    print(f"  sync, 1% changed {time.perf_counter() - started:6.2f} s ({totals.changed} written)")
+    lost = [
+        Project(
+            team=teams[0],
+            account=account,
+            vendor="r4",
+            name=f"Lost {i}",
+            payload={"name": f"Lost {i}"},
+            idempotency_key=uuid.uuid4(),
+            status=ProjectStatus.UNKNOWN,
+            attempted_at=timezone.now() - timezone.timedelta(hours=1),
+        )
+        for i in range(count // 10)
+    ]
+    Project.objects.bulk_create(lost)
+    started = time.perf_counter()
+    totals = services.projects_reconcile_unknown()
+    print(
+        f"  reconcile        {time.perf_counter() - started:6.2f} s"
+        f" ({len(lost):,} unknown among {count:,} tracked: {totals['failed']:,} not found)"
+    )
 
 
 def main() -> None:
-    args = ARGS
-    sizes = [int(s) for s in args.sizes.split(",")]
+    import logging
+
     logging.disable(logging.INFO)
+    sizes = [int(s) for s in ARGS.sizes.split(",")] + ([1_000_000] if ARGS.million else [])
     sandbox = Sandbox().start()
-    user, accounts = setup(sandbox)
-    client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(user)
-
-    where = f"SQLite file {DB}" if ARGS.database == "sqlite" else f"PostgreSQL database {DB}"
-    print(f"{where}; 20 accounts, 3 teams; the user sees 1 team (~1/3 of rows); {args.runs} runs\n")
-    print(f"{'N':>8} {'list p50':>10} {'search p50':>11} {'admin p50':>10} {'list/admin':>11}")
-    list_medians = {}
-    for n in sizes:
-        seed_to(n, accounts, user)
-        list_ms = statistics.median(timed(lambda: client.get("/"), args.runs))
-        search_ms = statistics.median(
-            timed(lambda: client.get("/", {"q": "Service 42 "}), args.runs)
-        )
-        admin_ms = statistics.median(
-            timed(lambda: client.get("/admin/dashboard/project/"), args.runs)
-        )
-        list_medians[n] = list_ms
-        print(
-            f"{n:>8} {list_ms:>8.1f}ms {search_ms:>9.1f}ms {admin_ms:>8.1f}ms "
-            f"{list_ms / admin_ms:>10.2f}x"
-        )
-    if len(sizes) > 1:
-        print(
-            f"\nlist page flatness {sizes[0]} -> {sizes[-1]}: "
-            f"{list_medians[sizes[-1]] / list_medians[sizes[0]]:.2f}x (target <= 1.5x)"
-        )
-
-    account = accounts[0]
-    data = {
-        "account": account.pk,
-        "idempotency_key": str(uuid.uuid4()),
-        "name": "Staging - Bench",
-        "_field": "name",
-    }
-    validate = timed(
-        lambda: client.post("/projects/new/validate/", data, HTTP_HX_REQUEST="true"), args.runs * 4
-    )
-    print(
-        f"\nlive validation: p50 {statistics.median(validate):.2f} ms, "
-        f"p90 {statistics.quantiles(validate, n=10)[-1]:.2f} ms (target p50 <= 5 ms)"
-    )
-
+    sandbox.vendors["r4"].rate_limit_per_minute = 10**9
+    creator, teams, accounts = scale_setup.setup_world(sandbox.url)
+    server = scale_setup.Server()
+    where = "SQLite" if ARGS.database == "sqlite" else "PostgreSQL"
+    print(f"{where} ({DB_NAME}): {len(teams)} teams, {len(accounts)} accounts, 4 vendors;")
+    print(f"{ARGS.runs} runs per figure, over HTTP; the admin lists 25 rows like the list.")
+    measure_lists(server, sizes, ARGS.runs, teams, accounts, creator)
+    measure_tracking(sandbox, teams, creator)
+    measure_validation(server, ARGS.runs, teams, accounts, creator)
+    measure_export(server, teams, accounts)
     sandbox.stop()
     if ARGS.database == "postgres":
-        from django.db import connections
-
-        connections.close_all()
-        with psycopg.connect(f"{ARGS.postgres}/postgres", autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
+        scale_setup.drop_database(DB_NAME, ARGS.postgres)
 
 
 if __name__ == "__main__":

@@ -143,10 +143,12 @@ class ProjectAdmin(admin.ModelAdmin):
         "created_by",
         "created_at",
     ]
-    list_filter = ["status", "vendor", "team"]
+    # A date filter of ranges, not date_hierarchy (which truncates every row's date on
+    # SQLite), and no unfiltered COUNT beside the filtered one: usable at a million rows.
+    list_filter = ["status", "vendor", "team", ("created_at", admin.DateFieldListFilter)]
     search_fields = ["name", "remote_id", "reference"]
     list_select_related = ["account", "team", "created_by"]
-    date_hierarchy = "created_at"
+    show_full_result_count = False
     readonly_fields = [
         "reference",
         "team",
@@ -224,10 +226,10 @@ class DeviceLoginAdmin(admin.ModelAdmin):
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
     list_display = ["created_at", "team", "actor", "action", "target_type", "target_id", "summary"]
-    list_filter = ["action", "team", "target_type"]
+    list_filter = ["action", "team", "target_type", ("created_at", admin.DateFieldListFilter)]
     search_fields = ["summary", "target_id", "actor__username"]
     list_select_related = ["team", "actor"]
-    date_hierarchy = "created_at"
+    show_full_result_count = False
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -34,9 +34,9 @@ class Order:
     def reverse(self) -> Order:
         return Order(self.column, not self.descending)
 
-    def key(self, row) -> list:
-        values = [row.created_at.isoformat(), row.pk]
-        return [getattr(row, self.column), *values] if self.column else values
+    def key(self, row: dict) -> list:
+        values = [row["created_at"].isoformat(), row["id"]]
+        return [row[self.column], *values] if self.column else values
 
     def after(self, key: Sequence) -> list[Q]:
         """Conditions for the rows after `key`, each a range of one index, in order."""

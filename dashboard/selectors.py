@@ -28,6 +28,21 @@ SORTS = {
     "-vendor": Order("vendor", descending=True),
 }
 PAGE_SIZE = 25
+# What a row of the list shows: plain values in one query, no model objects, nothing
+# decrypted (a project's secrets, its account's credentials).
+LIST_FIELDS = (
+    "id",
+    "reference",
+    "name",
+    "vendor",
+    "status",
+    "origin",
+    "missing_at_vendor",
+    "remote_id",
+    "created_at",
+    "account__label",
+    "created_by__username",
+)
 # Counts the tallies can't answer (search, creator) stop here: "1,000+" is honest and flat.
 COUNT_LIMIT = 1000
 DEFAULT_SORT = "-created"
@@ -133,7 +148,7 @@ def project_list(query: ProjectQuery) -> QuerySet[Project]:
 def project_page(query: ProjectQuery, *, position: str | None, counts: dict) -> keyset.Page:
     """One page of the list, read through the indexes one team at a time."""
     parts = [query.projects([team]) for team in query.team_ids]
-    shown = Project.objects.select_related("account", "created_by", "team")
+    shown = Project.objects.values(*LIST_FIELDS)
     return keyset.paginate(
         parts,
         shown,

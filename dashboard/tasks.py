@@ -54,8 +54,11 @@ def build_export(export_id: int) -> str:
 @task()
 def prune_task_results() -> None:
     """Finished task rows pile up (one per create and per periodic run); keep recent ones.
-    Old CSV exports go too."""
+    Old CSV exports go too, and the query planner's statistics are refreshed."""
+    from .services.background import refresh_planner_statistics
+
     services.exports_prune()
+    refresh_planner_statistics()
     call_command(
         "prune_db_task_results",
         min_age_days=settings.TASK_RESULTS_KEEP_DAYS,

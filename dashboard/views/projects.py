@@ -33,14 +33,14 @@ from .common import wants_fragment
 @require_GET
 @vary_on_headers("HX-Request")
 def project_list(request: HttpRequest) -> HttpResponse:
-    accounts = VendorAccount.objects.for_user(request.user).order_by("label")
+    accounts = VendorAccount.objects.for_user(request.user).only("pk", "label").order_by("label")
     filters = selectors.clean_filters(request.GET, accounts=accounts)
     query = selectors.project_query(user=request.user, filters=filters)
     counts = selectors.list_counts(query)
     position = request.GET.get("after") or request.GET.get("before")
     page = selectors.project_page(query, position=position, counts=counts)
     # While a create on this page is pending the table refreshes itself until it settles.
-    has_pending = any(project.status == ProjectStatus.PENDING for project in page)
+    has_pending = any(project["status"] == ProjectStatus.PENDING for project in page)
     context = {
         "counts": counts,
         "count_limit": selectors.COUNT_LIMIT,

@@ -57,11 +57,13 @@ def full_scans(plan: str) -> list[str]:
 
 @pytest.fixture
 def lists(client, member, team):
-    """2,000 projects in two teams with statistics, so plans are those of a real table."""
+    """4,000 projects in four teams, two of them the member's, with statistics, so plans
+    are those of a real table."""
     second = TeamFactory(name="Second")
     MembershipFactory(user=member, team=second, role=Role.MEMBER)
     statuses = [ProjectStatus.CREATED] * 8 + [ProjectStatus.FAILED, ProjectStatus.UNKNOWN]
-    for account in (R4AccountFactory(team=team), R4AccountFactory(team=second)):
+    teams = (team, second, TeamFactory(name="Other"), TeamFactory(name="Another"))
+    for account in (R4AccountFactory(team=t) for t in teams):
         Project.objects.bulk_create(
             ProjectFactory.build(
                 account=account,
@@ -90,7 +92,10 @@ SHAPES = {
 
 
 @pytest.mark.parametrize("shape", list(SHAPES))
-def test_the_list_uses_indexes(lists, shape):
+def test_the_list_uses_indexes(lists, shape, monkeypatch):
+    from dashboard import search
+
+    monkeypatch.setattr(search, "CANDIDATES", 100)  # "Service" is then a common term
     with CaptureQueriesContext(connection) as first:
         html = lists.get(reverse("project_list"), SHAPES[shape], **HX).content.decode()
     captured = list(first.captured_queries)

@@ -1,0 +1,183 @@
+"""Environment, seeding and HTTP helpers for bench/list_page.py (one database per process)."""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import socket
+import sys
+import tempfile
+import threading
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+VENDORS = ("r4", "photon", "devkit4ai", "otas")
+TEAMS = 4
+ACCOUNTS = 20  # 5 per vendor; every team holds each vendor
+PASSWORD = "bench-password-123"
+
+
+def prepare_environment(database: str, postgres: str) -> str:
+    """Point Django at a throwaway database, with production settings. Returns its name."""
+    if database == "postgres":
+        import psycopg
+
+        name = f"bench_list_{uuid.uuid4().hex[:8]}"
+        with psycopg.connect(f"{postgres}/postgres", autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+        os.environ["DATABASE_URL"] = f"{postgres}/{name}"
+    else:
+        name = str(Path(tempfile.mkdtemp()) / "bench.sqlite3")
+        os.environ["DATABASE_URL"] = f"sqlite:///{name}"
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="dashboard.settings",
+        ENV_FILE="/dev/null",
+        LOG_LEVEL="WARNING",
+        DEBUG="False",  # what production runs: cached templates, hashed static files
+        SECRET_KEY="bench-" + uuid.uuid4().hex * 2,
+        FIELD_ENCRYPTION_KEYS=base64.urlsafe_b64encode(os.urandom(32)).decode(),
+        ALLOWED_VENDOR_HOSTS="127.0.0.1",
+        ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
+        SECURE_SSL_REDIRECT="False",
+        SESSION_COOKIE_SECURE="False",
+        CSRF_COOKIE_SECURE="False",
+        STATIC_ROOT=tempfile.mkdtemp(prefix="bench-static-"),
+        EXPORT_STREAM_MAX_ROWS="1000000",
+        LOGIN_FAILURE_LIMIT="1000",
+    )
+    import django
+    from django.conf import settings
+
+    django.setup()
+    # Plain HTTP on loopback: cookies can't be Secure-only here.
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
+    return name
+
+
+def drop_database(name: str, postgres: str) -> None:
+    import psycopg
+    from django.db import connections
+
+    connections.close_all()
+    with psycopg.connect(f"{postgres}/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def setup_world(sandbox_url: str):
+    """Teams, accounts at every vendor, a one-team user, a user in every team, an admin."""
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    from dashboard.models import Membership, Role, Team, VendorAccount
+
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", verbosity=0, interactive=False)
+    users = get_user_model().objects
+    one_team = users.create_user("one_team", password=PASSWORD)
+    every_team = users.create_user("every_team", password=PASSWORD)
+    users.create_superuser("admin", password=PASSWORD)
+    teams = [Team.objects.create(name=f"Bench team {i}") for i in range(TEAMS)]
+    Membership.objects.create(user=one_team, team=teams[0], role=Role.MEMBER)
+    for team in teams:
+        Membership.objects.create(user=every_team, team=team, role=Role.MEMBER)
+    accounts = []
+    for i in range(ACCOUNTS):
+        vendor = VENDORS[i % len(VENDORS)]
+        accounts.append(
+            VendorAccount.objects.create(
+                team=teams[(i // len(VENDORS)) % TEAMS],
+                vendor=vendor,
+                label=f"{vendor} {i}",
+                base_url=f"{sandbox_url}/{vendor}",
+                credentials={"token": f"bench-{i}"},
+                credential_hint="bench",
+            )
+        )
+    return one_team, teams, accounts
+
+
+STATUSES = ["created"] * 8 + ["failed", "unknown"]
+
+
+def seed(accounts: list, upto: int, *, creator, spread: bool = True) -> None:
+    """Add projects until `accounts` hold `upto` between them (round-robin when spread)."""
+    from django.db.models import Max
+    from django.utils import timezone
+
+    from dashboard.models import Project
+
+    have = Project.objects.filter(account__in=accounts).count()
+    start = (Project.objects.aggregate(n=Max("id"))["n"] or 0) + 1
+    now = timezone.now()
+    batch = []
+    for n in range(have, upto):
+        i = start + n - have
+        account = accounts[i % len(accounts)] if spread else accounts[0]
+        batch.append(
+            Project(
+                team_id=account.team_id,
+                account=account,
+                vendor=account.vendor,
+                name=f"Service {i % 997} - env {i}",
+                payload={"name": f"Service {i}"},
+                idempotency_key=uuid.uuid4(),
+                status=STATUSES[i % len(STATUSES)],
+                remote_id=f"{i:024x}",
+                created_by=creator,
+                created_at=now - timezone.timedelta(seconds=i),
+            )
+        )
+        if len(batch) == 5000:
+            Project.objects.bulk_create(batch)
+            batch = []
+    Project.objects.bulk_create(batch)
+
+
+def analyze() -> None:
+    """Fresh planner statistics, as autovacuum (PostgreSQL) or the daily job (SQLite) keep."""
+    from dashboard.services.background import refresh_planner_statistics
+
+    refresh_planner_statistics()
+
+
+class Server:
+    """The app over real HTTP: Django's threaded WSGI server on a free port, in-process."""
+
+    def __init__(self) -> None:
+        from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
+        from django.core.wsgi import get_wsgi_application
+
+        class Quiet(WSGIRequestHandler):
+            def setup(self) -> None:
+                super().setup()
+                # Headers and body go out in separate writes: without this, Nagle's
+                # algorithm and delayed ACKs add 40 ms to every answer.
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.httpd = ThreadedWSGIServer(("127.0.0.1", 0), Quiet)
+        self.httpd.set_app(get_wsgi_application())
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def session(self, username: str):
+        import requests
+
+        session = requests.Session()
+        page = session.get(f"{self.url}/login/").text
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        session.post(
+            f"{self.url}/login/",
+            data={"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token},
+        )
+        if "sessionid" not in session.cookies:
+            raise RuntimeError(f"could not log in as {username}")
+        session.headers["X-CSRFToken"] = session.cookies["csrftoken"]
+        session.headers["Referer"] = f"{self.url}/"
+        return session

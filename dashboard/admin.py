@@ -8,7 +8,8 @@ from django.views.decorators.debug import sensitive_variables
 
 from providers.registry import get_provider
 
-from . import services
+from . import admin_actions, services
+from .admin_filters import AccountAttentionFilter, ProjectAttentionFilter
 from .models import AuditEvent, DeviceLogin, Membership, Project, Team, VendorAccount
 from .services.accounts import save_verified_account, verified_credentials
 
@@ -79,7 +80,7 @@ class VendorAccountAdminForm(forms.ModelForm):
 
 
 @admin.register(VendorAccount)
-class VendorAccountAdmin(admin.ModelAdmin):
+class VendorAccountAdmin(admin_actions.ActionsNeedChangePermission, admin.ModelAdmin):
     form = VendorAccountAdminForm
     list_display = [
         "label",
@@ -90,8 +91,9 @@ class VendorAccountAdmin(admin.ModelAdmin):
         "last_verified_at",
         "created_at",
     ]
-    list_filter = ["vendor", "status", "team"]
+    list_filter = [AccountAttentionFilter, "vendor", "status", "team"]
     search_fields = ["label", "identity", "team__name", "credential_hint"]
+    actions = [admin_actions.verify_now, admin_actions.disconnect]
     readonly_fields = [
         "credential_hint",
         "identity",
@@ -132,7 +134,7 @@ class VendorAccountAdmin(admin.ModelAdmin):
 
 
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
+class ProjectAdmin(admin_actions.ActionsNeedChangePermission, admin.ModelAdmin):
     list_display = [
         "name",
         "vendor",
@@ -145,7 +147,18 @@ class ProjectAdmin(admin.ModelAdmin):
     ]
     # A date filter of ranges, not date_hierarchy (which truncates every row's date on
     # SQLite), and no unfiltered COUNT beside the filtered one: usable at a million rows.
-    list_filter = ["status", "vendor", "team", ("created_at", admin.DateFieldListFilter)]
+    list_filter = [
+        ProjectAttentionFilter,
+        "status",
+        "vendor",
+        "team",
+        ("created_at", admin.DateFieldListFilter),
+    ]
+    actions = [
+        admin_actions.check_at_vendor,
+        admin_actions.refresh_from_vendor,
+        admin_actions.retry,
+    ]
     search_fields = ["name", "remote_id", "reference"]
     list_select_related = ["account", "team", "created_by"]
     show_full_result_count = False
@@ -166,11 +179,16 @@ class ProjectAdmin(admin.ModelAdmin):
         "error_status",
         "error_message",
         "error_fields",
+        "origin",
+        "remote_status",
+        "missing_at_vendor",
         "created_by",
         "created_at",
         "updated_at",
+        "queued_at",
         "attempted_at",
         "completed_at",
+        "last_synced_at",
     ]
     fields = readonly_fields
 

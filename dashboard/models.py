@@ -10,8 +10,9 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Upper
+from django.urls import reverse
 from django.utils import timezone
 
 from providers.registry import vendor_choices
@@ -125,6 +126,9 @@ class VendorAccount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_vendor_display()}: {self.label}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("account_detail", args=[self.pk])
 
     @property
     def is_connected(self) -> bool:
@@ -255,10 +259,20 @@ class Project(models.Model):
             # Search by exact remote id; Dev Kit for AI's live "name taken?" probe.
             models.Index(fields=["remote_id"], name="project_remote_id"),
             models.Index(F("account"), Upper("name"), name="project_account_name"),
+            # The admin's "needs attention": few rows each, so small partial indexes.
+            models.Index(
+                fields=["attempted_at"], condition=Q(status="pending"), name="project_pending"
+            ),
+            models.Index(
+                fields=["id"], condition=Q(missing_at_vendor=True), name="project_missing"
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("project_detail", args=[self.reference])
 
     @property
     def synced_at(self):
@@ -306,49 +320,6 @@ class AuditAction(models.TextChoices):
     DEVICE_LOGIN_ENDED = "device_login.ended", "Device sign-in ended"
 
 
-class DeviceLoginStatus(models.TextChoices):
-    PENDING = "pending", "Waiting for approval"
-    APPROVED = "approved", "Approved"
-    DENIED = "denied", "Denied"
-    EXPIRED = "expired", "Expired"
-    FAILED = "failed", "Failed"
-
-
-class DeviceLogin(models.Model):
-    """A device sign-in (RFC 8628) in progress. The device code never leaves the server."""
-
-    reference = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="device_logins")
-    # Set when the sign-in renews an existing account instead of connecting a new one.
-    account = models.ForeignKey(
-        VendorAccount, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
-    )
-    vendor = models.CharField(max_length=20, choices=vendor_choices)
-    label = models.CharField(max_length=100)
-    base_url = models.URLField(max_length=300)
-    secrets = EncryptedJSONField(default=dict, editable=False)  # {"device_code": ...}
-    user_code = models.CharField(max_length=32)
-    verification_uri = models.URLField(max_length=500)
-    verification_uri_complete = models.URLField(max_length=600)
-    interval = models.PositiveIntegerField()
-    expires_at = models.DateTimeField()
-    next_poll_at = models.DateTimeField()
-    status = models.CharField(
-        max_length=10, choices=DeviceLoginStatus.choices, default=DeviceLoginStatus.PENDING
-    )
-    message = models.CharField(max_length=300, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return f"{self.get_vendor_display()} sign-in {self.user_code} ({self.status})"
-
-
 class AuditEventQuerySet(TeamScopedQuerySet):
     def update(self, **kwargs):
         raise TypeError("Audit events are append-only.")
@@ -387,5 +358,6 @@ class AuditEvent(models.Model):
         raise TypeError("Audit events are append-only.")
 
 
+from .device_logins import DeviceLogin, DeviceLoginStatus  # noqa: E402, F401  (models)
 from .export_files import ExportChunk, ProjectExport  # noqa: E402, F401  (models)
 from .tallies import ProjectTally  # noqa: E402, F401  (a model: registered with the app)

@@ -5,12 +5,14 @@ scan skips through the common trigrams using the rare ones.
 
 SQLite: an FTS5 table with the trigram tokenizer (migration 0011, kept by triggers).
 FTS5 reads every trigram's whole list, and in names that all start "Service" the common
-ones hold every row, so a search would grow with the table. Instead the vocabulary says
-how many names hold each trigram; the rarest few are looked up, and the candidates'
-names are checked for the whole term in Python (full Unicode case folding). A term that
-is common after all (over CANDIDATES names) is matched by LIKE while walking the list's
-index, which finds a page of matches quickly. Terms under three characters have no
-trigram and take that path too: honest, and rare.
+ones hold every row, so a search would grow with the table. Instead each trigram's list
+is counted up to PROBE_LIMIT (a bounded cost: fts5vocab would read whole lists), the
+rarest few are intersected, and the candidates' names are checked for the whole term in
+Python (full Unicode case folding). When every trigram of the term is common (over
+PROBE_LIMIT names each), or the candidates number over CANDIDATES, the term is matched
+by LIKE while walking the list's index instead, which finds a page of matches quickly
+but counts them slowly. Terms under three characters have no trigram and take that
+path too. That fallback is the honest limit of SQLite here; PostgreSQL has no such case.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ from __future__ import annotations
 from django.db import connection
 from django.db.models import Q
 
+PROBE_LIMIT = 20_000
 CANDIDATES = 5000
-RAREST = 3  # trigrams looked up per search
+RAREST = 3  # trigrams intersected per search
 
 
 def matching(term: str) -> Q:
@@ -35,16 +38,16 @@ def _rare_term_ids(term: str) -> list[int] | None:
     the term is too common to list that way."""
     grams = {term[i : i + 3] for i in range(len(term) - 2)}
     with connection.cursor() as cursor:
-        counts = _document_counts(cursor, grams)
+        counts = {gram: _names_holding(cursor, gram) for gram in grams}
         # ASCII folds the same here and in SQLite: an ASCII trigram no name holds means
-        # no name holds the term. (Other scripts may fold differently: just not used.)
-        if any(g.isascii() and g.lower() not in counts for g in grams):
+        # no name holds the term. (Other scripts may fold differently: then not used.)
+        if any(gram.isascii() and n == 0 for gram, n in counts.items()):
             candidates = []
         else:
-            rarest = sorted((counts[g.lower()], g) for g in grams if g.lower() in counts)
-            if not rarest or rarest[0][0] > CANDIDATES:
+            rarest = sorted((n, gram) for gram, n in counts.items() if n)
+            if not rarest or rarest[0][0] > PROBE_LIMIT:
                 return None
-            phrase = " AND ".join('"' + g.replace('"', '""') + '"' for _, g in rarest[:RAREST])
+            phrase = " AND ".join(_quoted(gram) for _, gram in rarest[:RAREST])
             cursor.execute(
                 "SELECT p.id, p.name FROM dashboard_project_fts f "
                 "JOIN dashboard_project p ON p.id = f.rowid "
@@ -60,11 +63,15 @@ def _rare_term_ids(term: str) -> list[int] | None:
     return [pk for pk, name in candidates if wanted in name.casefold()] + by_remote_id
 
 
-def _document_counts(cursor, grams: set[str]) -> dict[str, int]:
-    lowered = sorted({g.lower() for g in grams})
-    marks = ", ".join(["%s"] * len(lowered))
+def _names_holding(cursor, gram: str) -> int:
+    """How many names hold this trigram, counted no further than PROBE_LIMIT + 1."""
     cursor.execute(
-        f"SELECT term, doc FROM dashboard_project_fts_vocab WHERE term IN ({marks})",  # noqa: S608
-        lowered,
+        "SELECT count(*) FROM (SELECT rowid FROM dashboard_project_fts "
+        "WHERE dashboard_project_fts MATCH %s LIMIT %s)",
+        [_quoted(gram), PROBE_LIMIT + 1],
     )
-    return dict(cursor.fetchall())
+    return cursor.fetchone()[0]
+
+
+def _quoted(gram: str) -> str:
+    return '"' + gram.replace('"', '""') + '"'

@@ -23,8 +23,6 @@ SQLITE_SEARCH = [
       INSERT INTO dashboard_project_fts (rowid, name) VALUES (NEW.id, NEW.name);
     END""",
     "INSERT INTO dashboard_project_fts (dashboard_project_fts) VALUES ('rebuild')",
-    # How many names hold each trigram, so a search looks up its rarest ones.
-    "CREATE VIRTUAL TABLE dashboard_project_fts_vocab USING fts5vocab(dashboard_project_fts, 'row')",
 ]
 # pg_trgm is a trusted extension (PostgreSQL 13+): the database owner may create it.
 POSTGRES_SEARCH = [
@@ -38,7 +36,6 @@ UNDO_SEARCH = {
             f"DROP TRIGGER IF EXISTS dashboard_project_fts_{op}"
             for op in ("insert", "delete", "update")
         ),
-        "DROP TABLE IF EXISTS dashboard_project_fts_vocab",
         "DROP TABLE IF EXISTS dashboard_project_fts",
     ],
     "postgresql": ["DROP INDEX IF EXISTS project_name_trigram"],

@@ -24,7 +24,7 @@ from ..models import AccountStatus, AuditAction, Project, ProjectStatus, VendorA
 from .common import ServiceError, project_move
 from .importing import list_remote
 from .projects import enqueue_submit
-from .tracking import project_reconcile, tracked_remote_ids
+from .tracking import reconcile_each, tracked_remote_ids
 
 logger = logging.getLogger(__name__)
 
@@ -100,13 +100,8 @@ def projects_reconcile_unknown() -> dict[str, int]:
             continue
         totals["accounts"] += 1
         taken = tracked_remote_ids(account)  # once per account, not once per project
-        for project in due.filter(account=account).defer("secrets"):
-            try:
-                outcome = project_reconcile(
-                    project=project, user=None, listed=remote, taken=taken
-                ).outcome
-            except ServiceError:
-                continue  # settled by someone else meanwhile
+        projects = due.filter(account=account).select_related("account", "team")
+        for outcome in reconcile_each(projects.defer("secrets"), remote, taken):
             if outcome in totals:
                 totals[outcome] += 1
     return totals

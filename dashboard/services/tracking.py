@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
@@ -197,6 +197,23 @@ def _matches(
     return [r for r in candidates if r.remote_id not in taken]
 
 
+def reconcile_each(projects, remote, taken: set[str], *, batch: int = 200) -> list[str]:
+    """Reconcile projects against one listing, committing in batches: one commit per
+    project would make a thousand lost answers cost a thousand disk flushes."""
+    projects, outcomes = list(projects), []
+    for start in range(0, len(projects), batch):
+        with transaction.atomic():
+            for project in projects[start : start + batch]:
+                try:
+                    found = project_reconcile(
+                        project=project, user=None, listed=remote, taken=taken
+                    )
+                except ServiceError:
+                    continue  # settled by someone else meanwhile
+                outcomes.append(found.outcome)
+    return outcomes
+
+
 def tracked_remote_ids(account: VendorAccount) -> set[str]:
     return set(account.projects.exclude(remote_id="").values_list("remote_id", flat=True))
 
@@ -303,8 +320,8 @@ def account_sync(*, account: VendorAccount) -> SyncTotals:
         totals.missing += project.missing_at_vendor
         totals.changed += 1
     taken = tracked_remote_ids(account)
-    for project in account.projects.filter(status=ProjectStatus.UNKNOWN).defer("secrets"):
-        outcome = project_reconcile(project=project, user=None, listed=remote, taken=taken).outcome
+    unknown = account.projects.filter(status=ProjectStatus.UNKNOWN).select_related("team")
+    for outcome in reconcile_each(unknown.defer("secrets"), remote, taken):
         totals.reconciled += outcome == "created"
         totals.failed_reconcile += outcome == "failed"
         totals.still_unknown += outcome == "ambiguous"

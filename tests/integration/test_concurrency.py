@@ -37,16 +37,20 @@ pytestmark = pytest.mark.django_db(transaction=True)
 R4_CREATE = {"vendor": "r4", "method": "POST", "path": "/api/v1/machine/project"}
 
 
-def test_twenty_concurrent_retries_send_exactly_one_create(
-    services_running, r4_account, member, sandbox
-):
-    failed = ProjectFactory(
-        account=r4_account,
-        created_by=member,
+def retryable_failure(account, user):
+    return ProjectFactory(
+        account=account,
+        created_by=user,
         status=ProjectStatus.FAILED,
         error_kind=ErrorKind.UNAVAILABLE.value,
         error_message="R4 is unavailable.",
     )
+
+
+def test_twenty_concurrent_retries_send_exactly_one_create(
+    services_running, r4_account, member, sandbox
+):
+    failed = retryable_failure(r4_account, member)
     web = services_running.web(TASKS_BACKEND=IMMEDIATE_BACKEND)
     agent = UserAgent(web.url, member)
     url = reverse("project_retry", args=[failed.reference])
@@ -57,6 +61,29 @@ def test_twenty_concurrent_retries_send_exactly_one_create(
     assert len(sandbox.calls(**R4_CREATE)) == 1
     failed.refresh_from_db()
     assert failed.status == ProjectStatus.CREATED and failed.remote_id
+    assert AuditEvent.objects.filter(action="project.retried").count() == 1
+
+
+def test_retries_from_the_admin_and_the_dashboard_at_once_send_one_create(
+    services_running, r4_account, member, sandbox
+):
+    failed = retryable_failure(r4_account, member)
+    web = services_running.web(TASKS_BACKEND=IMMEDIATE_BACKEND)
+    operator = UserAgent(web.url, UserFactory(is_staff=True, is_superuser=True))
+    teammate = UserAgent(web.url, member)
+    admin_action = {"action": "retry", "index": 0, "_selected_action": [failed.pk]}
+
+    def retry(i: int) -> int:
+        if i % 2:
+            return teammate.post(reverse("project_retry", args=[failed.reference])).status_code
+        return operator.post(
+            reverse("admin:dashboard_project_changelist"), admin_action
+        ).status_code
+
+    assert set(at_once(12, retry)) == {302}
+    assert len(sandbox.calls(**R4_CREATE)) == 1
+    failed.refresh_from_db()
+    assert failed.status == ProjectStatus.CREATED
     assert AuditEvent.objects.filter(action="project.retried").count() == 1
 
 

@@ -142,3 +142,20 @@ def test_search_finds_any_part_of_a_name_in_any_case(client, member, team, term,
         re.findall(r'/projects/[0-9a-f-]{36}/" hx-boost="false">([^<]+)</a>', unescape(html))
     )
     assert found == expected
+
+
+@pytest.mark.parametrize("teams", [1, 4])
+def test_the_list_costs_a_fixed_number_of_queries(client, member, team, teams):
+    """However many projects: one id range per team, then a fixed set (session, user,
+    teams, tallies, the rows, the filter form). Pinned, so a per-row query shows up."""
+    for extra in range(teams - 1):
+        MembershipFactory(user=member, team=TeamFactory(name=f"Extra {extra}"), role=Role.VIEWER)
+    client.force_login(member)
+    counts = []
+    for size in (10, 100):
+        ProjectFactory.create_batch(size, account=R4AccountFactory(team=team), status="created")
+        for params in ({}, {"sort": "name", "status": "created"}):
+            with CaptureQueriesContext(connection) as captured:
+                client.get(reverse("project_list"), params)
+            counts.append(len(captured.captured_queries))
+    assert counts == [9 + teams] * 4

@@ -71,7 +71,8 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
 
 
 def timed(call, runs: int) -> list[float]:
-    call()  # warm up
+    for _ in range(3):  # warm up: caches, connections, compiled templates
+        call()
     samples = []
     for _ in range(runs):
         started = time.perf_counter()

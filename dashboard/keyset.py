@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.core import signing
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 SALT = "dashboard.keyset"
@@ -54,17 +56,13 @@ class Order:
         return [Q(**{self.column: value}) & same, beyond]
 
 
-def first_rows(queryset: QuerySet, order: Order, key: Sequence | None, limit: int) -> list:
-    """Up to `limit` rows of `queryset` after `key` (from the start when None)."""
-    ordered = queryset.order_by(*order.fields())
+def ranges(queryset: QuerySet, order: Order, key: Sequence | None, limit: int) -> list[QuerySet]:
+    """Up to `limit` ids of `queryset` after `key` (from the start when None), as one or
+    two ordered, limited queries: each a range of one index."""
+    ordered = queryset.values_list("pk", flat=True).order_by(*order.fields())
     if key is None:
-        return list(ordered[:limit])
-    rows: list = []
-    for part in order.after(key):
-        rows += ordered.filter(part)[: limit - len(rows)]
-        if len(rows) >= limit:
-            break
-    return rows
+        return [ordered[:limit]]
+    return [ordered.filter(part)[:limit] for part in order.after(key)]
 
 
 def first_rows_across(
@@ -72,14 +70,30 @@ def first_rows_across(
 ) -> list:
     """The first rows of one or more index ranges (one per team), as `shown` rows.
 
-    Each part is read in its index's order, ids only (often from the index alone); the
-    database then orders the few ids found, in its own collation, so names sort the same
-    however many teams there are.
+    Every range is read in its index's order, ids only (often from the index alone), all
+    in one round trip; the database then orders the few ids found, in its own collation,
+    so names sort the same however many teams there are.
     """
-    ids = []
-    for part in parts:
-        ids += first_rows(part.values_list("pk", flat=True), order, key, limit)
+    ids = ids_of_all([r for part in parts for r in ranges(part, order, key, limit)])
     return list(shown.filter(pk__in=ids).order_by(*order.fields())[:limit]) if ids else []
+
+
+def ids_of_all(querysets: Sequence[QuerySet]) -> list[int]:
+    """The ids several limited queries select, with one UNION ALL of subqueries (each
+    keeps its own ORDER BY and LIMIT, and so its own index range)."""
+    selects, params = [], []
+    for number, queryset in enumerate(querysets):
+        try:
+            sql, query_params = queryset.query.sql_with_params()
+        except EmptyResultSet:  # e.g. a search that matched nothing
+            continue
+        selects.append(f"SELECT * FROM ({sql}) AS range_{number}")  # noqa: S608 (Django's SQL)
+        params.extend(query_params)
+    if not selects:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(selects), params)
+        return [row[0] for row in cursor.fetchall()]
 
 
 @dataclass

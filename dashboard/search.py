@@ -38,7 +38,7 @@ def _rare_term_ids(term: str) -> list[int] | None:
     the term is too common to list that way."""
     grams = {term[i : i + 3] for i in range(len(term) - 2)}
     with connection.cursor() as cursor:
-        counts = {gram: _names_holding(cursor, gram) for gram in grams}
+        counts = _names_holding(cursor, sorted(grams))
         # ASCII folds the same here and in SQLite: an ASCII trigram no name holds means
         # no name holds the term. (Other scripts may fold differently: then not used.)
         if any(gram.isascii() and n == 0 for gram, n in counts.items()):
@@ -63,14 +63,18 @@ def _rare_term_ids(term: str) -> list[int] | None:
     return [pk for pk, name in candidates if wanted in name.casefold()] + by_remote_id
 
 
-def _names_holding(cursor, gram: str) -> int:
-    """How many names hold this trigram, counted no further than PROBE_LIMIT + 1."""
-    cursor.execute(
-        "SELECT count(*) FROM (SELECT rowid FROM dashboard_project_fts "
-        "WHERE dashboard_project_fts MATCH %s LIMIT %s)",
-        [_quoted(gram), PROBE_LIMIT + 1],
+def _names_holding(cursor, grams: list[str]) -> dict[str, int]:
+    """How many names hold each trigram, counted no further than PROBE_LIMIT + 1, in one
+    round trip."""
+    probe = (
+        "(SELECT count(*) FROM (SELECT rowid FROM dashboard_project_fts "
+        "WHERE dashboard_project_fts MATCH %s LIMIT %s))"
     )
-    return cursor.fetchone()[0]
+    cursor.execute(
+        "SELECT " + ", ".join([probe] * len(grams)),
+        [value for gram in grams for value in (_quoted(gram), PROBE_LIMIT + 1)],
+    )
+    return dict(zip(grams, cursor.fetchone(), strict=True))
 
 
 def _quoted(gram: str) -> str:

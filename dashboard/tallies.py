@@ -13,9 +13,14 @@ from django.db.models import Sum
 
 
 class ProjectTally(models.Model):
-    team = models.ForeignKey("dashboard.Team", on_delete=models.CASCADE, related_name="+")
+    # No database constraint: checking one locks the account row (KEY SHARE) at commit,
+    # behind a create holding it FOR UPDATE while it waits for this very tally row — a
+    # deadlock. Tallies are derived from projects, whose own keys are constrained.
+    team = models.ForeignKey(
+        "dashboard.Team", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     account = models.ForeignKey(
-        "dashboard.VendorAccount", on_delete=models.CASCADE, related_name="+"
+        "dashboard.VendorAccount", on_delete=models.CASCADE, related_name="+", db_constraint=False
     )
     vendor = models.CharField(max_length=20)
     status = models.CharField(max_length=10)

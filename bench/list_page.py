@@ -88,7 +88,7 @@ def queries(client: Client, path: str, params: dict) -> int:
     return len(captured.captured_queries)
 
 
-def deep_token(user, teams, sort: str) -> tuple[str, int]:
+def deep_token(teams, sort: str) -> tuple[str, int]:
     """A token for the page halfway down the list (found once, outside the timing)."""
     query = selectors.ProjectQuery([t.pk for t in teams], {"sort": sort})
     rows = selectors.project_list(query).values(*selectors.LIST_FIELDS)
@@ -134,7 +134,7 @@ def measure_lists(server, sizes, runs, teams, accounts, creator) -> None:
         )
         for name, user, params, admin_params in shapes(teams, accounts):
             if params == "deep":
-                token, number = deep_token(user, teams[:1], "-created")
+                token, number = deep_token(teams[:1], "-created")
                 params = {"after": token}
                 admin_params = admin_params | {"p": str(number)}
             list_samples = timed(

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db.models import Q, Sum
 from django.utils import timezone
 
-from .models import AccountStatus, ProjectStatus, VendorAccount
+from .models import AccountStatus, Project, ProjectStatus, VendorAccount
 from .tallies import ProjectTally
 
 
@@ -39,8 +39,6 @@ ACCOUNT_ATTENTION = {
 
 def attention_counts() -> list[tuple[str, str, str, int]]:
     """(model, key, label, count) for the admin index; statuses come from the tallies."""
-    from .models import Project
-
     by_status = dict(ProjectTally.objects.values_list("status").annotate(n=Sum("count")).order_by())
     counts = []
     for key, (label, condition) in PROJECT_ATTENTION.items():

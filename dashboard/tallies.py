@@ -38,7 +38,7 @@ class ProjectTally(models.Model):
 
 
 def tallied_counts(*, team_ids, vendor="", status="", account_id=None) -> dict:
-    """Counts per vendor and per status, as `status_counts` gives them, from the tallies."""
+    """Counts per vendor and per status ({"by_vendor", "by_status", "total"}), from the tallies."""
     rows = ProjectTally.objects.filter(team_id__in=team_ids)
     if vendor:
         rows = rows.filter(vendor=vendor)

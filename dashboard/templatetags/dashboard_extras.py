@@ -64,7 +64,7 @@ def ago(moment) -> str:
     elif seconds < 60:
         text = f"{int(seconds)} s ago"
     else:
-        size, one, many = next(unit for unit in _UNITS if seconds >= unit[0] or unit[0] == 60)
+        size, one, many = next(unit for unit in _UNITS if seconds >= unit[0])
         count = int(seconds // size)
         text = f"{count} {one if count == 1 else many} ago"
     exact = timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S %Z")

@@ -1,70 +1,126 @@
-"""Project search by name (any part, any case) or exact remote id, through an index.
+"""Project search by name (any part, any case) or exact remote id, through indexes.
 
-PostgreSQL: a trigram GIN index on UPPER(name) serves Django's `icontains`; GIN's fast
-scan skips through the common trigrams using the rare ones.
+A search first finds candidates through an index, then keeps those whose name holds the
+whole term (Python's full Unicode case folding):
 
-SQLite: an FTS5 table with the trigram tokenizer (migration 0011, kept by triggers).
-FTS5 reads every trigram's whole list, and in names that all start "Service" the common
-ones hold every row, so a search would grow with the table. Instead each trigram's list
-is counted up to PROBE_LIMIT (a bounded cost: fts5vocab would read whole lists), the
-rarest few are intersected, and the candidates' names are checked for the whole term in
-Python (full Unicode case folding). When every trigram of the term is common (over
-PROBE_LIMIT names each), or the candidates number over CANDIDATES, the term is matched
-by LIKE while walking the list's index instead, which finds a page of matches quickly
-but counts them slowly. Terms under three characters have no trigram and take that
-path too. That fallback is the honest limit of SQLite here; PostgreSQL has no such case.
+1. **Whole words.** An ASCII word with a separator on both sides inside the term ("42" in
+   "Service 42 -") is a whole word of every matching name. A word index answers it: an
+   FTS5 `unicode61` table on SQLite, a GIN index on the name's lower-case ASCII words on
+   PostgreSQL (migration 0015). Names share common words, but a term's rarest word is
+   usually rare, so this stays flat however many projects there are.
+2. **Rare trigrams** (SQLite, a term of three or more characters). An FTS5 trigram table
+   (migration 0011); each trigram's list is counted up to CANDIDATES (fts5vocab would
+   read whole lists) and the rarest few are intersected.
+3. Otherwise Django's `icontains`: on PostgreSQL through a trigram GIN index on
+   UPPER(name); on SQLite by LIKE while walking the list's index, which finds a page of
+   matches quickly but counts them slowly. That is SQLite's honest limit: a term under
+   three characters, or one whose words are partial and whose trigrams are all common
+   ("Service 4").
+
+More than CANDIDATES candidates also falls through to the next step. The word index knows
+ASCII words only; a name that spells one with a look-alike letter folding to ASCII (the
+Kelvin sign) is found by the other steps but not by this one.
 """
 
 from __future__ import annotations
 
-from django.db import connection
-from django.db.models import Q
+import re
 
-PROBE_LIMIT = 20_000
+from django.db import connection
+from django.db.models import BooleanField, Q
+from django.db.models.expressions import RawSQL
+
+from .models import Project
+
 CANDIDATES = 5000
 RAREST = 3  # trigrams intersected per search
+WORD = re.compile(r"[A-Za-z0-9]+")
+# Constant SQL, values as parameters. PostgreSQL's must spell the index's expression
+# (migration 0015) exactly, or the index goes unused.
+POSTGRES_HOLDS_WORDS = "regexp_split_to_array(lower(name::text), '[^a-z0-9]+') @> %s::text[]"
+SQLITE_HOLDS_WORDS = (
+    "SELECT rowid FROM dashboard_project_words WHERE dashboard_project_words MATCH %s"
+)
+SQLITE_HOLDS_TRIGRAMS = (
+    "SELECT rowid FROM dashboard_project_fts WHERE dashboard_project_fts MATCH %s"
+)
 
 
-def matching(term: str) -> Q:
-    plain = Q(name__icontains=term) | Q(remote_id=term)
-    if connection.vendor != "sqlite" or len(term) < 3:
-        return plain
-    ids = _rare_term_ids(term)
-    return plain if ids is None else Q(pk__in=ids)
-
-
-def _rare_term_ids(term: str) -> list[int] | None:
-    """Ids of the projects whose name holds `term` (or whose remote id is it); None when
-    the term is too common to list that way."""
-    grams = {term[i : i + 3] for i in range(len(term) - 2)}
-    with connection.cursor() as cursor:
-        counts = _names_holding(cursor, sorted(grams))
-        # ASCII folds the same here and in SQLite: an ASCII trigram no name holds means
-        # no name holds the term. (Other scripts may fold differently: then not used.)
-        if any(gram.isascii() and n == 0 for gram, n in counts.items()):
-            candidates = []
-        else:
-            rarest = sorted((n, gram) for gram, n in counts.items() if n)
-            if not rarest or rarest[0][0] > PROBE_LIMIT:
-                return None
-            phrase = " AND ".join(_quoted(gram) for _, gram in rarest[:RAREST])
-            cursor.execute(
-                "SELECT p.id, p.name FROM dashboard_project_fts f "
-                "JOIN dashboard_project p ON p.id = f.rowid "
-                "WHERE dashboard_project_fts MATCH %s LIMIT %s",
-                [phrase, CANDIDATES + 1],
-            )
-            candidates = cursor.fetchall()
-            if len(candidates) > CANDIDATES:
-                return None
-        cursor.execute("SELECT id FROM dashboard_project WHERE remote_id = %s", [term])
-        by_remote_id = [row[0] for row in cursor.fetchall()]
+def matching(term: str, team_ids: list[int]) -> Q:
+    candidates = _by_whole_words(term, team_ids)
+    if candidates is None and connection.vendor == "sqlite" and len(term) >= 3:
+        candidates = _by_rare_trigrams(term, team_ids)
+    if candidates is None:
+        return Q(name__icontains=term) | Q(remote_id=term)
     wanted = term.casefold()
-    return [pk for pk, name in candidates if wanted in name.casefold()] + by_remote_id
+    named = [pk for pk, name in candidates if wanted in name.casefold()]
+    return Q(pk__in=named + _by_remote_id(term, team_ids))
+
+
+def whole_words(term: str) -> list[str]:
+    """The term's ASCII words that have an ASCII separator on both sides inside it."""
+
+    def separates(char: str) -> bool:
+        return char.isascii() and not char.isalnum()
+
+    return sorted(
+        {
+            found.group().lower()
+            for found in WORD.finditer(term)
+            if found.start() > 0
+            and found.end() < len(term)
+            and separates(term[found.start() - 1])
+            and separates(term[found.end()])
+        }
+    )
+
+
+def _by_whole_words(term: str, team_ids: list[int]) -> list[tuple[int, str]] | None:
+    words = whole_words(term)
+    if not words:
+        return None
+    if connection.vendor == "postgresql":
+        holding = RawSQL(POSTGRES_HOLDS_WORDS, [words], BooleanField())  # noqa: S611
+    else:
+        phrase = " AND ".join(map(_quoted, words))
+        holding = Q(pk__in=RawSQL(SQLITE_HOLDS_WORDS, [phrase]))  # noqa: S611
+    return _candidates(Project.objects.filter(holding, team_id__in=team_ids))
+
+
+def _by_rare_trigrams(term: str, team_ids: list[int]) -> list[tuple[int, str]] | None:
+    grams = sorted({term[i : i + 3] for i in range(len(term) - 2)})
+    with connection.cursor() as cursor:
+        counts = _names_holding(cursor, grams)
+    # ASCII folds the same here and in SQLite: an ASCII trigram no name holds means
+    # no name holds the term. (Other scripts may fold differently: then not used.)
+    if any(gram.isascii() and n == 0 for gram, n in counts.items()):
+        return []
+    rarest = sorted((n, gram) for gram, n in counts.items() if n)
+    if not rarest or rarest[0][0] > CANDIDATES:
+        return None
+    phrase = " AND ".join(_quoted(gram) for _, gram in rarest[:RAREST])
+    holding = RawSQL(SQLITE_HOLDS_TRIGRAMS, [phrase])  # noqa: S611
+    return _candidates(Project.objects.filter(pk__in=holding, team_id__in=team_ids))
+
+
+def _candidates(projects) -> list[tuple[int, str]] | None:
+    """(id, name) of the projects, or None when there are over CANDIDATES."""
+    found = list(projects.order_by().values_list("pk", "name")[: CANDIDATES + 1])
+    return None if len(found) > CANDIDATES else found
+
+
+def _by_remote_id(term: str, team_ids: list[int]) -> list[int]:
+    """Ids by exact remote id, asked apart: an OR beside the ids would cost the plan its
+    index."""
+    return list(
+        Project.objects.filter(remote_id=term, team_id__in=team_ids)
+        .order_by()
+        .values_list("pk", flat=True)
+    )
 
 
 def _names_holding(cursor, grams: list[str]) -> dict[str, int]:
-    """How many names hold each trigram, counted no further than PROBE_LIMIT + 1, in one
+    """How many names hold each trigram, counted no further than CANDIDATES + 1, in one
     round trip."""
     probe = (
         "(SELECT count(*) FROM (SELECT rowid FROM dashboard_project_fts "
@@ -72,10 +128,10 @@ def _names_holding(cursor, grams: list[str]) -> dict[str, int]:
     )
     cursor.execute(
         "SELECT " + ", ".join([probe] * len(grams)),
-        [value for gram in grams for value in (_quoted(gram), PROBE_LIMIT + 1)],
+        [value for gram in grams for value in (_quoted(gram), CANDIDATES + 1)],
     )
     return dict(zip(grams, cursor.fetchone(), strict=True))
 
 
-def _quoted(gram: str) -> str:
-    return '"' + gram.replace('"', '""') + '"'
+def _quoted(token: str) -> str:
+    return '"' + token.replace('"', '""') + '"'

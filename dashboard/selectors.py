@@ -91,7 +91,7 @@ class ProjectQuery:
 
     @cached_property
     def _search(self) -> Q | None:
-        return search.matching(self.filters["q"]) if "q" in self.filters else None
+        return search.matching(self.filters["q"], self.team_ids) if "q" in self.filters else None
 
     def projects(self, team_ids: list[int] | None = None) -> QuerySet[Project]:
         projects = Project.objects.filter(

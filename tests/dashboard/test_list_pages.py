@@ -117,33 +117,6 @@ def test_counts_for_a_search_stop_at_the_limit(client, member, team, monkeypatch
     assert "<strong>1</strong> project<" in html
 
 
-@pytest.mark.parametrize(
-    ("term", "expected"),
-    [
-        ("alpha", {"Alpha one", "ALPHA two", "Beta alpha"}),
-        ("pha t", {"ALPHA two"}),
-        ("café", {"Café Noir", "CAFÉ au lait"}),
-        ("50%", {"50% off"}),
-        ("a_b", {"a_b literal"}),
-        ("zzz", set()),
-        ("al", {"Alpha one", "ALPHA two", "Beta alpha", "a_b literal"}),  # no trigram
-        ("0123456789abcdef01234567", {"By remote id"}),
-    ],
-)
-def test_search_finds_any_part_of_a_name_in_any_case(client, member, team, term, expected):
-    account = R4AccountFactory(team=team)
-    names = ["Alpha one", "ALPHA two", "Beta alpha", "Café Noir", "CAFÉ au lait", "50% off"]
-    for name in [*names, "a_b literal", "axb decoy", "500 off"]:
-        ProjectFactory(account=account, name=name)
-    ProjectFactory(account=account, name="By remote id", remote_id="0123456789abcdef01234567")
-    client.force_login(member)
-    html = client.get(reverse("project_list"), {"q": term}, **HX).content.decode()
-    found = set(
-        re.findall(r'/projects/[0-9a-f-]{36}/" hx-boost="false">([^<]+)</a>', unescape(html))
-    )
-    assert found == expected
-
-
 @pytest.mark.parametrize("teams", [1, 4])
 def test_the_list_costs_a_fixed_number_of_queries(client, member, team, teams):
     """However many projects and teams: session, user, teams, tallies, every team's id

@@ -67,7 +67,7 @@ def lists(client, member, team):
         Project.objects.bulk_create(
             ProjectFactory.build(
                 account=account,
-                name=f"Service {i}",
+                name=f"Service {i} - env",
                 remote_id=f"{account.pk:04x}{i:020x}",
                 status=statuses[i % 10],
             )
@@ -87,6 +87,7 @@ SHAPES = {
     "sort by status": {"sort": "-status"},
     "search": {"q": "Service 42"},
     "search, a common term": {"q": "Service"},
+    "search with a whole word": {"q": "Service 42 -"},
     "search by remote id": {"q": f"{1:04x}{3:020x}"},
 }
 

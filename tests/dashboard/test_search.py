@@ -1,0 +1,102 @@
+"""Search by any part of a name, in any case, or by exact remote id, through indexes."""
+
+import re
+from html import unescape
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from dashboard import search
+from dashboard.models import Project
+from tests.factories import ProjectFactory, R4AccountFactory, TeamFactory
+
+HX = {"HTTP_HX_REQUEST": "true"}
+NAMES = [
+    *("Alpha one", "ALPHA two", "Beta alpha", "Café Noir", "CAFÉ au lait", "50% off"),
+    *("a_b literal", "axb decoy", "500 off"),
+    *("Build 42 - blue", "build 420 - red", "Rebuild 42 -x", "Build 42-not spaced"),
+]
+
+
+def found_names(client, term: str) -> set[str]:
+    html = client.get(reverse("project_list"), {"q": term}, **HX).content.decode()
+    return set(
+        re.findall(r'/projects/[0-9a-f-]{36}/" hx-boost="false">([^<]+)</a>', unescape(html))
+    )
+
+
+@pytest.fixture
+def named(client, member, team):
+    account = R4AccountFactory(team=team)
+    for name in NAMES:
+        ProjectFactory(account=account, name=name)
+    ProjectFactory(account=account, name="By remote id", remote_id="0123456789abcdef01234567")
+    # Another team's projects with the same names are never found.
+    outsider = R4AccountFactory(team=TeamFactory(name="Outsiders"))
+    for name in NAMES:
+        ProjectFactory(account=outsider, name=name)
+    client.force_login(member)
+    return client
+
+
+@pytest.mark.parametrize(
+    ("term", "expected"),
+    [
+        ("alpha", {"Alpha one", "ALPHA two", "Beta alpha"}),
+        ("pha t", {"ALPHA two"}),
+        ("café", {"Café Noir", "CAFÉ au lait"}),
+        ("50%", {"50% off"}),
+        ("a_b", {"a_b literal"}),
+        ("zzz", set()),
+        ("al", {"Alpha one", "ALPHA two", "Beta alpha", "a_b literal"}),  # no trigram
+        ("0123456789abcdef01234567", {"By remote id"}),
+        # Whole words ("42") through the word index, then the whole term checked.
+        ("BUILD 42 -", {"Build 42 - blue", "Rebuild 42 -x"}),
+        ("ld 42 - b", {"Build 42 - blue"}),
+        ("Build 43 -", set()),
+        ("d 42-n", {"Build 42-not spaced"}),
+    ],
+)
+def test_search_finds_any_part_of_a_name_in_any_case(named, term, expected):
+    assert found_names(named, term) == expected
+
+
+@pytest.mark.parametrize(
+    ("term", "words"),
+    [
+        ("Service 42 -", ["42"]),
+        ("a Big Word b", ["big", "word"]),
+        ("Service 42", []),  # the last word may go on in a name ("420")
+        ("42 -", []),  # the first may start earlier ("142")
+        ("x é42 y", []),  # a letter beside it that isn't ASCII: not a separator here
+        ("x_42_y", ["42"]),
+        ("", []),
+    ],
+)
+def test_whole_words_are_those_bounded_inside_the_term(term, words):
+    assert search.whole_words(term) == words
+
+
+def test_a_term_with_a_whole_word_is_answered_by_the_word_index(named):
+    with CaptureQueriesContext(connection) as captured:
+        assert found_names(named, "Build 42 -") == {"Build 42 - blue", "Rebuild 42 -x"}
+    sql = "\n".join(q["sql"] for q in captured.captured_queries)
+    assert ("dashboard_project_words" in sql) or ("regexp_split_to_array" in sql)
+    assert "LIKE" not in sql  # no walk of the list's index
+
+
+def test_too_many_candidates_fall_back_and_still_find_everything(named, monkeypatch):
+    monkeypatch.setattr(search, "CANDIDATES", 1)
+    assert found_names(named, "Build 42 -") == {"Build 42 - blue", "Rebuild 42 -x"}
+    assert found_names(named, "alpha") == {"Alpha one", "ALPHA two", "Beta alpha"}
+
+
+def test_renamed_and_deleted_projects_leave_the_word_index(named, team):
+    project = Project.objects.get(team=team, name="Build 42 - blue")
+    project.name = "Build 44 - blue"
+    project.save(update_fields=["name"])
+    Project.objects.filter(team=team, name="Rebuild 42 -x").delete()
+    assert found_names(named, "Build 42 -") == set()
+    assert found_names(named, "Build 44 -") == {"Build 44 - blue"}

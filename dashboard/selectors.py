@@ -90,13 +90,19 @@ class ProjectQuery:
     filters: Mapping[str, str]
 
     @cached_property
-    def _search(self) -> Q | None:
-        return search.matching(self.filters["q"], self.team_ids) if "q" in self.filters else None
+    def found(self) -> search.Found | None:
+        """The search's matches, found once for the counts and every team's page."""
+        if "q" not in self.filters:
+            return None
+        return search.find(self.filters["q"], self._filtered(self.team_ids))
 
     def projects(self, team_ids: list[int] | None = None) -> QuerySet[Project]:
-        projects = Project.objects.filter(
-            team_id__in=self.team_ids if team_ids is None else team_ids
-        )
+        projects = self._filtered(self.team_ids if team_ids is None else team_ids)
+        return projects if self.found is None else projects.filter(self.found.condition)
+
+    def _filtered(self, team_ids: list[int]) -> QuerySet[Project]:
+        """The teams' projects under every filter but the search."""
+        projects = Project.objects.filter(team_id__in=team_ids)
         filters = self.filters
         if "vendor" in filters:
             projects = projects.filter(vendor=filters["vendor"])
@@ -106,8 +112,6 @@ class ProjectQuery:
             projects = projects.filter(account_id=int(filters["account"]))
         if "creator" in filters:
             projects = projects.filter(created_by_id=int(filters["creator"]))
-        if self._search is not None:
-            projects = projects.filter(self._search)
         return projects
 
     @property
@@ -123,9 +127,12 @@ def list_counts(query: ProjectQuery) -> dict:
     """Per-vendor and per-status counts of the filtered list, and whether they are exact.
 
     Filters on vendor, status and account are answered by the tallies (a few rows, however
-    many projects). A search or creator filter counts at most COUNT_LIMIT + 1 matches.
+    many projects). A search that read its matches whole counts them; any other search,
+    or a creator filter, counts at most COUNT_LIMIT + 1 matches.
     """
     filters = query.filters
+    if query.found is not None and query.found.groups is not None:
+        return _counted(query.found.groups) | {"exact": True}
     if not {"q", "creator"} & filters.keys():
         account = int(filters["account"]) if "account" in filters else None
         counts = tallied_counts(
@@ -136,8 +143,13 @@ def list_counts(query: ProjectQuery) -> dict:
         )
         return counts | {"exact": True}
     first = query.projects().order_by().values_list("vendor", "status")[: COUNT_LIMIT + 1]
-    counts = group_counts((*group, n) for group, n in Counter(first).items())
+    counts = _counted(first)
     return counts | {"exact": counts["total"] <= COUNT_LIMIT}
+
+
+def _counted(groups) -> dict:
+    """Counts of (vendor, status) pairs, shaped like the tallies' counts."""
+    return group_counts((*group, n) for group, n in Counter(groups).items())
 
 
 def project_list(query: ProjectQuery) -> QuerySet[Project]:

@@ -105,15 +105,23 @@ def test_a_forged_or_foreign_page_token_shows_the_first_page(client, member, cro
     assert "Page 1 of 3" in html  # a token made for another sort is not followed
 
 
-def test_counts_for_a_search_stop_at_the_limit(client, member, team, monkeypatch):
+def test_counts_for_a_search_are_exact_when_read_whole_else_stop_at_the_limit(
+    client, member, team, monkeypatch
+):
+    from dashboard import search
+
     monkeypatch.setattr(selectors, "COUNT_LIMIT", 5)
     account = R4AccountFactory(team=team)
     for i in range(8):
-        ProjectFactory(account=account, name=f"Searchable {i}")
+        ProjectFactory(account=account, name=f"The searchable / {i}")
     client.force_login(member)
-    html = client.get(reverse("project_list"), {"q": "searchable"}).content.decode()
+    # A whole word ("searchable") finds the 8 matches through the word index: all counted.
+    html = client.get(reverse("project_list"), {"q": "e searchable /"}).content.decode()
+    assert "<strong>8</strong> projects" in html
+    monkeypatch.setattr(search, "CANDIDATES", 3)  # too many to read whole: counted to 5+
+    html = client.get(reverse("project_list"), {"q": "e searchable /"}).content.decode()
     assert "<strong>5+</strong> projects" in html and "Page 1 (more than 5 projects)" not in html
-    html = client.get(reverse("project_list"), {"q": "Searchable 3"}).content.decode()
+    html = client.get(reverse("project_list"), {"q": "Searchable / 3"}).content.decode()
     assert "<strong>1</strong> project<" in html
 
 

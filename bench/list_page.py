@@ -5,7 +5,8 @@ Run: .venv/bin/python bench/list_page.py [--sizes 1000,10000,100000] [--million]
 
 One run per database (each in its own process, one after the other): 4 teams, 20
 accounts across all four vendors, a user in one team and a user in all four. Everything
-is measured over real HTTP against the app (DEBUG off) in the same process, and prints:
+is measured over real HTTP against the app (DEBUG off) served by gunicorn in a process of
+its own, and prints:
 - per list shape and size: p50/p90 server round trip and queries per request; the growth
   from the smallest to the largest size; and the admin changelist doing the same thing
   (same team, 25 rows, same filter or order, no date drill-down) with the ratio;
@@ -62,7 +63,7 @@ from providers.registry import get_provider  # noqa: E402
 from providers.sandbox.r4 import mint_key  # noqa: E402
 from providers.sandbox.server import Sandbox  # noqa: E402
 
-ProjectAdmin.list_per_page = 25  # like for like with the list's page size
+ProjectAdmin.list_per_page = 25  # like for like with the list's page size (and the server)
 SEARCH = "Service 42 -"  # one name in 997: a rare term, as searches usually are
 
 
@@ -272,6 +273,7 @@ def main() -> None:
     measure_tracking(sandbox, teams, creator)
     measure_validation(server, ARGS.runs, teams, accounts, creator)
     measure_export(server, teams, accounts)
+    server.stop()
     sandbox.stop()
     if ARGS.database == "postgres":
         scale_setup.drop_database(DB_NAME, ARGS.postgres)

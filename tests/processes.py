@@ -105,7 +105,11 @@ class WebServer(Process):
         ]
         args += ["--workers", str(workers), "--threads", str(threads), "--timeout", "60"]
         super().__init__(f"web-{self.port}", args, env, log_dir)
-        self._wait_until_up()
+        try:
+            self._wait_until_up()
+        except RuntimeError:
+            self.stop()  # not handed to Services yet: nobody else would stop it
+            raise
 
     def _wait_until_up(self) -> None:
         deadline = time.monotonic() + 30

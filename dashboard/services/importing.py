@@ -77,10 +77,15 @@ def _adopt(account: VendorAccount, user, remotes: list[RemoteProject]) -> int:
     actor = user if getattr(user, "is_authenticated", False) else None
     with transaction.atomic():
         Project.objects.bulk_create(rows, ignore_conflicts=True)
-        # Rows another import inserted first kept their own keys, so ours identify what we added.
-        ours = Project.objects.filter(
-            team_id=account.team_id, idempotency_key__in=[p.idempotency_key for p in rows]
-        ).values_list("pk", "name", "remote_id")
+        # Rows another import inserted first kept their own keys, so ours identify what we
+        # added. No ordering: the list's would walk the team's newest-first index instead.
+        ours = (
+            Project.objects.filter(
+                team_id=account.team_id, idempotency_key__in=[p.idempotency_key for p in rows]
+            )
+            .order_by()
+            .values_list("pk", "name", "remote_id")
+        )
         events = [
             AuditEvent(
                 team_id=account.team_id,

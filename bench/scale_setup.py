@@ -169,9 +169,9 @@ class Server:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and self.process.poll() is None:
             try:
-                if requests.get(f"{self.url}/login/", timeout=2).status_code == 200:
+                if requests.get(f"{self.url}/login/", timeout=10).status_code == 200:
                     return
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
                 time.sleep(0.1)
         raise RuntimeError(f"gunicorn did not start:\n{self.log.read_text()}")
 

@@ -108,9 +108,9 @@ def spawn(name: str, *args: str) -> subprocess.Popen:
 def wait_http(url: str) -> None:
     for _ in range(300):
         try:
-            requests.get(url, timeout=1)
+            requests.get(url, timeout=10)
             return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):
             time.sleep(0.1)
     raise SystemExit(f"{url} did not come up; logs in {WORK}")
 

@@ -112,14 +112,15 @@ class WebServer(Process):
             raise
 
     def _wait_until_up(self) -> None:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.popen.poll() is not None:
                 raise RuntimeError(f"gunicorn exited:\n{self.log()}")
             try:
-                if requests.get(f"{self.url}/login/", timeout=2).status_code == 200:
+                # A worker's first request loads the app: seconds on 2 busy cores.
+                if requests.get(f"{self.url}/login/", timeout=10).status_code == 200:
                     return
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
                 pass
             time.sleep(0.1)
         raise RuntimeError(f"gunicorn did not start:\n{self.log()}")

@@ -107,7 +107,7 @@ class WebServer(Process):
         super().__init__(f"web-{self.port}", args, env, log_dir)
         try:
             self._wait_until_up()
-        except RuntimeError:
+        except BaseException:
             self.stop()  # not handed to Services yet: nobody else would stop it
             raise
 

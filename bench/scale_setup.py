@@ -172,7 +172,9 @@ class Server:
                 if requests.get(f"{self.url}/login/", timeout=10).status_code == 200:
                     return
             except (requests.ConnectionError, requests.Timeout):
-                time.sleep(0.1)
+                pass
+            time.sleep(0.1)
+        self.stop()
         raise RuntimeError(f"gunicorn did not start:\n{self.log.read_text()}")
 
     def stop(self) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import os
 import re
-import socket
 import sys
 import tempfile
 import uuid
@@ -145,41 +144,18 @@ def analyze() -> None:
 
 class Server:
     """The app over real HTTP: gunicorn in a process of its own (not the one that seeds a
-    million rows), started after the database is migrated."""
+    million rows), started after the database is migrated, with this process's settings."""
 
     def __init__(self) -> None:
-        import subprocess
-        import time
+        from tests.processes import WebServer
 
-        import requests
-
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        self.url = f"http://127.0.0.1:{port}"
-        self.log = Path(tempfile.mkdtemp(prefix="bench-gunicorn-")) / "gunicorn.log"
-        serve = ["plain_http_wsgi:application", "--pythonpath", f"{ROOT}/bench,{ROOT}"]
-        serve += ["--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", "4"]
-        with self.log.open("wb") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", *serve, "--timeout", "120"],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and self.process.poll() is None:
-            try:
-                if requests.get(f"{self.url}/login/", timeout=10).status_code == 200:
-                    return
-            except (requests.ConnectionError, requests.Timeout):
-                pass
-            time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"gunicorn did not start:\n{self.log.read_text()}")
+        log_dir = Path(tempfile.mkdtemp(prefix="bench-gunicorn-"))
+        app = "bench.plain_http_wsgi:application"
+        self.web = WebServer(log_dir, workers=1, threads=4, env=dict(os.environ), app=app)
+        self.url = self.web.url
 
     def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
+        self.web.stop()
 
     def session(self, username: str):
         import requests

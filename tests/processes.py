@@ -92,17 +92,18 @@ class Process:
 class WebServer(Process):
     """gunicorn serving the app, as in production."""
 
-    def __init__(self, log_dir: Path, *, workers: int, threads: int, env: dict[str, str]):
+    def __init__(
+        self,
+        log_dir: Path,
+        *,
+        workers: int,
+        threads: int,
+        env: dict[str, str],
+        app: str = "dashboard.wsgi",
+    ):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        args = [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "dashboard.wsgi",
-            "--bind",
-            f"127.0.0.1:{self.port}",
-        ]
+        args = [sys.executable, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{self.port}"]
         args += ["--workers", str(workers), "--threads", str(threads), "--timeout", "60"]
         super().__init__(f"web-{self.port}", args, env, log_dir)
         try:

@@ -180,11 +180,25 @@ class ProjectQuerySet(TeamScopedQuerySet):
         True for the one caller that made the change; False when the row was not in
         an allowed state (anymore), e.g. another process got there first.
         """
-        sources = [status for status, targets in PROJECT_TRANSITIONS.items() if to in targets]
-        moved = self.filter(pk=pk, status__in=sources).update(
+        moved = self.filter(pk=pk, status__in=_sources(to)).update(
             status=to, updated_at=timezone.now(), **changes
         )
         return moved == 1
+
+    def move_many(self, pks: list[int], *, to: str, **changes) -> list[int]:
+        """`move` for many projects in two queries, inside the caller's transaction: the
+        ones moved. They are locked first, so a concurrent move can't take them too."""
+        movable = self.select_for_update().filter(pk__in=pks, status__in=_sources(to))
+        moving = list(movable.order_by("pk").values_list("pk", flat=True))
+        Project.objects.filter(pk__in=moving).update(
+            status=to, updated_at=timezone.now(), **changes
+        )
+        return moving
+
+
+def _sources(to: str) -> list[str]:
+    """The statuses a project may move to `to` from."""
+    return [status for status, targets in PROJECT_TRANSITIONS.items() if to in targets]
 
 
 class ProjectOrigin(models.TextChoices):

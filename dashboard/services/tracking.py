@@ -24,7 +24,7 @@ from ..models import (
     ProjectStatus,
     VendorAccount,
 )
-from .common import ServiceError, audit_record, project_move
+from .common import ServiceError, audit_record, project_move, projects_move
 from .importing import list_remote
 from .projects import enqueue_submit
 from .vendor_calls import call_vendor_for
@@ -130,31 +130,15 @@ def project_reconcile(
     account = project.account
     remote = listed if listed is not None else list_remote(account, user=user)
     matches = _matches(project, remote, taken)
+    if not matches:
+        moved = _mark_not_found([project], user, listed=len(remote))
+        project.refresh_from_db()
+        return Reconciliation(project, "failed" if moved else project.status)
     if len(matches) == 1:
         _mark_found(project, user, matches[0], how="one clear match")
         if taken is not None and project.status == ProjectStatus.CREATED:
             taken.add(project.remote_id)
         return Reconciliation(project, project.status)
-    if not matches:
-        message = (
-            f"{account.get_vendor_display()} has no matching project after the lost request "
-            f"({len(remote)} listed), so it was not created. You can retry it."
-        )
-        moved = project_move(
-            project,
-            to=ProjectStatus.FAILED,
-            when=Q(status=ProjectStatus.UNKNOWN),
-            actor=user,
-            action=AuditAction.PROJECT_RECONCILED,
-            summary=f"Not found among {len(remote)} project{pluralize(len(remote))} at the "
-            "vendor: marked failed.",
-            error_kind=ErrorKind.OUTCOME_UNKNOWN.value,
-            error_code=NOT_FOUND_AT_VENDOR,
-            error_message=message,
-            completed_at=timezone.now(),
-        )
-        project.refresh_from_db()
-        return Reconciliation(project, "failed" if moved else project.status)
     audit_record(
         team=project.team,
         actor=user,
@@ -198,20 +182,51 @@ def _matches(
 
 
 def reconcile_each(projects, remote, taken: set[str], *, batch: int = 200) -> list[str]:
-    """Reconcile projects against one listing, committing in batches: one commit per
-    project would make a thousand lost answers cost a thousand disk flushes."""
+    """Reconcile projects of one account against one listing, a batch per transaction
+    (one commit per project would make a thousand lost answers cost a thousand disk
+    flushes). Those not found, the usual case, are marked failed together."""
     projects, outcomes = list(projects), []
     for start in range(0, len(projects), batch):
         with transaction.atomic():
+            absent = []
             for project in projects[start : start + batch]:
                 try:
+                    if not _matches(project, remote, taken):
+                        absent.append(project)
+                        continue
                     found = project_reconcile(
                         project=project, user=None, listed=remote, taken=taken
                     )
                 except ServiceError:
                     continue  # settled by someone else meanwhile
                 outcomes.append(found.outcome)
+            outcomes += ["failed"] * len(_mark_not_found(absent, None, listed=len(remote)))
     return outcomes
+
+
+def _mark_not_found(projects: list[Project], user, *, listed: int) -> list[int]:
+    """Unknown projects of one account that none of the `listed` there could be: failed,
+    and retryable. The ids of those moved (others were settled meanwhile)."""
+    if not projects:
+        return []
+    vendor = projects[0].account.get_vendor_display()
+    message = (
+        f"{vendor} has no matching project after the lost request "
+        f"({listed} listed), so it was not created. You can retry it."
+    )
+    return projects_move(
+        projects,
+        to=ProjectStatus.FAILED,
+        when=Q(status=ProjectStatus.UNKNOWN),
+        actor=user,
+        action=AuditAction.PROJECT_RECONCILED,
+        summary=f"Not found among {listed} project{pluralize(listed)} at the vendor: "
+        "marked failed.",
+        error_kind=ErrorKind.OUTCOME_UNKNOWN.value,
+        error_code=NOT_FOUND_AT_VENDOR,
+        error_message=message,
+        completed_at=timezone.now(),
+    )
 
 
 def tracked_remote_ids(account: VendorAccount) -> set[str]:

@@ -4,7 +4,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from dashboard import services
-from dashboard.models import Project, ProjectStatus
+from dashboard.models import AuditAction, AuditEvent, Project, ProjectStatus
 from tests.factories import ProjectFactory
 
 
@@ -46,3 +46,10 @@ def test_reconcile_reads_the_tracked_ids_once_however_many_are_unknown(r4_accoun
         q for q in captured.captured_queries if 'SELECT "dashboard_project"."remote_id"' in q["sql"]
     ]
     assert len(reads) == 1
+    # Those not found are marked failed together: one update, one insert of audit events.
+    assert len(writes_to_projects(captured.captured_queries)) == 1
+    audits = [
+        q for q in captured.captured_queries if 'INSERT INTO "dashboard_auditevent"' in q["sql"]
+    ]
+    assert len(audits) == 1
+    assert AuditEvent.objects.filter(action=AuditAction.PROJECT_RECONCILED).count() == 15

@@ -30,7 +30,7 @@ from tests.factories import (
     UserFactory,
     connect_devkit4ai,
 )
-from tests.processes import IMMEDIATE_BACKEND, ROOT, UserAgent, at_once, process_env
+from tests.processes import IMMEDIATE_BACKEND, ROOT, UserAgent, at_once, process_env, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -225,3 +225,38 @@ def test_two_admins_demoting_each_other_at_once_leave_the_team_an_admin(
         # its sender no longer an admin (404). Never both: the team keeps an admin.
         assert sorted(at_once(2, demote)) in ([302, 302], [302, 404])
         assert Membership.objects.filter(team=team, role=Role.ADMIN).count() == 1
+
+
+def test_concurrent_syncs_mark_each_lost_project_failed_once(r4_account, sandbox):
+    lost = ProjectFactory.create_batch(250, account=r4_account, status=ProjectStatus.UNKNOWN)
+    sync = f"services.account_sync(account=VendorAccount.objects.get(pk={r4_account.pk}))"
+    command = [
+        *(sys.executable, "manage.py", "shell", "-c"),
+        f"from dashboard import services; from dashboard.models import VendorAccount; {sync}",
+    ]
+    with transaction.atomic():
+        # Hold the rows (PostgreSQL) or the write lock (SQLite) until every run has read
+        # the same unknown projects and waits to move them: then let them all go at once.
+        list(Project.objects.select_for_update().filter(pk__in=[p.pk for p in lost]))
+        runs = [
+            subprocess.Popen(
+                command,
+                cwd=ROOT,
+                env=process_env(),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+            for _ in range(4)
+        ]
+        wait_for(lambda: len(sandbox.calls("r4", method="GET")) == 4, what="four listings")
+        time.sleep(1)  # each run reads its unknown projects just after listing
+        assert [run.poll() for run in runs] == [None] * 4
+    outputs = [run.communicate(timeout=120)[0] for run in runs]
+
+    assert [run.returncode for run in runs] == [0] * 4, outputs
+    failed = Project.objects.filter(pk__in=[p.pk for p in lost], status=ProjectStatus.FAILED)
+    assert failed.count() == len(lost)
+    # Each moved by exactly one of the runs: one audit event each, none twice.
+    audited = AuditEvent.objects.filter(action="project.reconciled")
+    assert sorted(audited.values_list("target_id", flat=True)) == sorted(str(p.pk) for p in lost)

@@ -100,11 +100,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for the write lock instead of failing at once; IMMEDIATE makes
     # select_for_update-style sections take the lock up front.
     # WAL lets readers work during a write and makes commits cheap (no fsync per commit).
+    # A 32 MB page cache per connection (the default is 2 MB) keeps the indexes a page or
+    # a search walks in memory across requests on a persistent connection.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "timeout": 20,
             "transaction_mode": "IMMEDIATE",
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-32000;"
+            ),
         }
     )
 # Keep connections across requests (each new PostgreSQL connection costs ~10 ms).

@@ -43,6 +43,17 @@ def test_a_row_no_key_opens_reads_as_unreadable_and_keeps_its_ciphertext(db, set
     assert _raw("dashboard_vendoraccount", "credentials", account.pk) == stored
 
 
+def test_no_secrets_are_stored_empty_and_some_only_as_ciphertext(db):
+    bare = ProjectFactory(secrets={})
+    holding = ProjectFactory(secrets={"projectSecret": "ps_live_654321"})
+
+    assert _raw("dashboard_project", "secrets", bare.pk) == ""
+    assert type(bare).objects.get(pk=bare.pk).secrets == {}
+    stored = _raw("dashboard_project", "secrets", holding.pk)
+    assert stored and "ps_live" not in stored
+    assert secrets.decrypt(stored)["projectSecret"] == "ps_live_654321"
+
+
 def _raw(table, column, pk):
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {column} FROM {table} WHERE id = %s", [pk])

@@ -65,6 +65,7 @@ from providers.sandbox.server import Sandbox  # noqa: E402
 
 ProjectAdmin.list_per_page = 25  # like for like with the list's page size (and the server)
 SEARCH = "Service 42 -"  # one name in 997: a rare term, as searches usually are
+NEEDLE = "Service 42 - env 42"  # a handful of names at every size (its words aren't rare)
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:
@@ -112,6 +113,7 @@ def shapes(teams, accounts):
         ("deep page", "one_team", "deep", one | {"p": "deep"}),
         ("user in 4 teams", "every_team", {}, {}),
         ("search", "one_team", {"q": SEARCH}, one | {"q": SEARCH}),
+        ("needle search", "one_team", {"q": NEEDLE}, one | {"q": NEEDLE}),
     ]
 
 

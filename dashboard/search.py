@@ -7,7 +7,10 @@ whole term (Python's full Unicode case folding):
    "Service 42 -") is a whole word of every matching name. A word index answers it: an
    FTS5 `unicode61` table on SQLite, a GIN index on the name's lower-case ASCII words on
    PostgreSQL (migration 0015). Names share common words, but a term's rarest word is
-   usually rare, so this stays flat however many projects there are.
+   usually rare, so this stays flat however many projects there are. SQLite counts each
+   word's names (up to CANDIDATES) and looks up the rarest alone: a common word in an
+   FTS5 AND would have it walk that word's whole list; PostgreSQL's GIN scan skips
+   through common entries by itself.
 2. **Rare trigrams** (SQLite, a term of three or more characters). An FTS5 trigram table
    (migration 0011); each trigram's list is counted up to CANDIDATES (fts5vocab would
    read whole lists) and the rarest few are intersected.
@@ -40,12 +43,8 @@ WORD = re.compile(r"[A-Za-z0-9]+")
 # Constant SQL, values as parameters. PostgreSQL's must spell the index's expression
 # (migration 0015) exactly, or the index goes unused.
 POSTGRES_HOLDS_WORDS = "regexp_split_to_array(lower(name::text), '[^a-z0-9]+') @> %s::text[]"
-SQLITE_HOLDS_WORDS = (
-    "SELECT rowid FROM dashboard_project_words WHERE dashboard_project_words MATCH %s"
-)
-SQLITE_HOLDS_TRIGRAMS = (
-    "SELECT rowid FROM dashboard_project_fts WHERE dashboard_project_fts MATCH %s"
-)
+SQLITE_WORDS = "dashboard_project_words"  # FTS5 tables (migrations 0015 and 0011)
+SQLITE_TRIGRAMS = "dashboard_project_fts"
 
 
 @dataclass(frozen=True)
@@ -97,25 +96,32 @@ def _by_whole_words(term: str, projects: QuerySet[Project]) -> list[tuple] | Non
         return None
     if connection.vendor == "postgresql":
         holding = RawSQL(POSTGRES_HOLDS_WORDS, [words], BooleanField())  # noqa: S611
-    else:
-        phrase = " AND ".join(map(_quoted, words))
-        holding = Q(pk__in=RawSQL(SQLITE_HOLDS_WORDS, [phrase]))  # noqa: S611
-    return _candidates(projects.filter(holding))
+        return _candidates(projects.filter(holding))
+    return _by_rarest(SQLITE_WORDS, words, projects, use=1)
 
 
 def _by_rare_trigrams(term: str, projects: QuerySet[Project]) -> list[tuple] | None:
     grams = sorted({term[i : i + 3] for i in range(len(term) - 2)})
+    return _by_rarest(SQLITE_TRIGRAMS, grams, projects, use=RAREST)
+
+
+def _by_rarest(
+    table: str, tokens: list[str], projects: QuerySet[Project], *, use: int
+) -> list[tuple] | None:
+    """Candidates holding the `use` rarest of the tokens every matching name holds, found
+    in an FTS5 table. Only the rarest: a common token in the match ("env" in every name)
+    would make SQLite walk its whole list."""
     with connection.cursor() as cursor:
-        counts = _names_holding(cursor, grams)
-    # ASCII folds the same here and in SQLite: an ASCII trigram no name holds means
+        counts = _names_holding(cursor, table, tokens)
+    # ASCII folds the same here and in SQLite: an ASCII token no name holds means
     # no name holds the term. (Other scripts may fold differently: then not used.)
-    if any(gram.isascii() and n == 0 for gram, n in counts.items()):
+    if any(token.isascii() and n == 0 for token, n in counts.items()):
         return []
-    rarest = sorted((n, gram) for gram, n in counts.items() if n)
+    rarest = sorted((n, token) for token, n in counts.items() if n)
     if not rarest or rarest[0][0] > CANDIDATES:
         return None
-    phrase = " AND ".join(_quoted(gram) for _, gram in rarest[:RAREST])
-    holding = RawSQL(SQLITE_HOLDS_TRIGRAMS, [phrase])  # noqa: S611
+    phrase = " AND ".join(_quoted(token) for _, token in rarest[:use])
+    holding = RawSQL(f"SELECT rowid FROM {table} WHERE {table} MATCH %s", [phrase])  # noqa: S608, S611
     return _candidates(projects.filter(pk__in=holding))
 
 
@@ -134,18 +140,15 @@ def _as_one_parameter(ids: list[int]) -> RawSQL:
     return RawSQL("SELECT value FROM json_each(%s)", [json.dumps(ids)])
 
 
-def _names_holding(cursor, grams: list[str]) -> dict[str, int]:
-    """How many names hold each trigram, counted no further than CANDIDATES + 1, in one
-    round trip."""
-    probe = (
-        "(SELECT count(*) FROM (SELECT rowid FROM dashboard_project_fts "
-        "WHERE dashboard_project_fts MATCH %s LIMIT %s))"
-    )
+def _names_holding(cursor, table: str, tokens: list[str]) -> dict[str, int]:
+    """How many names hold each token, counted no further than CANDIDATES + 1 (fts5vocab
+    would read whole lists), in one round trip."""
+    probe = f"(SELECT count(*) FROM (SELECT rowid FROM {table} WHERE {table} MATCH %s LIMIT %s))"  # noqa: S608
     cursor.execute(
-        "SELECT " + ", ".join([probe] * len(grams)),
-        [value for gram in grams for value in (_quoted(gram), CANDIDATES + 1)],
+        "SELECT " + ", ".join([probe] * len(tokens)),
+        [value for token in tokens for value in (_quoted(token), CANDIDATES + 1)],
     )
-    return dict(zip(grams, cursor.fetchone(), strict=True))
+    return dict(zip(tokens, cursor.fetchone(), strict=True))
 
 
 def _quoted(token: str) -> str:

@@ -87,6 +87,24 @@ def test_a_term_with_a_whole_word_is_answered_by_the_word_index(named):
     assert "LIKE" not in sql  # no walk of the list's index
 
 
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's FTS5 word table")
+def test_sqlite_looks_up_only_the_rarest_word(named, team, monkeypatch):
+    monkeypatch.setattr(search, "CANDIDATES", 8)
+    account = R4AccountFactory(team=team)
+    for n in range(10):  # "tone" in more names than CANDIDATES; "42" in fewer
+        ProjectFactory(account=account, name=f"Deploy {n} tone - x")
+    ProjectFactory(account=account, name="Ship 42 tone - z")
+    assert search.whole_words("p 42 tone -") == ["42", "tone"]
+    with CaptureQueriesContext(connection) as captured:
+        assert found_names(named, "p 42 tone -") == {"Ship 42 tone - z"}
+    lookups = [
+        q["sql"]
+        for q in captured.captured_queries
+        if "dashboard_project_words MATCH" in q["sql"] and "count(*)" not in q["sql"]
+    ]
+    assert len(lookups) == 1 and '"42"' in lookups[0] and "tone" not in lookups[0]
+
+
 def test_too_many_candidates_fall_back_and_still_find_everything(named, monkeypatch):
     monkeypatch.setattr(search, "CANDIDATES", 1)
     assert found_names(named, "Build 42 -") == {"Build 42 - blue", "Rebuild 42 -x"}

@@ -39,6 +39,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
     counts = selectors.list_counts(query)
     position = request.GET.get("after") or request.GET.get("before")
     page = selectors.project_page(query, position=position, counts=counts)
+    _add_links(page)
     # While a create on this page is pending the table refreshes itself until it settles.
     has_pending = any(project["status"] == ProjectStatus.PENDING for project in page)
     context = {
@@ -59,6 +60,15 @@ def project_list(request: HttpRequest) -> HttpResponse:
     }
     template = "dashboard/projects/list.html"
     return render(request, f"{template}#table" if wants_fragment(request) else template, context)
+
+
+def _add_links(rows) -> None:
+    """Each row's link to its project, from one reverse() for the page: a reverse per row
+    was the slowest part of rendering the list."""
+    stub = str(uuid.UUID(int=0))
+    pattern = reverse("project_detail", args=[stub])
+    for row in rows:
+        row["url"] = pattern.replace(stub, str(row["reference"]))
 
 
 def _team_mates(user):

@@ -121,3 +121,19 @@ def test_the_live_name_probe_uses_an_index(client, member, owner, team, sandbox)
         client.post(reverse("project_validate"), data | {"_field": "name"}, **HX)
     probe = [p for p in plans(captured.captured_queries) if "UPPER" in p]
     assert len(probe) == 1 and full_scans(probe[0]) == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's GIN indexes")
+@pytest.mark.django_db
+def test_search_indexes_keep_no_pending_list():
+    """A GIN pending list is read whole by every search until a vacuum merges it."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, reloptions FROM pg_class WHERE relname = ANY(%s) ORDER BY relname",
+            [["project_name_trigram", "project_name_words"]],
+        )
+        rows = cursor.fetchall()
+    assert rows == [
+        ("project_name_trigram", ["fastupdate=off"]),
+        ("project_name_words", ["fastupdate=off"]),
+    ]

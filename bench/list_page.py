@@ -7,9 +7,12 @@ One run per database (each in its own process, one after the other): 4 teams, 20
 accounts across all four vendors, a user in one team and a user in all four. Everything
 is measured over real HTTP against the app (DEBUG off) served by gunicorn in a process of
 its own, and prints:
-- per list shape and size: p50/p90 server round trip and queries per request; the growth
-  from the smallest to the largest size; and the admin changelist doing the same thing
-  (same team, 25 rows, same filter or order, no date drill-down) with the ratio;
+- per list shape and size: p50/p90 server round trip and queries per request; the admin
+  changelist doing the same thing (same team, 25 rows, same filter or order, no date
+  drill-down) with the ratio; and the growth from the smallest size, measured side by
+  side: a second server holds a copy of the smallest size, and each sample of a shape is
+  taken in turn with one of the same shape there (at the smallest size itself, the two
+  are alike, so that ratio shows the measurement's noise);
 - live validation p50/p90 for every vendor at 100k projects in the account;
 - a 100k-row CSV export: time and rows per second;
 - import, sync and reconcile of 10k vendor projects.
@@ -117,31 +120,62 @@ def shapes(teams, accounts):
     ]
 
 
-def measure_lists(server, sizes, runs, teams, accounts, creator) -> None:
+def side_by_side(call, base_call, runs: int) -> tuple[list[float], list[float]]:
+    """Samples of two calls taken in turn, so both see the same machine at the same time."""
+    samples = [], []
+    for _ in range(3):  # warm up both
+        call(), base_call()
+    for _ in range(runs):
+        for out, one in zip(samples, (call, base_call), strict=True):
+            started = time.perf_counter()
+            response = one()
+            out.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200 and not response.history, response.url
+    return samples
+
+
+def list_params(teams, accounts) -> dict[str, tuple]:
+    """Each shape's (user, list params, admin params) for the database as it is now."""
+    found = {}
+    for name, user, params, admin_params in shapes(teams, accounts):
+        if params == "deep":
+            token, number = deep_token(teams[:1], "-created")
+            params = {"after": token}
+            admin_params = admin_params | {"p": str(number)}
+        found[name] = (user, params, admin_params)
+    return found
+
+
+def measure_lists(servers, sizes, runs, teams, accounts, creator) -> None:
+    """Every shape at every size, each sample taken in turn with the same shape on `base`
+    (a copy of the smallest size): growth is the ratio of the two, side by side."""
     from django.contrib.auth import get_user_model
 
-    sessions = {name: server.session(name) for name in ("one_team", "every_team", "admin")}
+    server, base = servers
+    users = ("one_team", "every_team", "admin")
+    sessions = {name: server.session(name) for name in users}
+    base_sessions = {name: base.session(name) for name in users}
     clients = {}
-    for name in ("one_team", "every_team", "admin"):
+    for name in users:
         clients[name] = Client()
         clients[name].force_login(get_user_model().objects.get(username=name))
-    results: dict[str, dict[int, tuple]] = {}
+    base_params = list_params(teams, accounts)  # the database is at the smallest size
+    growth: dict[str, float] = {}
     for n in sizes:
         scale_setup.seed(accounts, n, creator=creator)
         scale_setup.analyze()
         team_rows = Project.objects.filter(team=teams[0]).count()
         print(f"\n-- {n:,} projects ({team_rows:,} in the one-team user's team) --", flush=True)
         print(
-            f"{'shape':<16} {'list p50':>9} {'p90':>7} {'queries':>8}"
-            f" {'admin p50':>10} {'queries':>8} {'list/admin':>11}"
+            f"{'shape':<16} {'list p50':>9} {'p90':>7} {'queries':>8} {'admin p50':>10}"
+            f" {'queries':>8} {'list/admin':>11} {f'{sizes[0]:,} p50':>10} {'growth':>7}"
         )
-        for name, user, params, admin_params in shapes(teams, accounts):
-            if params == "deep":
-                token, number = deep_token(teams[:1], "-created")
-                params = {"after": token}
-                admin_params = admin_params | {"p": str(number)}
-            list_samples = timed(
-                lambda p=params, u=user: sessions[u].get(server.url, params=p), runs
+        for name, (user, params, admin_params) in list_params(teams, accounts).items():
+            base_user_params = base_params[name][1]
+            list_samples, base_samples = side_by_side(
+                lambda p=params, u=user: sessions[u].get(server.url, params=p),
+                lambda p=base_user_params, u=user: base_sessions[u].get(base.url, params=p),
+                runs,
             )
             admin_url = f"{server.url}/admin/dashboard/project/"
             admin_samples = timed(
@@ -151,19 +185,16 @@ def measure_lists(server, sizes, runs, teams, accounts, creator) -> None:
             admin_q = queries(clients["admin"], "/admin/dashboard/project/", admin_params)
             p50, p90 = percentiles(list_samples)
             a50, _ = percentiles(admin_samples)
-            results.setdefault(name, {})[n] = (p50, p90, list_q)
+            b50, _ = percentiles(base_samples)
+            growth[name] = p50 / b50
             print(
-                f"{name:<16} {p50:>7.1f}ms {p90:>5.1f}ms {list_q:>8}"
-                f" {a50:>8.1f}ms {admin_q:>8} {p50 / a50:>10.2f}x",
+                f"{name:<16} {p50:>7.1f}ms {p90:>5.1f}ms {list_q:>8} {a50:>8.1f}ms {admin_q:>8}"
+                f" {p50 / a50:>10.2f}x {b50:>8.1f}ms {p50 / b50:>6.2f}x",
                 flush=True,
             )
-    if len(sizes) > 1:
-        first, last = sizes[0], sizes[-1]
-        print(f"\ngrowth of list p50, {first:,} -> {last:,} (goal <= 1.5x):")
-        for name, by_size in results.items():
-            growth = by_size[last][0] / by_size[first][0]
-            verdict = "ok" if growth <= 1.5 else "OVER"
-            print(f"  {name:<16} {growth:>5.2f}x {verdict}")
+    print(f"\ngrowth of list p50, {sizes[0]:,} -> {sizes[-1]:,}, side by side (goal <= 1.5x):")
+    for name, ratio in growth.items():
+        print(f"  {name:<16} {ratio:>5.2f}x {'ok' if ratio <= 1.5 else 'OVER'}")
 
 
 def measure_validation(server, runs, teams, accounts, creator) -> None:
@@ -267,11 +298,16 @@ def main() -> None:
     sandbox = Sandbox().start()
     sandbox.vendors["r4"].rate_limit_per_minute = 10**9
     creator, teams, accounts = scale_setup.setup_world(sandbox.url)
-    server = scale_setup.Server()
+    scale_setup.seed(accounts, sizes[0], creator=creator)
+    scale_setup.analyze()
+    base_name, base_url = scale_setup.snapshot(DB_NAME, ARGS.database, ARGS.postgres)
+    server, base = scale_setup.Server(), scale_setup.Server(base_url)
     where = "SQLite" if ARGS.database == "sqlite" else "PostgreSQL"
     print(f"{where} ({DB_NAME}): {len(teams)} teams, {len(accounts)} accounts, 4 vendors;")
     print(f"{ARGS.runs} runs per figure, over HTTP; the admin lists 25 rows like the list.")
-    measure_lists(server, sizes, ARGS.runs, teams, accounts, creator)
+    print(f"Growth: each list sample is taken in turn with one of a copy at {sizes[0]:,}.")
+    measure_lists((server, base), sizes, ARGS.runs, teams, accounts, creator)
+    base.stop()
     measure_tracking(sandbox, teams, creator)
     measure_validation(server, ARGS.runs, teams, accounts, creator)
     measure_export(server, teams, accounts)
@@ -279,6 +315,7 @@ def main() -> None:
     sandbox.stop()
     if ARGS.database == "postgres":
         scale_setup.drop_database(DB_NAME, ARGS.postgres)
+        scale_setup.drop_database(base_name, ARGS.postgres)
 
 
 if __name__ == "__main__":

@@ -56,6 +56,27 @@ def prepare_environment(database: str, postgres: str) -> str:
     return name
 
 
+def snapshot(name: str, database: str, postgres: str) -> tuple[str, str]:
+    """A copy of the database as it is now: (its name, its DATABASE_URL). The growth of each
+    list shape is measured against a copy of the smallest size, side by side."""
+    from django.db import connections
+
+    connections.close_all()
+    if database == "postgres":
+        import psycopg
+
+        copy = f"{name}_base"
+        with psycopg.connect(f"{postgres}/postgres", autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{copy}" TEMPLATE "{name}"')
+        return copy, f"{postgres}/{copy}"
+    import sqlite3
+
+    copy = str(Path(name).with_name("base.sqlite3"))
+    with sqlite3.connect(name) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+    return copy, f"sqlite:///{copy}"
+
+
 def drop_database(name: str, postgres: str) -> None:
     import psycopg
     from django.db import connections
@@ -146,12 +167,13 @@ class Server:
     """The app over real HTTP: gunicorn in a process of its own (not the one that seeds a
     million rows), started after the database is migrated, with this process's settings."""
 
-    def __init__(self) -> None:
+    def __init__(self, database_url: str | None = None) -> None:
         from tests.processes import WebServer
 
         log_dir = Path(tempfile.mkdtemp(prefix="bench-gunicorn-"))
         app = "bench.plain_http_wsgi:application"
-        self.web = WebServer(log_dir, workers=1, threads=4, env=dict(os.environ), app=app)
+        env = dict(os.environ) | ({"DATABASE_URL": database_url} if database_url else {})
+        self.web = WebServer(log_dir, workers=1, threads=4, env=env, app=app)
         self.url = self.web.url
 
     def stop(self) -> None:

@@ -1,4 +1,9 @@
+import datetime
+from html import escape
+
 from django import template
+from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 register = template.Library()
 
@@ -48,16 +53,12 @@ _UNITS = (
 def ago(moment) -> str:
     """A relative time ("12 s ago", "3 hours ago") with the exact time on hover.
 
-    Plain arithmetic, not `timesince`: it runs for every row of every list."""
-    import datetime
-
-    from django.utils import timezone
-    from django.utils.html import format_html
-
+    Plain arithmetic and one f-string, not `timesince` or `format_html`: it runs for every
+    row of every list, and was the costliest part of rendering one."""
     if not moment:
         return "—"
     if timezone.is_naive(moment):  # a vendor's time without a zone is read as UTC
-        moment = timezone.make_aware(moment, datetime.UTC)
+        moment = moment.replace(tzinfo=datetime.UTC)
     seconds = (timezone.now() - moment).total_seconds()
     if seconds < 5:
         text = "just now"
@@ -67,8 +68,8 @@ def ago(moment) -> str:
         size, one, many = next(unit for unit in _UNITS if seconds >= unit[0])
         count = int(seconds // size)
         text = f"{count} {one if count == 1 else many} ago"
-    exact = timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S %Z")
-    return format_html('<time datetime="{}" title="{}">{}</time>', moment.isoformat(), exact, text)
+    exact = escape(timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S %Z"))
+    return mark_safe(f'<time datetime="{moment.isoformat()}" title="{exact}">{text}</time>')  # noqa: S308 (escaped)
 
 
 @register.inclusion_tag("dashboard/_copy.html")

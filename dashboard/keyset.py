@@ -75,6 +75,11 @@ def first_rows_across(
     so names sort the same however many teams there are.
     """
     ids = ids_of_all([r for part in parts for r in ranges(part, order, key, limit)])
+    return rows_in_order(shown, ids, order, limit)
+
+
+def rows_in_order(shown: QuerySet, ids: Sequence[int], order: Order, limit: int) -> list:
+    """The first `limit` of these rows, as `shown` rows, in the order."""
     return list(shown.filter(pk__in=ids).order_by(*order.fields())[:limit]) if ids else []
 
 
@@ -145,10 +150,16 @@ def read_token(value: str | None, sort: str) -> tuple[str, list, int] | None:
     return direction, key, int(number)
 
 
-def paginate(parts, shown, *, order: Order, sort: str, size: int, position, total) -> Page:
-    """The page that `position` (a read token, or None for the first) points at."""
+def paginate(
+    parts, shown, *, order: Order, sort: str, size: int, position, total, first=None
+) -> Page:
+    """The page that `position` (a read token, or None for the first) points at. `first`:
+    the ids of every row in the order, when already known (a search's matches)."""
     if position is None:
-        rows = first_rows_across(parts, shown, order, None, size + 1)
+        if first is None:
+            rows = first_rows_across(parts, shown, order, None, size + 1)
+        else:
+            rows = rows_in_order(shown, first[: size + 1], order, size + 1)
         direction, number = "after", 1
     else:
         direction, key, number = position
@@ -156,7 +167,9 @@ def paginate(parts, shown, *, order: Order, sort: str, size: int, position, tota
         rows = first_rows_across(parts, shown, walk, key, size + 1)
     more = len(rows) > size
     if direction == "before" and not more:  # back at the start: that is simply page 1
-        return paginate(parts, shown, order=order, sort=sort, size=size, position=None, total=total)
+        return paginate(
+            parts, shown, order=order, sort=sort, size=size, position=None, total=total, first=first
+        )
     rows = rows[:size]
     if direction == "before":
         rows.reverse()

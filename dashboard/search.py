@@ -43,8 +43,10 @@ WORD = re.compile(r"[A-Za-z0-9]+")
 # Constant SQL, values as parameters. PostgreSQL's must spell the index's expression
 # (migration 0015) exactly, or the index goes unused.
 POSTGRES_HOLDS_WORDS = "regexp_split_to_array(lower(name::text), '[^a-z0-9]+') @> %s::text[]"
-SQLITE_WORDS = "dashboard_project_words"  # FTS5 tables (migrations 0015 and 0011)
+SQLITE_WORDS = "dashboard_project_words"  # FTS5 tables (migrations 0015, 0011 and 0017)
 SQLITE_TRIGRAMS = "dashboard_project_fts"
+# Their rowid is (team_id << TEAM_SHIFT) | id: a team's names are one range (migration 0017).
+TEAM_SHIFT = 40
 
 
 @dataclass(frozen=True)
@@ -54,21 +56,29 @@ class Found:
 
     condition: Q
     groups: list[tuple[str, str]] | None = None
+    in_order: list[int] | None = None  # the matches' ids in the order of the projects
 
 
-def find(term: str, projects: QuerySet[Project]) -> Found:
-    """Search among `projects` (the list's other filters applied)."""
-    candidates = _by_whole_words(term, projects)
+def find(term: str, projects: QuerySet[Project], team_ids: list[int]) -> Found:
+    """Search among `projects`, the teams' projects with the list's other filters applied,
+    in the list's order: matches read whole are read in it, so the first page needs no
+    query of its own."""
+    candidates = _by_whole_words(term, projects, team_ids)
     if candidates is None and connection.vendor == "sqlite" and len(term) >= 3:
-        candidates = _by_rare_trigrams(term, projects)
+        candidates = _by_rare_trigrams(term, projects, team_ids)
     if candidates is None:
         return Found(Q(name__icontains=term) | Q(remote_id=term))
     wanted = term.casefold()
     found = {row[0]: row for row in candidates if wanted in row[1].casefold()}
-    found |= {row[0]: row for row in _candidates(projects.filter(remote_id=term)) or []}
+    by_remote_id = _candidates(projects.filter(remote_id=term).order_by()) or []
+    in_order = list(found)
+    if any(row[0] not in found for row in by_remote_id):
+        found |= {row[0]: row for row in by_remote_id}
+        in_order = None  # two lists, each in order: the page query orders them
     return Found(
         Q(pk__in=_as_one_parameter(list(found))),
         [(vendor, status) for _, _, vendor, status in found.values()],
+        in_order,
     )
 
 
@@ -90,29 +100,30 @@ def whole_words(term: str) -> list[str]:
     )
 
 
-def _by_whole_words(term: str, projects: QuerySet[Project]) -> list[tuple] | None:
+def _by_whole_words(term: str, projects: QuerySet[Project], team_ids) -> list[tuple] | None:
     words = whole_words(term)
     if not words:
         return None
     if connection.vendor == "postgresql":
         holding = RawSQL(POSTGRES_HOLDS_WORDS, [words], BooleanField())  # noqa: S611
         return _candidates(projects.filter(holding))
-    return _by_rarest(SQLITE_WORDS, words, projects, use=1)
+    return _by_rarest(SQLITE_WORDS, words, projects, team_ids, use=1)
 
 
-def _by_rare_trigrams(term: str, projects: QuerySet[Project]) -> list[tuple] | None:
+def _by_rare_trigrams(term: str, projects: QuerySet[Project], team_ids) -> list[tuple] | None:
     grams = sorted({term[i : i + 3] for i in range(len(term) - 2)})
-    return _by_rarest(SQLITE_TRIGRAMS, grams, projects, use=RAREST)
+    return _by_rarest(SQLITE_TRIGRAMS, grams, projects, team_ids, use=RAREST)
 
 
 def _by_rarest(
-    table: str, tokens: list[str], projects: QuerySet[Project], *, use: int
+    table: str, tokens: list[str], projects: QuerySet[Project], team_ids, *, use: int
 ) -> list[tuple] | None:
     """Candidates holding the `use` rarest of the tokens every matching name holds, found
-    in an FTS5 table. Only the rarest: a common token in the match ("env" in every name)
-    would make SQLite walk its whole list."""
+    in the teams' ranges of an FTS5 table. Only the rarest: a common token in the match
+    ("env" in every name) would make SQLite walk its whole list."""
+    teams = _team_ranges(team_ids)
     with connection.cursor() as cursor:
-        counts = _names_holding(cursor, table, tokens)
+        counts = _names_holding(cursor, table, tokens, teams)
     # ASCII folds the same here and in SQLite: an ASCII token no name holds means
     # no name holds the term. (Other scripts may fold differently: then not used.)
     if any(token.isascii() and n == 0 for token, n in counts.items()):
@@ -121,13 +132,15 @@ def _by_rarest(
     if not rarest or rarest[0][0] > CANDIDATES:
         return None
     phrase = " AND ".join(_quoted(token) for _, token in rarest[:use])
-    holding = RawSQL(f"SELECT rowid FROM {table} WHERE {table} MATCH %s", [phrase])  # noqa: S608, S611
-    return _candidates(projects.filter(pk__in=holding))
+    sql, params = _holding(table, phrase, teams)
+    ids = RawSQL(f"SELECT key & {(1 << TEAM_SHIFT) - 1} FROM ({sql})", params)  # noqa: S608, S611
+    return _candidates(projects.filter(pk__in=ids))
 
 
 def _candidates(projects: QuerySet[Project]) -> list[tuple] | None:
-    """(id, name, vendor, status) of the projects; None when there are over CANDIDATES."""
-    rows = projects.order_by().values_list("pk", "name", "vendor", "status")
+    """(id, name, vendor, status) of the projects, in their order; None when there are
+    over CANDIDATES."""
+    rows = projects.values_list("pk", "name", "vendor", "status")
     found = list(rows[: CANDIDATES + 1])
     return None if len(found) > CANDIDATES else found
 
@@ -140,15 +153,37 @@ def _as_one_parameter(ids: list[int]) -> RawSQL:
     return RawSQL("SELECT value FROM json_each(%s)", [json.dumps(ids)])
 
 
-def _names_holding(cursor, table: str, tokens: list[str]) -> dict[str, int]:
-    """How many names hold each token, counted no further than CANDIDATES + 1 (fts5vocab
-    would read whole lists), in one round trip."""
-    probe = f"(SELECT count(*) FROM (SELECT rowid FROM {table} WHERE {table} MATCH %s LIMIT %s))"  # noqa: S608
-    cursor.execute(
-        "SELECT " + ", ".join([probe] * len(tokens)),
-        [value for token in tokens for value in (_quoted(token), CANDIDATES + 1)],
-    )
+def _names_holding(cursor, table: str, tokens: list[str], teams) -> dict[str, int]:
+    """How many of the teams' names hold each token, counted no further than CANDIDATES + 1
+    (fts5vocab would read whole lists), in one round trip."""
+    probes, params = [], []
+    for token in tokens:
+        sql, holding_params = _holding(table, _quoted(token), teams)
+        probes.append(f"(SELECT count(*) FROM ({sql} LIMIT %s))")  # noqa: S608
+        params += [*holding_params, CANDIDATES + 1]
+    cursor.execute("SELECT " + ", ".join(probes), params)
     return dict(zip(tokens, cursor.fetchone(), strict=True))
+
+
+def _holding(table: str, phrase: str, teams: list[tuple[int, int]]) -> tuple[str, list]:
+    """SQL for the FTS5 rowids, in the teams' ranges, of the names that match the phrase."""
+    one = f"SELECT rowid AS key FROM {table} WHERE {table} MATCH %s AND rowid BETWEEN %s AND %s"  # noqa: S608
+    return " UNION ALL ".join([one] * len(teams)), [
+        value for low, high in teams for value in (phrase, low, high)
+    ]
+
+
+def _team_ranges(team_ids: list[int]) -> list[tuple[int, int]]:
+    """The FTS5 rowid ranges of the teams, neighbouring teams in one range; over a few
+    dozen ranges (a compound SELECT has a limit), one range for every team."""
+    ranges: list[tuple[int, int]] = []
+    for team in sorted(team_ids):
+        low, high = team << TEAM_SHIFT, ((team + 1) << TEAM_SHIFT) - 1
+        if ranges and ranges[-1][1] + 1 == low:
+            ranges[-1] = (ranges[-1][0], high)
+        else:
+            ranges.append((low, high))
+    return ranges if len(ranges) <= 40 else [(0, (1 << 63) - 1)]
 
 
 def _quoted(token: str) -> str:

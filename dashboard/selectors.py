@@ -94,7 +94,9 @@ class ProjectQuery:
         """The search's matches, found once for the counts and every team's page."""
         if "q" not in self.filters:
             return None
-        return search.find(self.filters["q"], self._filtered(self.team_ids))
+        order = SORTS[self.sort].fields()
+        projects = self._filtered(self.team_ids).order_by(*order)
+        return search.find(self.filters["q"], projects, self.team_ids)
 
     def projects(self, team_ids: list[int] | None = None) -> QuerySet[Project]:
         projects = self._filtered(self.team_ids if team_ids is None else team_ids)
@@ -169,6 +171,7 @@ def project_page(query: ProjectQuery, *, position: str | None, counts: dict) -> 
         size=PAGE_SIZE,
         position=keyset.read_token(position, query.sort),
         total=counts["total"] if counts["exact"] else None,
+        first=query.found.in_order if query.found else None,
     )
 
 

@@ -140,3 +140,27 @@ def test_the_list_costs_a_fixed_number_of_queries(client, member, team, teams):
                 client.get(reverse("project_list"), params)
             counts.append(len(captured.captured_queries))
     assert counts == [10] * 4
+
+
+@pytest.mark.parametrize("sort", list(selectors.SORTS))
+def test_a_search_pages_through_its_matches_in_the_databases_order(client, member, crowd, sort):
+    """The first page comes from the matches as the search read them (in the list's order,
+    with no query of its own); the next from the keys. Across two teams, with ties."""
+    client.force_login(member)
+    for project in crowd.filter(name__in=["Name 1", "Name 2", "Name 3", "Name 4"]):
+        project.name = f"Build x / {project.name[-1]}"  # "x": a whole word of "d x /"
+        project.save(update_fields=["name"])
+    matches = crowd.filter(name__startswith="Build ")
+    expected = [
+        str(r)
+        for r in matches.order_by(*selectors.SORTS[sort].fields()).values_list(
+            "reference", flat=True
+        )
+    ]
+    with CaptureQueriesContext(connection) as captured:
+        client.get(reverse("project_list"), {"q": "d x /", "sort": sort}, **HX)
+    # session, user, teams, (SQLite: the word probe), matches, by remote id, rows, can create
+    assert len(captured) == 7 + (connection.vendor == "sqlite")
+    pages = walk(client, f"q=d+x+/&sort={sort}", NEXT)
+    assert [len(p) for p in pages] == [25, len(expected) - 25]
+    assert [ref for page in pages for ref in page] == expected

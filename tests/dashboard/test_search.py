@@ -118,3 +118,30 @@ def test_renamed_and_deleted_projects_leave_the_word_index(named, team):
     Project.objects.filter(team=team, name="Rebuild 42 -x").delete()
     assert found_names(named, "Build 42 -") == set()
     assert found_names(named, "Build 44 -") == {"Build 44 - blue"}
+
+
+def test_a_project_moved_to_another_team_is_found_there_only(named, team, member):
+    """SQLite's search tables key each name by its team: the triggers follow a move."""
+    from tests.factories import MembershipFactory
+
+    elsewhere = TeamFactory(name="Elsewhere")
+    moved = Project.objects.get(team=team, name="Build 42 - blue")
+    moved.team = elsewhere
+    moved.save(update_fields=["team"])
+    assert found_names(named, "Build 42 -") == {"Rebuild 42 -x"}
+    member.memberships.filter(team=team).delete()
+    MembershipFactory(user=member, team=elsewhere)
+    assert found_names(named, "Build 42 -") == {"Build 42 - blue"}  # the word table
+    assert found_names(named, "uild 42") == {"Build 42 - blue"}  # the trigram table
+
+
+@pytest.mark.parametrize(
+    ("teams", "ranges"),
+    [
+        ([3], [(3 << 40, (4 << 40) - 1)]),
+        ([2, 1, 4], [(1 << 40, (3 << 40) - 1), (4 << 40, (5 << 40) - 1)]),
+        (list(range(1, 200, 2)), [(0, (1 << 63) - 1)]),  # too many ranges: every team's
+    ],
+)
+def test_a_users_teams_are_few_rowid_ranges_of_the_search_tables(teams, ranges):
+    assert search._team_ranges(teams) == ranges

@@ -122,6 +122,8 @@ def _by_rarest(
     in the teams' ranges of an FTS5 table. Only the rarest: a common token in the match
     ("env" in every name) would make SQLite walk its whole list."""
     teams = _team_ranges(team_ids)
+    if not teams:  # a user in no team
+        return []
     with connection.cursor() as cursor:
         counts = _names_holding(cursor, table, tokens, teams)
     # ASCII folds the same here and in SQLite: an ASCII token no name holds means

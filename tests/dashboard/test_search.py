@@ -145,3 +145,13 @@ def test_a_project_moved_to_another_team_is_found_there_only(named, team, member
 )
 def test_a_users_teams_are_few_rowid_ranges_of_the_search_tables(teams, ranges):
     assert search._team_ranges(teams) == ranges
+
+
+def test_a_user_in_no_team_searches_and_finds_nothing(client, named):
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory())
+    for term in ("Build 42 -", "uild 42", "al"):
+        response = client.get(reverse("project_list"), {"q": term}, **HX)
+        assert response.status_code == 200
+        assert "No projects match these filters" in response.content.decode()

@@ -45,8 +45,10 @@ WORD = re.compile(r"[A-Za-z0-9]+")
 POSTGRES_HOLDS_WORDS = "regexp_split_to_array(lower(name::text), '[^a-z0-9]+') @> %s::text[]"
 SQLITE_WORDS = "dashboard_project_words"  # FTS5 tables (migrations 0015, 0011 and 0017)
 SQLITE_TRIGRAMS = "dashboard_project_fts"
-# Their rowid is (team_id << TEAM_SHIFT) | id: a team's names are one range (migration 0017).
+# Their rowid is (team_id << TEAM_SHIFT) | id: a team's names are one range (migration 0017)
+# while team ids stay under 2**23; past that the keys wrap, and one full range is read.
 TEAM_SHIFT = 40
+EVERY_KEY = (-(1 << 63), (1 << 63) - 1)
 
 
 @dataclass(frozen=True)
@@ -178,6 +180,8 @@ def _holding(table: str, phrase: str, teams: list[tuple[int, int]]) -> tuple[str
 def _team_ranges(team_ids: list[int]) -> list[tuple[int, int]]:
     """The FTS5 rowid ranges of the teams, neighbouring teams in one range; over a few
     dozen ranges (a compound SELECT has a limit), one range for every team."""
+    if any(team >= 1 << (63 - TEAM_SHIFT) for team in team_ids):
+        return [EVERY_KEY]
     ranges: list[tuple[int, int]] = []
     for team in sorted(team_ids):
         low, high = team << TEAM_SHIFT, ((team + 1) << TEAM_SHIFT) - 1
@@ -185,7 +189,7 @@ def _team_ranges(team_ids: list[int]) -> list[tuple[int, int]]:
             ranges[-1] = (ranges[-1][0], high)
         else:
             ranges.append((low, high))
-    return ranges if len(ranges) <= 40 else [(0, (1 << 63) - 1)]
+    return ranges if len(ranges) <= 40 else [EVERY_KEY]
 
 
 def _quoted(token: str) -> str:

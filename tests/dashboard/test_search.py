@@ -140,7 +140,8 @@ def test_a_project_moved_to_another_team_is_found_there_only(named, team, member
     [
         ([3], [(3 << 40, (4 << 40) - 1)]),
         ([2, 1, 4], [(1 << 40, (3 << 40) - 1), (4 << 40, (5 << 40) - 1)]),
-        (list(range(1, 200, 2)), [(0, (1 << 63) - 1)]),  # too many ranges: every team's
+        (list(range(1, 200, 2)), [(-(1 << 63), (1 << 63) - 1)]),  # too many: every key
+        ([1, 1 << 23], [(-(1 << 63), (1 << 63) - 1)]),  # a team id past the keys' room
     ],
 )
 def test_a_users_teams_are_few_rowid_ranges_of_the_search_tables(teams, ranges):
@@ -155,3 +156,15 @@ def test_a_user_in_no_team_searches_and_finds_nothing(client, named):
         response = client.get(reverse("project_list"), {"q": term}, **HX)
         assert response.status_code == 200
         assert "No projects match these filters" in response.content.decode()
+
+
+def test_a_team_id_past_the_search_keys_room_is_still_searched(client, member):
+    """Its keys wrap past 2**63 in SQLite; the search then reads one full range."""
+    from tests.factories import MembershipFactory
+
+    huge = TeamFactory(id=(1 << 23) + 5, name="Huge")
+    MembershipFactory(user=member, team=huge)
+    ProjectFactory(account=R4AccountFactory(team=huge), name="Build 42 - huge")
+    client.force_login(member)
+    assert found_names(client, "Build 42 -") == {"Build 42 - huge"}
+    assert found_names(client, "uild 42") == {"Build 42 - huge"}

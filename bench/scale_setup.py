@@ -70,9 +70,10 @@ def snapshot(name: str, database: str, postgres: str) -> tuple[str, str]:
             admin.execute(f'CREATE DATABASE "{copy}" TEMPLATE "{name}"')
         return copy, f"{postgres}/{copy}"
     import sqlite3
+    from contextlib import closing
 
     copy = str(Path(name).with_name("base.sqlite3"))
-    with sqlite3.connect(name) as source, sqlite3.connect(copy) as target:
+    with closing(sqlite3.connect(name)) as source, closing(sqlite3.connect(copy)) as target:
         source.backup(target)
     return copy, f"sqlite:///{copy}"
 

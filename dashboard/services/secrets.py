@@ -11,6 +11,8 @@ from ..models import AuditAction, Project, ProjectStatus
 from .common import ServiceError, audit_record
 from .vendor_calls import call_vendor_for
 
+CANNOT_REGENERATE = "This project's secret can't be regenerated here."
+
 
 @sensitive_variables("value")
 def project_secret_reveal(*, project: Project, user, name: str) -> str:
@@ -30,26 +32,44 @@ def project_secret_reveal(*, project: Project, user, name: str) -> str:
 
 @sensitive_variables("new_secret")
 def project_regenerate_secret(*, project: Project, user) -> Project:
+    """Replace the project's secret at the vendor and store the new one.
+
+    The project row stays locked across the vendor call, as a token refresh keeps its
+    account locked: a second regenerate waits, re-reads, asks the vendor again and
+    stores the newest secret, never one the vendor has already replaced. (On SQLite the
+    lock is the database's write lock, held for the call, as for a refresh.)
+    """
     provider = get_provider(project.vendor)
-    account = project.account
-    if not provider.supports_secret_regeneration or project.status != ProjectStatus.CREATED:
-        raise ServiceError("This project's secret can't be regenerated here.")
-    new_secret = call_vendor_for(
-        account,
-        lambda vendor, credentials: vendor.regenerate_secret(
-            base_url=account.base_url, credentials=credentials, remote_id=project.remote_id
-        ),
-        user=user,
-    )
+    if not provider.supports_secret_regeneration:
+        raise ServiceError(CANNOT_REGENERATE)
+    failure: ServiceError | None = None
     with transaction.atomic():
-        project.secrets = {**project.secrets, provider.regenerated_secret: new_secret}
-        project.save(update_fields=["secrets", "updated_at"])
-        audit_record(
-            team=project.team,
-            actor=user,
-            action=AuditAction.PROJECT_SECRET_REGENERATED,
-            target=project,
-            summary=f"{provider.regenerated_secret} regenerated at the vendor; "
-            "the old one stops working.",
-        )
+        locked = Project.objects.select_for_update().get(pk=project.pk)
+        if locked.status != ProjectStatus.CREATED:
+            raise ServiceError(CANNOT_REGENERATE)
+        account = locked.account
+        try:
+            new_secret = call_vendor_for(
+                account,
+                lambda vendor, credentials: vendor.regenerate_secret(
+                    base_url=account.base_url, credentials=credentials, remote_id=locked.remote_id
+                ),
+                user=user,
+            )
+        except ServiceError as exc:
+            failure = exc  # raised after the commit: an account marked as refused stays so
+        else:
+            locked.secrets = {**locked.secrets, provider.regenerated_secret: new_secret}
+            locked.save(update_fields=["secrets", "updated_at"])
+            audit_record(
+                team=locked.team,
+                actor=user,
+                action=AuditAction.PROJECT_SECRET_REGENERATED,
+                target=locked,
+                summary=f"{provider.regenerated_secret} regenerated at the vendor; "
+                "the old one stops working.",
+            )
+    if failure is not None:
+        raise failure
+    project.secrets, project.updated_at = locked.secrets, locked.updated_at
     return project

@@ -3,7 +3,9 @@
 Tunable per instance for fast tests: `interval`, `expires_in`, `omit_timing`,
 `token_location` ("body" | "data" | "header"), `create_shape` ("documented" |
 "success" | "error200"), and `scripted_token_answers` to force the next token
-endpoint answers (e.g. ["slow_down", "authorization_pending", 429]).
+endpoint answers (e.g. ["slow_down", "authorization_pending", 429]), and
+`regenerate_answer_delays` to answer the next regenerates late: each new secret replaces
+the old one at once, and only its answer waits that many seconds.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ class PhotonStandIn(VendorStandIn):
             self.create_shape = "documented"
             self.enforce_interval = True
             self.scripted_token_answers: list[str | int] = []
+            self.regenerate_answer_delays: list[float] = []
             self.devices: dict[str, dict] = {}  # device_code -> state
             self.projects: dict[str, dict] = {}  # id -> project (with userId)
 
@@ -117,11 +120,15 @@ class PhotonStandIn(VendorStandIn):
                     )
                 if match.group(2) and method == "POST":
                     project["projectSecret"] = "ps_" + secrets.token_urlsafe(24)
-                    return SandboxResponse(
-                        200, {"success": True, "projectSecret": project["projectSecret"]}
-                    )
-                if method == "GET":
+                    renewed = {"success": True, "projectSecret": project["projectSecret"]}
+                    delays = self.regenerate_answer_delays
+                    delay = delays.pop(0) if delays else 0.0
+                elif method == "GET":
                     return SandboxResponse(200, project)
+                else:
+                    return SandboxResponse(404, {"error": "Not found"})
+            time.sleep(delay)  # outside the lock: later requests go on meanwhile
+            return SandboxResponse(200, renewed)
         return SandboxResponse(404, {"error": "Not found"})
 
     def _user(self, request: SandboxRequest) -> str | None:

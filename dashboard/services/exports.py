@@ -14,6 +14,7 @@ import unicodedata
 import zlib
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import transaction
@@ -67,22 +68,33 @@ def export_size(query: selectors.ProjectQuery, counts: dict) -> int:
     return query.projects().order_by().values("pk")[: limit + 1].count()
 
 
+class CsvBatch(NamedTuple):
+    text: str
+    rows: int  # project rows written into `text` (a name may hold line breaks; the header is none)
+
+
 class _Batch:
-    """A csv writer target that collects one batch of lines."""
+    """A csv writer target that collects one batch of lines, and counts the rows written."""
 
     def __init__(self) -> None:
         self.buffer = io.StringIO()
         self.writer = csv.writer(self.buffer)
+        self.rows = 0
 
-    def take(self) -> str:
-        text = self.buffer.getvalue()
+    def write_row(self, values: list[str]) -> None:
+        self.writer.writerow(values)
+        self.rows += 1
+
+    def take(self) -> CsvBatch:
+        batch = CsvBatch(self.buffer.getvalue(), self.rows)
         self.buffer.seek(0)
         self.buffer.truncate()
-        return text
+        self.rows = 0
+        return batch
 
 
-def csv_batches(query: selectors.ProjectQuery) -> Iterator[str]:
-    """The header, then the rows in batches of BATCH lines, as text.
+def csv_batches(query: selectors.ProjectQuery) -> Iterator[CsvBatch]:
+    """The header, then the rows in batches of BATCH rows.
 
     The first batch is read before anything is yielded, so a failing query fails the
     request (an error status), never a 200 with only the header line.
@@ -93,13 +105,16 @@ def csv_batches(query: selectors.ProjectQuery) -> Iterator[str]:
     created_at, vendor = fields.index("created_at"), fields.index("vendor")
     batch = _Batch()
     batch.writer.writerow([header for header, _ in CSV_COLUMNS])
-    for count, row in enumerate(rows, start=1):
-        values = list(row)
-        values[created_at] = values[created_at].isoformat()
-        values[vendor] = vendor_names.get(values[vendor], values[vendor])
-        batch.writer.writerow([safe_cell(value) for value in values])
-        if count % BATCH == 0:
-            yield batch.take()
+    try:
+        for count, row in enumerate(rows, start=1):
+            values = list(row)
+            values[created_at] = values[created_at].isoformat()
+            values[vendor] = vendor_names.get(values[vendor], values[vendor])
+            batch.write_row([safe_cell(value) for value in values])
+            if count % BATCH == 0:
+                yield batch.take()
+    finally:
+        rows.close()  # a failed or abandoned export frees its cursor now, not when collected
     yield batch.take()
 
 
@@ -111,12 +126,12 @@ def stream_csv(query: selectors.ProjectQuery) -> Iterator[str]:
     """
     batches = csv_batches(query)
     first = next(batches)
-    yield first
-    written = first.count("\n") - 1
+    yield first.text
+    written = first.rows
     try:
-        for text in batches:
-            yield text
-            written += text.count("\n")
+        for batch in batches:
+            yield batch.text
+            written += batch.rows
     except Exception:
         logger.exception("CSV export stopped after %s rows", written)
         yield f"ERROR: the export stopped after {written} rows; this file is incomplete.\r\n"
@@ -151,9 +166,9 @@ def export_build(export_id: int) -> str:
     query = selectors.project_query(user=export.requested_by, filters=filters)
     rows = 0
     try:
-        for number, text in enumerate(csv_batches(query)):
-            rows += text.count("\n")
-            data = zlib.compress(text.encode("utf-8"), 6)
+        for number, batch in enumerate(csv_batches(query)):
+            rows += batch.rows
+            data = zlib.compress(batch.text.encode("utf-8"), 6)
             ExportChunk.objects.create(export_id=export_id, number=number, data=data)
     except Exception:
         logger.exception("export %s failed", export_id)
@@ -166,7 +181,7 @@ def export_build(export_id: int) -> str:
             )
         return "failed"
     ProjectExport.objects.filter(pk=export_id).update(
-        status=ExportStatus.READY, rows=max(0, rows - 1), finished_at=timezone.now()
+        status=ExportStatus.READY, rows=rows, finished_at=timezone.now()
     )
     return "ready"
 

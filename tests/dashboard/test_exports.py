@@ -64,7 +64,7 @@ def test_someone_else_cannot_see_or_download_an_export(client, member, owner, la
 
 def test_a_failed_build_keeps_no_half_file_and_says_so(client, member, large, monkeypatch):
     def broken(query):
-        yield "vendor\\r\\n"
+        yield services.exports.CsvBatch("vendor\r\n", rows=0)
         raise OSError("database went away")
 
     monkeypatch.setattr(services.exports, "csv_batches", broken)

@@ -30,6 +30,12 @@ class ProjectExport(models.Model):
         max_length=10, choices=ExportStatus.choices, default=ExportStatus.QUEUED
     )
     rows = models.PositiveIntegerField(default=0)
+    team_ids = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The teams whose projects the file holds: its requester must still be "
+        "a member of each to download it.",
+    )
     message = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     finished_at = models.DateTimeField(null=True, blank=True)

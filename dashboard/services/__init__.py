@@ -13,7 +13,15 @@ from .accounts import (
 from .background import projects_reconcile_unknown, projects_sweep
 from .common import ServiceError, audit_record
 from .device_login import device_login_poll, device_login_start
-from .exports import export_build, export_file, export_size, export_start, exports_prune, stream_csv
+from .exports import (
+    export_build,
+    export_file,
+    export_size,
+    export_start,
+    export_still_theirs,
+    exports_prune,
+    stream_csv,
+)
 from .importing import account_import, account_import_candidates
 from .projects import project_create, project_submit, project_validate
 from .secrets import project_regenerate_secret, project_secret_reveal
@@ -44,6 +52,7 @@ __all__ = [
     "export_file",
     "export_size",
     "export_start",
+    "export_still_theirs",
     "exports_prune",
     "project_can_retry",
     "project_create",

@@ -24,7 +24,7 @@ from providers.registry import PROVIDERS
 
 from .. import selectors
 from ..export_files import ExportChunk, ExportStatus, ProjectExport
-from ..models import VendorAccount
+from ..models import VendorAccount, team_ids_for
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +71,7 @@ def export_size(query: selectors.ProjectQuery, counts: dict) -> int:
 class CsvBatch(NamedTuple):
     text: str
     rows: int  # project rows written into `text` (a name may hold line breaks; the header is none)
+    team_ids: frozenset[int] = frozenset()  # the teams whose projects those rows are
 
 
 class _Batch:
@@ -80,16 +81,19 @@ class _Batch:
         self.buffer = io.StringIO()
         self.writer = csv.writer(self.buffer)
         self.rows = 0
+        self.team_ids: set[int] = set()
 
-    def write_row(self, values: list[str]) -> None:
+    def write_row(self, values: list[str], *, team_id: int) -> None:
         self.writer.writerow(values)
         self.rows += 1
+        self.team_ids.add(team_id)
 
     def take(self) -> CsvBatch:
-        batch = CsvBatch(self.buffer.getvalue(), self.rows)
+        batch = CsvBatch(self.buffer.getvalue(), self.rows, frozenset(self.team_ids))
         self.buffer.seek(0)
         self.buffer.truncate()
         self.rows = 0
+        self.team_ids.clear()
         return batch
 
 
@@ -100,17 +104,16 @@ def csv_batches(query: selectors.ProjectQuery) -> Iterator[CsvBatch]:
     request (an error status), never a 200 with only the header line.
     """
     fields = [field for _, field in CSV_COLUMNS]
-    rows = selectors.project_list(query).values_list(*fields).iterator(chunk_size=BATCH)
+    rows = selectors.project_list(query).values_list(*fields, "team_id").iterator(chunk_size=BATCH)
     vendor_names = {slug: provider.name for slug, provider in PROVIDERS.items()}
     created_at, vendor = fields.index("created_at"), fields.index("vendor")
     batch = _Batch()
     batch.writer.writerow([header for header, _ in CSV_COLUMNS])
     try:
-        for count, row in enumerate(rows, start=1):
-            values = list(row)
+        for count, (*values, team_id) in enumerate(rows, start=1):
             values[created_at] = values[created_at].isoformat()
             values[vendor] = vendor_names.get(values[vendor], values[vendor])
-            batch.write_row([safe_cell(value) for value in values])
+            batch.write_row([safe_cell(value) for value in values], team_id=team_id)
             if count % BATCH == 0:
                 yield batch.take()
     finally:
@@ -164,10 +167,11 @@ def export_build(export_id: int) -> str:
     accounts = VendorAccount.objects.for_user(export.requested_by)
     filters = selectors.clean_filters(export.filters, accounts=accounts)
     query = selectors.project_query(user=export.requested_by, filters=filters)
-    rows = 0
+    rows, team_ids = 0, set()
     try:
         for number, batch in enumerate(csv_batches(query)):
             rows += batch.rows
+            team_ids |= batch.team_ids
             data = zlib.compress(batch.text.encode("utf-8"), 6)
             ExportChunk.objects.create(export_id=export_id, number=number, data=data)
     except Exception:
@@ -181,9 +185,22 @@ def export_build(export_id: int) -> str:
             )
         return "failed"
     ProjectExport.objects.filter(pk=export_id).update(
-        status=ExportStatus.READY, rows=rows, finished_at=timezone.now()
+        status=ExportStatus.READY,
+        rows=rows,
+        team_ids=sorted(team_ids),
+        finished_at=timezone.now(),
     )
     return "ready"
+
+
+def export_still_theirs(*, export: ProjectExport, user) -> bool:
+    """Its requester's, while they still belong to every team whose projects it holds:
+    someone who left a team can't take its projects away in an export made before."""
+    if export.requested_by_id != user.pk:
+        return False
+    teams = set(export.team_ids)
+    held = team_ids_for(user).filter(team_id__in=teams).values_list("team_id", flat=True)
+    return set(held) == teams
 
 
 def export_file(export: ProjectExport) -> Iterator[bytes]:

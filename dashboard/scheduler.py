@@ -35,6 +35,7 @@ JOBS = (
     ),
     Job("sync_accounts", tasks.sync_accounts, "SCHEDULE_SYNC_SECONDS"),
     Job("prune_task_results", tasks.prune_task_results, "SCHEDULE_PRUNE_SECONDS"),
+    Job("sweep_device_logins", tasks.sweep_device_logins, "SCHEDULE_DEVICE_LOGIN_SECONDS"),
 )
 
 

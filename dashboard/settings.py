@@ -191,6 +191,7 @@ SCHEDULE_SWEEP_SECONDS = env.int("SCHEDULE_SWEEP_SECONDS", default=30)
 SCHEDULE_RECONCILE_SECONDS = env.int("SCHEDULE_RECONCILE_SECONDS", default=120)
 SCHEDULE_SYNC_SECONDS = env.int("SCHEDULE_SYNC_SECONDS", default=3600)
 SCHEDULE_PRUNE_SECONDS = env.int("SCHEDULE_PRUNE_SECONDS", default=86400)
+SCHEDULE_DEVICE_LOGIN_SECONDS = env.int("SCHEDULE_DEVICE_LOGIN_SECONDS", default=30)
 # Finished task rows older than this are deleted (failed ones are kept four times as long).
 TASK_RESULTS_KEEP_DAYS = env.int("TASK_RESULTS_KEEP_DAYS", default=7)
 # Up to this many rows a CSV export streams at once; more are built by a worker.

@@ -65,3 +65,20 @@ def prune_task_results() -> None:
         failed_min_age_days=settings.TASK_RESULTS_KEEP_DAYS * 4,
         verbosity=0,
     )
+
+
+@task()
+def poll_device_login(login_id: int) -> str:
+    """One step of a device sign-in; the run that asked the vendor queues the next one,
+    at the vendor's interval (never later than the code's expiry)."""
+    next_poll_at = services.device_login_poll(login_id=login_id)
+    if next_poll_at is None:
+        return "nothing more for this run"
+    if services.enqueue_device_login_poll(login_id, at=next_poll_at):
+        return "next poll queued"
+    return "next poll left to the sweep"
+
+
+@task()
+def sweep_device_logins() -> int:
+    return services.device_logins_sweep()

@@ -9,6 +9,9 @@ from urllib.parse import urlsplit
 
 SLOW_DOWN_STEP = 5  # seconds added on every slow_down (cumulative), RFC 8628 3.5
 RATE_LIMIT_STEP = 10  # seconds added on HTTP 429
+# RFC 8628 expects minutes. A longer interval or lifetime is a vendor's mistake; believing
+# it would keep a sign-in waiting for years (or overflow a date), so a day is read instead.
+LONGEST_WAIT = 24 * 3600
 
 
 class PollState(enum.StrEnum):
@@ -54,9 +57,10 @@ def next_interval(interval: int, state: PollState) -> int:
 
 
 def positive_seconds(value: Any, default: int) -> int:
-    """An interval or lifetime from the vendor, or the RFC's default for anything else."""
+    """An interval or lifetime from the vendor (at most a day), or the RFC's default for
+    anything else."""
     if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-        return value
+        return min(value, LONGEST_WAIT)
     return default
 
 

@@ -12,7 +12,12 @@ from .accounts import (
 )
 from .background import projects_reconcile_unknown, projects_sweep
 from .common import ServiceError, audit_record
-from .device_login import device_login_poll, device_login_start
+from .device_login import (
+    device_login_poll,
+    device_login_start,
+    device_logins_sweep,
+    enqueue_device_login_poll,
+)
 from .exports import (
     export_build,
     export_file,
@@ -48,6 +53,8 @@ __all__ = [
     "audit_record",
     "device_login_poll",
     "device_login_start",
+    "device_logins_sweep",
+    "enqueue_device_login_poll",
     "export_build",
     "export_file",
     "export_size",

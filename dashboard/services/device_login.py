@@ -1,15 +1,23 @@
-"""Connecting an account by device sign-in (RFC 8628), polled by the browser through us.
+"""Connecting an account by device sign-in (RFC 8628), polled by a worker.
 
-The browser asks the dashboard every few seconds; the dashboard asks the vendor
-no faster than the vendor's interval (plus every slow_down and 429 penalty).
-`now` is a parameter so the rules can be tested with a controlled clock.
+A worker task asks the vendor no faster than its interval (plus every slow_down and 429
+penalty) and connects the account once it is approved, whether or not anyone still has
+the page open; the page only reads the row. Every step is a conditional update of the
+sign-in's row: a poll is claimed by moving `next_poll_at`, so two workers (or a worker
+and the sweep) ask the vendor once per interval; and a sign-in leaves "pending" once, so
+the account is made once. `now` is a parameter so the rules can be tested with a
+controlled clock.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from providers.base import ProviderError
@@ -21,11 +29,17 @@ from ..models import AuditAction, DeviceLogin, DeviceLoginStatus, Team, VendorAc
 from .accounts import clean_label, save_verified_account
 from .common import ServiceError, audit_record
 
+logger = logging.getLogger(__name__)
+
 _ENDED = {
     PollState.DENIED: DeviceLoginStatus.DENIED,
     PollState.EXPIRED: DeviceLoginStatus.EXPIRED,
     PollState.FAILED: DeviceLoginStatus.FAILED,
 }
+EXPIRED_MESSAGE = "The code expired before it was approved."
+# Kept (encrypted) between the vendor's approval and the account's creation, so a worker
+# that stops in between leaves the sign-in for the next run to finish.
+_TOKEN = "approved_token"
 
 
 def device_login_start(
@@ -71,55 +85,115 @@ def device_login_start(
             target=login,
             summary=f"{provider.name} sign-in started for “{label}” (code {login.user_code}).",
         )
+    enqueue_device_login_poll(login.pk, at=login.next_poll_at)
     return login
 
 
-def device_login_poll(*, login: DeviceLogin, now: datetime | None = None) -> DeviceLogin:
-    """Ask the vendor once if it is time to; record whatever it says."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        login = DeviceLogin.objects.select_for_update().get(pk=login.pk)
-        if login.status != DeviceLoginStatus.PENDING:
-            return login
-        if now >= login.expires_at:
-            return _end(
-                login, DeviceLoginStatus.EXPIRED, "The code expired before it was approved."
-            )
-        if now < login.next_poll_at:
-            return login  # not yet: respect the vendor's interval
-        # Claim this poll, so a second tab can't poll the vendor in the same interval.
-        login.next_poll_at = now + timedelta(seconds=login.interval)
-        login.save(update_fields=["next_poll_at"])
+def device_login_poll(*, login_id: int, now: datetime | None = None) -> datetime | None:
+    """Take a sign-in one step: end it when it has expired, ask the vendor once when a poll
+    is due, connect the account once it is approved. Returns when the next poll is due if
+    this run asked the vendor and the sign-in goes on (this run then owns the next poll),
+    else None: ended, not due yet, or another run has this poll."""
+    clock: Callable[[], datetime] = (lambda: now) if now else timezone.now
+    login = DeviceLogin.objects.filter(pk=login_id, status=DeviceLoginStatus.PENDING).first()
+    if login is None:
+        return None
+    started = clock()
+    if started >= login.expires_at:
+        _end(login, DeviceLoginStatus.EXPIRED, EXPIRED_MESSAGE)
+        return None
+    if token := login.secrets.get(_TOKEN):
+        _connect(login, token)  # approved earlier; that run stopped before connecting
+        return None
+    if started < login.next_poll_at:
+        return None
+    # Claim this poll. Until the answer comes, the row says "not due" for as long as a
+    # vendor call can take, so nobody else asks in the meantime.
+    lease = started + timedelta(seconds=login.interval + _longest_vendor_call())
+    claimed = DeviceLogin.objects.filter(
+        pk=login.pk, status=DeviceLoginStatus.PENDING, next_poll_at=login.next_poll_at
+    ).update(next_poll_at=lease)
+    if not claimed:
+        return None
+    device_code = login.secrets.get("device_code")
+    if not device_code:
+        _end(login, DeviceLoginStatus.FAILED, "The stored sign-in can't be read; start again.")
+        return None
 
-    provider = get_provider(login.vendor)
-    poll = provider.poll_device_login(
-        base_url=login.base_url, device_code=login.secrets["device_code"]
+    poll = get_provider(login.vendor).poll_device_login(
+        base_url=login.base_url, device_code=device_code
     )
-
     if poll.state == PollState.APPROVED:
-        return _approved(login, poll.token)
+        kept = DeviceLogin.objects.filter(pk=login.pk, status=DeviceLoginStatus.PENDING).update(
+            secrets={_TOKEN: poll.token}, next_poll_at=clock()
+        )
+        if kept:
+            _connect(login, poll.token)
+        return None
     if poll.state in TERMINAL:
-        return _end(login, _ENDED[poll.state], poll.message)
-    login.interval = next_interval(login.interval, poll.state)
-    login.next_poll_at = now + timedelta(seconds=login.interval)
-    login.message = poll.message[:300] if poll.state != PollState.PENDING else ""
-    login.save(update_fields=["interval", "next_poll_at", "message"])
-    return login
+        _end(login, _ENDED[poll.state], poll.message)
+        return None
+    interval = next_interval(login.interval, poll.state)
+    next_poll_at = clock() + timedelta(seconds=interval)  # counted from the answer
+    kept = DeviceLogin.objects.filter(
+        pk=login.pk, status=DeviceLoginStatus.PENDING, next_poll_at=lease
+    ).update(
+        interval=interval,
+        next_poll_at=next_poll_at,
+        message=poll.message[:300] if poll.state != PollState.PENDING else "",
+    )
+    # Never later than the expiry, so the last run ends it.
+    return min(next_poll_at, login.expires_at) if kept else None
 
 
-def _approved(login: DeviceLogin, token: str) -> DeviceLogin:
+def device_logins_sweep(*, now: datetime | None = None) -> int:
+    """Queue a poll for every pending sign-in that is due or expired: its chain of polls
+    was lost (a worker died, the queue was down) or the queue cannot delay a task. Two
+    polls of one sign-in at once cost nothing: one claims it, the other stops."""
+    now = now or timezone.now()
+    due_or_expired = Q(next_poll_at__lte=now) | Q(expires_at__lte=now)
+    ids = DeviceLogin.objects.filter(due_or_expired, status=DeviceLoginStatus.PENDING)
+    ids = list(ids.order_by("pk").values_list("pk", flat=True))
+    return sum(enqueue_device_login_poll(login_id) for login_id in ids)
+
+
+def enqueue_device_login_poll(login_id: int, *, at: datetime | None = None) -> bool:
+    """Queue a poll of the sign-in (at `at`, when the queue can delay a task). A poll that
+    could not be queued loses nothing: the sweep queues it again."""
+    try:
+        from ..tasks import poll_device_login  # late: tasks imports services
+
+        task = poll_device_login
+        if at is not None:
+            if not task.get_backend().supports_defer:
+                return False  # the sweep polls it when it is due
+            task = task.using(run_after=at)
+        task.enqueue(login_id)
+    except Exception:
+        logger.exception("Could not queue a poll of sign-in %s; the sweep will", login_id)
+        return False
+    return True
+
+
+def _longest_vendor_call() -> float:
+    return settings.VENDOR_HTTP_CONNECT_TIMEOUT + settings.VENDOR_HTTP_READ_TIMEOUT
+
+
+def _connect(login: DeviceLogin, token: str) -> None:
     provider = get_provider(login.vendor)
     credentials = {provider.device_token_field: token}
     try:
         check = provider.verify(base_url=login.base_url, credentials=credentials)
     except ProviderError as exc:
-        return _end(
-            login, DeviceLoginStatus.FAILED, f"Signed in, but the token did not work: {exc.message}"
-        )
+        message = f"Signed in, but the token did not work: {exc.message}"
+        _end(login, DeviceLoginStatus.FAILED, message)
+        return
     account = login.account or VendorAccount(
         team=login.team, vendor=login.vendor, label=login.label, created_by=login.created_by
     )
     with transaction.atomic():
+        if not _end(login, DeviceLoginStatus.APPROVED, f"Connected as {check.identity}."):
+            return  # another run connected it (or ended it) first
         account = save_verified_account(
             account=account,
             user=login.created_by,
@@ -127,20 +201,24 @@ def _approved(login: DeviceLogin, token: str) -> DeviceLogin:
             credentials=credentials,
             check=check,
         )
-        login.account = account
-        return _end(login, DeviceLoginStatus.APPROVED, f"Connected as {check.identity}.")
+        DeviceLogin.objects.filter(pk=login.pk).update(account=account)
 
 
-def _end(login: DeviceLogin, status: str, message: str) -> DeviceLogin:
-    login.status = status
-    login.message = message[:300]
-    login.secrets = {}  # the device code is useless now; don't keep it
-    login.save(update_fields=["status", "message", "secrets", "account"])
-    audit_record(
-        team=login.team,
-        actor=login.created_by,
-        action=AuditAction.DEVICE_LOGIN_ENDED,
-        target=login,
-        summary=f"Sign-in {login.get_status_display().lower()}: {login.message}",
-    )
-    return login
+def _end(login: DeviceLogin, status: str, message: str) -> bool:
+    """Move the sign-in out of pending, forgetting its device code or token; True only
+    for the one caller that moved it."""
+    message = message[:300]
+    with transaction.atomic():
+        ended = DeviceLogin.objects.filter(pk=login.pk, status=DeviceLoginStatus.PENDING).update(
+            status=status, message=message, secrets={}
+        )
+        if ended:
+            label = DeviceLoginStatus(status).label.lower()
+            audit_record(
+                team=login.team,
+                actor=login.created_by,
+                action=AuditAction.DEVICE_LOGIN_ENDED,
+                target=login,
+                summary=f"Sign-in {label}: {message}",
+            )
+    return bool(ended)

@@ -1,4 +1,4 @@
-"""Connecting an account by device sign-in. The browser polls us; we poll the vendor."""
+"""Connecting an account by device sign-in. A worker polls the vendor; the page only reads."""
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,7 +11,15 @@ from providers.registry import PROVIDERS
 from .. import services
 from ..forms import AccountBasicsForm, AccountConnectForm, apply_errors
 from ..inputs import parse_id
-from ..models import DeviceLogin, Role, VendorAccount, admin_teams, team_ids_for
+from ..models import (
+    DeviceLogin,
+    DeviceLoginStatus,
+    Role,
+    VendorAccount,
+    admin_teams,
+    team_ids_for,
+)
+from ..services.device_login import EXPIRED_MESSAGE
 from .common import wants_fragment
 
 
@@ -67,9 +75,19 @@ def device_login_status(request: HttpRequest, reference) -> HttpResponse:
         ),
         reference=reference,
     )
-    login = services.device_login_poll(login=login)
+    # Read only: the worker asks the vendor and records the answer, page open or not.
     remaining = max(0, int((login.expires_at - timezone.now()).total_seconds()))
-    context = {"login": login, "provider": PROVIDERS[login.vendor], "remaining": remaining}
+    status, message = login.status, login.message
+    if status == DeviceLoginStatus.PENDING and not remaining:  # the worker ends it soon
+        status, message = DeviceLoginStatus.EXPIRED, EXPIRED_MESSAGE
+    context = {
+        "login": login,
+        "provider": PROVIDERS[login.vendor],
+        "remaining": remaining,
+        "status": status,
+        "status_label": DeviceLoginStatus(status).label,
+        "message": message,
+    }
     template = "dashboard/accounts/device_login.html"
     response = render(
         request, f"{template}#status" if wants_fragment(request) else template, context

@@ -11,7 +11,12 @@ from tests.factories import PASSWORD, MembershipFactory, TeamFactory, UserFactor
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_device_sign_in_create_with_spectrum_and_reveal(page, live_server, sandbox):
+def test_device_sign_in_create_with_spectrum_and_reveal(
+    page, live_server, sandbox, services_running, settings
+):
+    # A real worker polls Photon for the sign-in, as in production.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    services_running.worker()
     sandbox.vendors["photon"].interval = 1  # fast, but still enforced by the stand-in
     user = UserFactory(username="ada")
     MembershipFactory(user=user, team=TeamFactory(name="Rocket"), role=Role.ADMIN)
@@ -44,6 +49,9 @@ def test_device_sign_in_create_with_spectrum_and_reveal(page, live_server, sandb
     )
     page.get_by_role("link", name="Go to “Photon main”").click()
     expect(page.get_by_text("Connected", exact=True)).to_be_visible()
+
+    # The create runs in-process from here on, as in the rest of the suite.
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 
     page.goto(live_server.url + "/projects/new/")
     with page.expect_response(re.compile(r"/projects/new/\?account=\d+")):

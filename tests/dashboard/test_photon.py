@@ -45,6 +45,12 @@ def at(seconds):
     return T0 + timedelta(seconds=seconds)
 
 
+def poll(login, seconds):
+    """One run of the worker's poll at T0 + seconds; the sign-in as it is then."""
+    services.device_login_poll(login_id=login.pk, now=at(seconds))
+    return DeviceLogin.objects.get(pk=login.pk)
+
+
 # --- device sign-in rules --------------------------------------------------------------
 
 
@@ -57,24 +63,24 @@ def test_start_keeps_the_device_code_encrypted_server_side(team, owner, sandbox,
 
 def test_the_vendor_interval_is_respected(team, owner, sandbox, stand_in):
     login = start(team, owner, sandbox)
-    services.device_login_poll(login=login, now=at(4))
+    poll(login, 4)
     assert token_calls(sandbox) == []
-    services.device_login_poll(login=login, now=at(5))
+    poll(login, 5)
     assert len(token_calls(sandbox)) == 1
-    services.device_login_poll(login=login, now=at(9))  # a second tab, too soon
+    poll(login, 9)  # a second run, too soon
     assert len(token_calls(sandbox)) == 1
-    services.device_login_poll(login=login, now=at(10))
+    poll(login, 10)
     assert len(token_calls(sandbox)) == 2
 
 
 def test_slow_down_adds_five_seconds_each_time(team, owner, sandbox, stand_in):
     login = start(team, owner, sandbox)
     stand_in.scripted_token_answers = ["slow_down", "slow_down"]
-    login = services.device_login_poll(login=login, now=at(5))
+    login = poll(login, 5)
     assert login.interval == 10 and login.next_poll_at == at(15)
-    services.device_login_poll(login=login, now=at(14))
+    poll(login, 14)
     assert len(token_calls(sandbox)) == 1
-    login = services.device_login_poll(login=login, now=at(15))
+    login = poll(login, 15)
     assert login.interval == 15 and login.next_poll_at == at(30)
     assert login.status == "pending"
 
@@ -82,7 +88,7 @@ def test_slow_down_adds_five_seconds_each_time(team, owner, sandbox, stand_in):
 def test_http_429_adds_ten_seconds(team, owner, sandbox, stand_in):
     login = start(team, owner, sandbox)
     stand_in.scripted_token_answers = [429]
-    login = services.device_login_poll(login=login, now=at(5))
+    login = poll(login, 5)
     assert login.interval == 15 and login.next_poll_at == at(20) and login.status == "pending"
 
 
@@ -99,24 +105,24 @@ def test_terminal_answers_end_the_flow_and_forget_the_device_code(
 ):
     login = start(team, owner, sandbox)
     stand_in.scripted_token_answers = [answer]
-    login = services.device_login_poll(login=login, now=at(5))
+    login = poll(login, 5)
     assert login.status == status and words in login.message
     assert dict(DeviceLogin.objects.get().secrets) == {}
-    services.device_login_poll(login=login, now=at(60))
+    poll(login, 60)
     assert len(token_calls(sandbox)) == 1  # never polled again
     assert VendorAccount.objects.count() == 0
 
 
 def test_expiry_by_the_clock_stops_without_asking_the_vendor(team, owner, sandbox, stand_in):
     login = start(team, owner, sandbox)
-    login = services.device_login_poll(login=login, now=at(1800))
+    login = poll(login, 1800)
     assert login.status == "expired" and token_calls(sandbox) == []
 
 
 def test_approval_connects_the_account_with_the_token_encrypted(team, owner, sandbox, stand_in):
     login = start(team, owner, sandbox)
     stand_in.approve(login.user_code, "ada")
-    login = services.device_login_poll(login=login, now=at(5))
+    login = poll(login, 5)
     assert login.status == "approved" and "ada@sandbox.photon.test" in login.message
     account = VendorAccount.objects.get()
     assert account.credentials["access_token"] == mint_token("ada")
@@ -164,7 +170,7 @@ def test_signing_in_again_renews_an_existing_account(team, owner, sandbox, stand
     )
     login = start(team, owner, sandbox, account=account)
     stand_in.approve(login.user_code, "bob")
-    services.device_login_poll(login=login, now=at(5))
+    poll(login, 5)
     account.refresh_from_db()
     assert account.status == AccountStatus.ACTIVE and account.credentials[
         "access_token"
@@ -207,7 +213,7 @@ def test_a_denied_sign_in_offers_start_again(client, team, owner, sandbox, stand
     client.force_login(owner)
     login = start(team, owner, sandbox)
     stand_in.approve(login.user_code, deny=True)
-    DeviceLogin.objects.filter(pk=login.pk).update(next_poll_at=timezone.now())
+    poll(login, 5)
     html = client.get(reverse("device_login_status", args=[login.reference])).content.decode()
     assert "Denied." in html and "Start again" in html and "every 2s" not in html
     again = client.post(

@@ -1,0 +1,182 @@
+"""Device sign-ins finished by real processes: `db_worker`s, the scheduler, task runs at once.
+
+Nobody opens the sign-in's page in these tests: the workers poll the vendor, and the
+sandbox's request log shows what the vendor saw.
+"""
+
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from itertools import pairwise
+
+import pytest
+from django.db import connection, transaction
+from django.utils import timezone
+
+from dashboard import services, tasks
+from dashboard.models import AuditEvent, DeviceLogin, VendorAccount
+from providers.sandbox.photon import mint_token
+from tests.processes import ROOT, process_env, wait_for
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+DB_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+def start(team, owner, sandbox, *, now=None):
+    return services.device_login_start(
+        team=team,
+        user=owner,
+        vendor="photon",
+        label="Photon main",
+        base_url=sandbox.base_url("photon"),
+        now=now,
+    )
+
+
+def start_due(team, owner, sandbox):
+    """A sign-in whose first poll is due now, with no poll queued for it."""
+    return start(team, owner, sandbox, now=timezone.now() - timedelta(seconds=6))
+
+
+def token_calls(sandbox):
+    return sandbox.calls("photon", path="/api/auth/device/token")
+
+
+def run_polls_at_once(login, count):
+    """`count` processes, each running the worker's poll of `login` once."""
+    command = [
+        *(sys.executable, "manage.py", "shell", "-c"),
+        f"from dashboard import tasks; print(tasks.poll_device_login.call({login.pk}))",
+    ]
+    return [
+        subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=process_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for _ in range(count)
+    ]
+
+
+def finished(runs):
+    outputs = [run.communicate(timeout=120)[0] for run in runs]
+    assert [run.returncode for run in runs] == [0] * len(runs), outputs
+    return outputs
+
+
+def assert_connected_once(login, user="ada"):
+    login.refresh_from_db()
+    account = VendorAccount.objects.get()
+    assert login.status == "approved" and login.account == account
+    assert account.credentials["access_token"] == mint_token(user)
+    assert AuditEvent.objects.filter(action="account.connected").count() == 1
+    assert AuditEvent.objects.filter(action="device_login.ended").count() == 1
+
+
+def test_two_workers_connect_an_approval_once_with_the_page_closed(
+    services_running, team, owner, sandbox, settings
+):
+    settings.TASKS = DB_QUEUE
+    photon = sandbox.vendors["photon"]
+    photon.interval = 1  # still enforced: a poll within the interval is answered slow_down
+    login = start(team, owner, sandbox)  # queues its first poll, at the vendor's interval
+    for _ in range(3):  # and stray duplicates (a sweep's, a retried task's) to race it
+        tasks.poll_device_login.using(run_after=login.next_poll_at).enqueue(login.pk)
+    services_running.worker("worker-1")
+    services_running.worker("worker-2")
+
+    wait_for(lambda: len(token_calls(sandbox)) >= 3, timeout=60, what="three polls")
+    photon.approve(login.user_code, "ada")  # at the vendor; nobody is on our page
+    wait_for(
+        lambda: DeviceLogin.objects.filter(pk=login.pk).exclude(status="pending").exists(),
+        timeout=60,
+        what="a worker to connect the account",
+    )
+    time.sleep(2.5)  # a second chain of polls, had one survived, would poll again by now
+
+    assert_connected_once(login)
+    calls = token_calls(sandbox)
+    answers = [call["answer"] for call in calls]
+    assert [a.get("error") for a in answers[:-1]] == ["authorization_pending"] * (len(calls) - 1)
+    assert answers[-1]["access_token"] == mint_token("ada")  # the last poll got the token
+    gaps = [later["at"] - earlier["at"] for earlier, later in pairwise(calls)]
+    assert min(gaps) >= 0.99, gaps  # one poll per interval, however many tasks were queued
+
+
+def test_two_poll_runs_at_once_ask_the_vendor_once(team, owner, sandbox):
+    if connection.vendor != "postgresql":
+        pytest.skip("holds both runs at the claim with a row lock: PostgreSQL only")
+    login = start_due(team, owner, sandbox)
+    sandbox.vendors["photon"].approve(login.user_code, "ada")
+
+    def runs_waiting_on_the_row():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                " AND query LIKE 'UPDATE \"dashboard_devicelogin\"%%'"
+            )
+            return cursor.fetchone()[0] == 2
+
+    with transaction.atomic():
+        # Both runs read the sign-in as due, then wait here to claim the same poll.
+        DeviceLogin.objects.select_for_update().get(pk=login.pk)
+        runs = run_polls_at_once(login, 2)
+        wait_for(runs_waiting_on_the_row, timeout=60, what="both runs at the claim")
+    finished(runs)
+
+    assert len(token_calls(sandbox)) == 1
+    assert_connected_once(login)
+
+
+def test_two_runs_finishing_one_approval_at_once_connect_one_account(
+    team, owner, sandbox, monkeypatch
+):
+    login = start_due(team, owner, sandbox)
+    sandbox.vendors["photon"].approve(login.user_code, "ada")
+
+    def worker_dies(*args, **kwargs):
+        raise SystemExit("killed")
+
+    # A worker got the token from the vendor and stopped before making the account.
+    monkeypatch.setattr("dashboard.services.device_login.save_verified_account", worker_dies)
+    with pytest.raises(SystemExit):
+        tasks.poll_device_login.call(login.pk)
+    monkeypatch.undo()
+
+    with transaction.atomic():
+        # Hold the row (PostgreSQL) or the write lock (SQLite) until both runs have checked
+        # the token at the vendor and wait to move the sign-in: then let them go at once.
+        DeviceLogin.objects.select_for_update().get(pk=login.pk)
+        runs = run_polls_at_once(login, 2)
+        checks = "/api/auth/get-session"
+        wait_for(lambda: len(sandbox.calls("photon", path=checks)) == 3, what="two checks")
+        time.sleep(1)
+        assert [run.poll() for run in runs] == [None, None]
+    finished(runs)
+
+    assert len(token_calls(sandbox)) == 1  # the device code was spent once
+    assert_connected_once(login)
+
+
+def test_the_scheduler_finishes_a_sign_in_whose_polls_were_lost(
+    services_running, team, owner, sandbox
+):
+    login = start_due(team, owner, sandbox)  # nothing queued: as if its worker had died
+    sandbox.vendors["photon"].approve(login.user_code, "ada")
+
+    services_running.worker()
+    services_running.scheduler(SCHEDULE_DEVICE_LOGIN_SECONDS="1")
+
+    wait_for(
+        lambda: DeviceLogin.objects.filter(pk=login.pk, status="approved").exists(),
+        timeout=60,
+        what="the sweep to poll the sign-in",
+    )
+    assert_connected_once(login)
+    assert len(token_calls(sandbox)) == 1

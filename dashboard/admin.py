@@ -210,11 +210,11 @@ class ProjectAdmin(admin_actions.ActionsNeedChangePermission, admin.ModelAdmin):
 
 @admin.register(DeviceLogin)
 class DeviceLoginAdmin(admin.ModelAdmin):
-    """Read-only: the device code itself is never shown."""
+    """Read-only: neither the device code nor the user code is shown."""
 
-    list_display = ["created_at", "vendor", "label", "team", "user_code", "status", "created_by"]
+    list_display = ["created_at", "vendor", "label", "team", "status", "created_by"]
     list_filter = ["vendor", "status", "team"]
-    search_fields = ["label", "user_code", "team__name"]
+    search_fields = ["label", "team__name"]
     list_select_related = ["team", "created_by"]
     fields = [
         "vendor",
@@ -222,7 +222,6 @@ class DeviceLoginAdmin(admin.ModelAdmin):
         "account",
         "label",
         "base_url",
-        "user_code",
         "verification_uri",
         "interval",
         "expires_at",

@@ -21,7 +21,9 @@ class DeviceLoginStatus(models.TextChoices):
 
 
 class DeviceLogin(models.Model):
-    """A device sign-in (RFC 8628) in progress. The device code never leaves the server."""
+    """A device sign-in (RFC 8628) in progress. The device code never leaves the server; the
+    user code is shown only to the admin who started it, on its own page (anyone holding
+    it could approve it with their own vendor login while it lasts)."""
 
     reference = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="device_logins")
@@ -52,4 +54,4 @@ class DeviceLogin(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"{self.get_vendor_display()} sign-in {self.user_code} ({self.status})"
+        return f"{self.get_vendor_display()} sign-in “{self.label}” ({self.status})"

@@ -78,12 +78,14 @@ def device_login_start(
             next_poll_at=now + timedelta(seconds=authorization.interval),
             created_by=user,
         )
+        # Never the user code: the whole team reads the audit, and anyone holding the code
+        # could approve it with their own vendor login while it lasts.
         audit_record(
             team=team,
             actor=user,
             action=AuditAction.DEVICE_LOGIN_STARTED,
             target=login,
-            summary=f"{provider.name} sign-in started for “{label}” (code {login.user_code}).",
+            summary=f"{provider.name} sign-in started for “{label}”.",
         )
     enqueue_device_login_poll(login.pk, at=login.next_poll_at)
     return login

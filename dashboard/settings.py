@@ -183,8 +183,8 @@ PROJECT_PENDING_TIMEOUT_SECONDS = env.int("PROJECT_PENDING_TIMEOUT_SECONDS", def
 # A pending create no worker has picked up this long after it was queued is queued again
 # (the enqueue failed, or its task was lost). Sending stays at most once either way.
 PROJECT_REQUEUE_AFTER_SECONDS = env.int("PROJECT_REQUEUE_AFTER_SECONDS", default=120)
-# The scheduled reconcile looks for a lost answer only this long after the attempt, so a
-# slow vendor has finished before "not found" is concluded. ("Check at vendor" is at once.)
+# A lost answer not listed at the vendor is concluded "not created" only this long after the
+# attempt, so a slow vendor has finished first: by every check (scheduled, sync, a person's).
 PROJECT_RECONCILE_AFTER_SECONDS = env.int("PROJECT_RECONCILE_AFTER_SECONDS", default=120)
 # Periodic work, enqueued by `manage.py run_scheduler` and run by the workers (seconds).
 SCHEDULE_SWEEP_SECONDS = env.int("SCHEDULE_SWEEP_SECONDS", default=30)

@@ -29,13 +29,12 @@ from .exports import (
 )
 from .importing import account_import, account_import_candidates
 from .projects import project_create, project_submit, project_validate
+from .reconciling import not_found_yet_message, project_reconcile, project_reconcile_pick
 from .secrets import project_regenerate_secret, project_secret_reveal
 from .teams import team_member_add, team_member_remove, team_member_set_role
 from .tracking import (
     account_sync,
     project_can_retry,
-    project_reconcile,
-    project_reconcile_pick,
     project_refresh,
     project_retry,
 )
@@ -61,6 +60,7 @@ __all__ = [
     "export_start",
     "export_still_theirs",
     "exports_prune",
+    "not_found_yet_message",
     "project_can_retry",
     "project_create",
     "project_reconcile",

@@ -24,7 +24,7 @@ from ..models import AccountStatus, AuditAction, Project, ProjectStatus, VendorA
 from .common import ServiceError, project_move
 from .importing import list_remote
 from .projects import enqueue_submit
-from .tracking import reconcile_each, tracked_remote_ids
+from .reconciling import absence_provable, reconcile_each, tracked_remote_ids
 
 logger = logging.getLogger(__name__)
 
@@ -84,10 +84,8 @@ def projects_reconcile_unknown() -> dict[str, int]:
     """Look for every unknown outcome at its vendor: found → created, absent → failed
     (a person may retry), several candidates → left for a person to choose."""
     totals = {"accounts": 0, "created": 0, "failed": 0, "ambiguous": 0, "errors": 0}
-    # Only answers lost a while ago: a vendor still working on a slow create must not be
-    # told "not found" (and the project offered for a retry) before it has finished.
-    settled = timezone.now() - timedelta(seconds=settings.PROJECT_RECONCILE_AFTER_SECONDS)
-    due = Project.objects.filter(status=ProjectStatus.UNKNOWN, attempted_at__lt=settled)
+    # Only those the rule lets us conclude absent: younger ones are left to a later run.
+    due = Project.objects.filter(absence_provable(timezone.now()))
     accounts = VendorAccount.objects.filter(
         status=AccountStatus.ACTIVE, pk__in=due.values("account_id")
     )

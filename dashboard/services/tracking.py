@@ -1,4 +1,4 @@
-"""Keeping the project list true: refresh, reconcile lost answers, time out stuck ones.
+"""Keeping the project list true: refresh, sync, retry (reconcile: `reconciling`).
 
 Nothing here ever re-sends a create on its own. A lost answer is looked for at the
 vendor; only a person decides to retry, and the retry reuses the same row and key.
@@ -6,31 +6,19 @@ vendor; only a person decides to retry, and the retry reuses the same row and ke
 
 from __future__ import annotations
 
-import contextlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
-from providers.base import RETRYABLE_KINDS, ErrorKind, RemoteProject
-from providers.registry import get_provider
+from providers.base import RETRYABLE_KINDS, RemoteProject
 
-from ..models import (
-    NO_ERROR,
-    AuditAction,
-    Project,
-    ProjectStatus,
-    VendorAccount,
-)
-from .common import ServiceError, audit_record, project_move, projects_move
+from ..models import NO_ERROR, AuditAction, Project, ProjectStatus, VendorAccount
+from .common import ServiceError, audit_record, project_move
 from .importing import list_remote
 from .projects import enqueue_submit
+from .reconciling import NOT_FOUND_AT_VENDOR, reconcile_each, tracked_remote_ids
 from .vendor_calls import call_vendor_for
-
-NOT_FOUND_AT_VENDOR = "not_found_at_vendor"
-
 
 # --- refresh -----------------------------------------------------------------------
 
@@ -109,148 +97,7 @@ def _changes(project: Project, remote: RemoteProject) -> list[str]:
     return changes
 
 
-# --- reconcile ---------------------------------------------------------------------
-
-
-@dataclass
-class Reconciliation:
-    project: Project
-    outcome: str  # created | failed | ambiguous
-    candidates: list[RemoteProject] = field(default_factory=list)
-
-
-def project_reconcile(
-    *,
-    project: Project,
-    user,
-    listed: list[RemoteProject] | None = None,
-    taken: set[str] | None = None,
-) -> Reconciliation:
-    """Look for a project whose answer was lost. Never re-sends it."""
-    account = project.account
-    remote = listed if listed is not None else list_remote(account, user=user)
-    matches = _matches(project, remote, taken)
-    if not matches:
-        moved = _mark_not_found([project], user, listed=len(remote))
-        project.refresh_from_db()
-        return Reconciliation(project, "failed" if moved else project.status)
-    if len(matches) == 1:
-        _mark_found(project, user, matches[0], how="one clear match")
-        if taken is not None and project.status == ProjectStatus.CREATED:
-            taken.add(project.remote_id)
-        return Reconciliation(project, project.status)
-    audit_record(
-        team=project.team,
-        actor=user,
-        action=AuditAction.PROJECT_RECONCILED,
-        target=project,
-        summary=f"{len(matches)} possible matches at the vendor; waiting for a person to choose.",
-    )
-    return Reconciliation(project, "ambiguous", matches)
-
-
-def project_reconcile_pick(*, project: Project, user, remote_id: str) -> Project:
-    """A person chose which of several matches is ours; it must still be one of them."""
-    matches = _matches(project, list_remote(project.account, user=user))
-    chosen = next((r for r in matches if r.remote_id == remote_id), None)
-    if len(matches) < 2 or chosen is None:
-        raise ServiceError("That project is no longer one of the possible matches. Check again.")
-    _mark_found(project, user, chosen, how="chosen by hand among several matches")
-    return project
-
-
-def _matches(
-    project: Project, remote: list[RemoteProject], taken: set[str] | None = None
-) -> list[RemoteProject]:
-    """Listed projects that could be this lost one, minus those already tracked here.
-
-    `taken` (the account's tracked remote ids) is read once per run by callers that
-    reconcile many projects of one account, not once per project.
-    """
-    if project.status != ProjectStatus.UNKNOWN:
-        raise ServiceError("Only projects with an unknown outcome can be checked at the vendor.")
-    if taken is None:
-        taken = tracked_remote_ids(project.account)
-    candidates = get_provider(project.vendor).find_created(
-        remote,
-        reference=str(project.reference),
-        payload=project.payload,
-        name=project.name,
-        since=project.attempted_at or project.created_at,
-    )
-    return [r for r in candidates if r.remote_id not in taken]
-
-
-def reconcile_each(projects, remote, taken: set[str], *, batch: int = 200) -> list[str]:
-    """Reconcile projects of one account against one listing, a batch per transaction
-    (one commit per project would make a thousand lost answers cost a thousand disk
-    flushes). Those not found, the usual case, are marked failed together."""
-    projects, outcomes = list(projects), []
-    for start in range(0, len(projects), batch):
-        with transaction.atomic():
-            absent = []
-            for project in projects[start : start + batch]:
-                try:
-                    if not _matches(project, remote, taken):
-                        absent.append(project)
-                        continue
-                    found = project_reconcile(
-                        project=project, user=None, listed=remote, taken=taken
-                    )
-                except ServiceError:
-                    continue  # settled by someone else meanwhile
-                outcomes.append(found.outcome)
-            outcomes += ["failed"] * len(_mark_not_found(absent, None, listed=len(remote)))
-    return outcomes
-
-
-def _mark_not_found(projects: list[Project], user, *, listed: int) -> list[int]:
-    """Unknown projects of one account that none of the `listed` there could be: failed,
-    and retryable. The ids of those moved (others were settled meanwhile)."""
-    if not projects:
-        return []
-    vendor = projects[0].account.get_vendor_display()
-    message = (
-        f"{vendor} has no matching project after the lost request "
-        f"({listed} listed), so it was not created. You can retry it."
-    )
-    return projects_move(
-        projects,
-        to=ProjectStatus.FAILED,
-        when=Q(status=ProjectStatus.UNKNOWN),
-        actor=user,
-        action=AuditAction.PROJECT_RECONCILED,
-        summary=f"Not found among {listed} project{pluralize(listed)} at the vendor: "
-        "marked failed.",
-        error_kind=ErrorKind.OUTCOME_UNKNOWN.value,
-        error_code=NOT_FOUND_AT_VENDOR,
-        error_message=message,
-        completed_at=timezone.now(),
-    )
-
-
-def tracked_remote_ids(account: VendorAccount) -> set[str]:
-    return set(account.projects.exclude(remote_id="").values_list("remote_id", flat=True))
-
-
-def _mark_found(project: Project, user, remote: RemoteProject, *, how: str) -> None:
-    now = timezone.now()
-    # IntegrityError: another row took this remote id meanwhile; this one stays unknown.
-    with contextlib.suppress(IntegrityError):
-        project_move(
-            project,
-            to=ProjectStatus.CREATED,
-            when=Q(status=ProjectStatus.UNKNOWN),
-            actor=user,
-            action=AuditAction.PROJECT_RECONCILED,
-            summary=f"Found at the vendor as {remote.remote_id[:100]} ({how}): marked created.",
-            remote_id=remote.remote_id[:100],
-            remote_status=remote.status[:50],
-            completed_at=now,
-            last_synced_at=now,
-            **NO_ERROR,
-        )
-    project.refresh_from_db()
+# --- retry ---------------------------------------------------------------------------
 
 
 # A create known not to have happened: not found at the vendor after a lost answer, or
@@ -307,6 +154,7 @@ class SyncTotals:
     reconciled: int = 0
     still_unknown: int = 0
     failed_reconcile: int = 0
+    waiting: int = 0  # not listed, but too recent to conclude absent
 
 
 def account_sync(*, account: VendorAccount) -> SyncTotals:
@@ -339,6 +187,7 @@ def account_sync(*, account: VendorAccount) -> SyncTotals:
     for outcome in reconcile_each(unknown.defer("secrets"), remote, taken):
         totals.reconciled += outcome == "created"
         totals.failed_reconcile += outcome == "failed"
+        totals.waiting += outcome == "waiting"
         totals.still_unknown += outcome == "ambiguous"
     VendorAccount.objects.filter(pk=account.pk).update(last_synced_at=timezone.now())
     return totals

@@ -4,7 +4,9 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from .. import services
 from ..models import Project, Role, VendorAccount
@@ -86,11 +88,11 @@ def project_reconcile(request: HttpRequest, reference) -> HttpResponse:
                 project=project, user=request.user, remote_id=request.POST["remote_id"]
             )
             messages.success(request, "Marked as created with the project you chose.")
-            return redirect("project_detail", reference=project.reference)
+            return _to_project(request, project)
         result = services.project_reconcile(project=project, user=request.user)
     except services.ServiceError as exc:
         messages.error(request, exc.message)
-        return redirect("project_detail", reference=project.reference)
+        return _to_project(request, project)
     if result.outcome == "ambiguous":
         return render(
             request,
@@ -99,9 +101,18 @@ def project_reconcile(request: HttpRequest, reference) -> HttpResponse:
         )
     if result.outcome == "created":
         messages.success(request, f"Found at the vendor: created with id {project.remote_id}.")
+    elif result.outcome == "waiting":
+        messages.info(request, services.not_found_yet_message(result.project))
     else:  # the page says why, once
         messages.info(request, "Checked at the vendor.")
-    return redirect("project_detail", reference=project.reference)
+    return _to_project(request, project)
+
+
+def _to_project(request: HttpRequest, project: Project) -> HttpResponse:
+    """Back to the project's page, whole, where the message shows (an htmx request is
+    sent there by the browser: a redirect it followed would bring back a fragment)."""
+    url = reverse("project_detail", args=[project.reference])
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
 @require_POST

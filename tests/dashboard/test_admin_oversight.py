@@ -1,11 +1,13 @@
 """Admins act on what needs attention, through the real admin URLs and the same services."""
 
 import re
+from datetime import timedelta
 from html import unescape
 
 import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
+from django.utils import timezone
 
 from dashboard.models import AccountStatus, AuditEvent, ProjectStatus, VendorAccount
 from providers.errors import ErrorKind
@@ -52,7 +54,12 @@ def at_vendor(sandbox, project, **fields):
 
 def test_check_at_vendor_reports_every_row(admin_client, r4_account, sandbox):
     found = ProjectFactory(account=r4_account, name="Found", status=ProjectStatus.UNKNOWN)
-    absent = ProjectFactory(account=r4_account, name="Absent", status=ProjectStatus.UNKNOWN)
+    absent = ProjectFactory(
+        account=r4_account,
+        name="Absent",
+        status=ProjectStatus.UNKNOWN,
+        attempted_at=timezone.now() - timedelta(hours=1),  # the vendor has surely finished
+    )
     done = ProjectFactory(account=r4_account, name="Done", status=ProjectStatus.CREATED)
     remote_id = at_vendor(sandbox, found)
     rows = report(run_action(admin_client, CHANGELIST, "check_at_vendor", [found, absent, done]))

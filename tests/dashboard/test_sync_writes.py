@@ -1,7 +1,10 @@
 """A sync writes only what changed, and reads each account's lists once per run."""
 
+from datetime import timedelta
+
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from dashboard import services
 from dashboard.models import AuditAction, AuditEvent, Project, ProjectStatus
@@ -38,7 +41,10 @@ def test_reconcile_reads_the_tracked_ids_once_however_many_are_unknown(r4_accoun
     for i in range(20):
         listed[f"{i:024x}"] = {"id": f"{i:024x}", "name": f"Vendor {i}", "externalId": None}
     services.account_import(account=r4_account, user=None, remote_ids=None)
-    ProjectFactory.create_batch(15, account=r4_account, status=ProjectStatus.UNKNOWN)
+    lost_long_ago = timezone.now() - timedelta(hours=1)
+    ProjectFactory.create_batch(
+        15, account=r4_account, status=ProjectStatus.UNKNOWN, attempted_at=lost_long_ago
+    )
     with CaptureQueriesContext(connection) as captured:
         totals = services.account_sync(account=r4_account)
     assert totals.failed_reconcile == 15

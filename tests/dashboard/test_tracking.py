@@ -133,11 +133,14 @@ def test_r4_lost_answer_with_the_users_own_external_id_is_found_by_it(r4_account
 
 
 def test_not_found_is_failed_then_a_retry_reuses_the_row_and_key(
-    client, r4_account, member, sandbox
+    client, r4_account, member, sandbox, settings
 ):
     sandbox.inject("drop", vendor="r4")  # dropped before the vendor did anything
     project = create(r4_account, member, name="Staging - Dropped")
     key = project.idempotency_key
+    # Checked once the vendor has surely finished (an earlier check concludes nothing).
+    sent = timezone.now() - timedelta(seconds=settings.PROJECT_RECONCILE_AFTER_SECONDS + 1)
+    Project.objects.filter(pk=project.pk).update(attempted_at=sent)
     client.force_login(member)
     client.post(reverse("project_reconcile", args=[project.reference]))
     project.refresh_from_db()

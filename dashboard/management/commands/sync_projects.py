@@ -36,6 +36,7 @@ class Command(BaseCommand):
             "missing": 0,
             "reconciled": 0,
             "failed_reconcile": 0,
+            "waiting": 0,
             "still_unknown": 0,
         }
         for position, item in enumerate(accounts, start=1):
@@ -48,20 +49,14 @@ class Command(BaseCommand):
                 self.stdout.write(self.style.ERROR(f"{label}: {exc.message}"))
                 continue
             grand["accounts"] += 1
-            for key in (
-                "refreshed",
-                "changed",
-                "missing",
-                "reconciled",
-                "failed_reconcile",
-                "still_unknown",
-            ):
+            for key in grand.keys() - {"accounts", "errors"}:
                 grand[key] += getattr(totals, key)
             self.stdout.write(
                 f"{label}: {totals.listed} at vendor, {totals.refreshed} refreshed "
                 f"({totals.changed} changed, {totals.missing} missing), "
                 f"unknown → {totals.reconciled} found, "
-                f"{totals.failed_reconcile} not found, {totals.still_unknown} need a person"
+                f"{totals.failed_reconcile} not found, {totals.waiting} not found yet "
+                f"(too recent to conclude), {totals.still_unknown} need a person"
             )
         self.stdout.write(
             self.style.SUCCESS(

@@ -1,0 +1,215 @@
+"""Looking for a create whose answer was lost. Never re-sends it.
+
+Found → created; several candidates → a person chooses; not listed → failed (a person may
+retry), but only once `absence_provable` holds: one rule for every check, whoever runs it
+(the scheduled reconcile, a sync, a person's "Check at vendor", an admin action).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.template.defaultfilters import pluralize
+from django.utils import timezone
+
+from providers.base import ErrorKind, RemoteProject
+from providers.registry import get_provider
+
+from ..models import NO_ERROR, AuditAction, Project, ProjectStatus, VendorAccount
+from .common import ServiceError, audit_record, project_move, projects_move
+from .importing import list_remote
+
+NOT_FOUND_AT_VENDOR = "not_found_at_vendor"
+
+
+# --- the rule: when may "not listed" be read as "not made"? ------------------------------
+
+
+def absence_provable(now: datetime) -> Q:
+    """Unknown projects that may be concluded absent when their vendor does not list them:
+    those sent long enough ago that a slow vendor has surely finished. Before then, "not
+    listed" may only mean "not made yet", and a retry would make a second project."""
+    sent_before = now - timedelta(seconds=settings.PROJECT_RECONCILE_AFTER_SECONDS)
+    return Q(status=ProjectStatus.UNKNOWN) & (
+        Q(attempted_at__lt=sent_before) | Q(attempted_at__isnull=True, created_at__lt=sent_before)
+    )
+
+
+def absence_provable_at(project: Project) -> datetime:
+    """When `absence_provable` starts to hold for this project, to tell a person."""
+    sent = project.attempted_at or project.created_at
+    return sent + timedelta(seconds=settings.PROJECT_RECONCILE_AFTER_SECONDS)
+
+
+def not_found_yet_message(project: Project) -> str:
+    vendor = project.get_vendor_display()
+    when = timezone.localtime(absence_provable_at(project)).strftime("%H:%M:%S %Z")
+    return (
+        f"Not found at {vendor} yet. {vendor} may still be making it, so the outcome stays "
+        f"unknown and it can't be retried yet; look again after {when}."
+    )
+
+
+# --- reconcile -----------------------------------------------------------------------
+
+
+@dataclass
+class Reconciliation:
+    project: Project
+    outcome: str  # created | failed | ambiguous | waiting, or the status now
+    candidates: list[RemoteProject] = field(default_factory=list)
+
+
+def project_reconcile(
+    *,
+    project: Project,
+    user,
+    listed: list[RemoteProject] | None = None,
+    taken: set[str] | None = None,
+) -> Reconciliation:
+    """Look for a project whose answer was lost. Never re-sends it."""
+    remote = listed if listed is not None else list_remote(project.account, user=user)
+    matches = _matches(project, remote, taken)
+    if matches:
+        return _settle_matches(project, user, matches, taken)
+    outcomes = _conclude_absent([project], user, listed=len(remote))
+    project.refresh_from_db()
+    return Reconciliation(project, outcomes[0] if outcomes else project.status)
+
+
+def project_reconcile_pick(*, project: Project, user, remote_id: str) -> Project:
+    """A person chose which of several matches is ours; it must still be one of them."""
+    matches = _matches(project, list_remote(project.account, user=user))
+    chosen = next((r for r in matches if r.remote_id == remote_id), None)
+    if len(matches) < 2 or chosen is None:
+        raise ServiceError("That project is no longer one of the possible matches. Check again.")
+    _mark_found(project, user, chosen, how="chosen by hand among several matches")
+    return project
+
+
+def _matches(
+    project: Project, remote: list[RemoteProject], taken: set[str] | None = None
+) -> list[RemoteProject]:
+    """Listed projects that could be this lost one, minus those already tracked here.
+
+    `taken` (the account's tracked remote ids) is read once per run by callers that
+    reconcile many projects of one account, not once per project.
+    """
+    if project.status != ProjectStatus.UNKNOWN:
+        raise ServiceError("Only projects with an unknown outcome can be checked at the vendor.")
+    if taken is None:
+        taken = tracked_remote_ids(project.account)
+    candidates = get_provider(project.vendor).find_created(
+        remote,
+        reference=str(project.reference),
+        payload=project.payload,
+        name=project.name,
+        since=project.attempted_at or project.created_at,
+    )
+    return [r for r in candidates if r.remote_id not in taken]
+
+
+def _settle_matches(
+    project: Project, user, matches: list[RemoteProject], taken: set[str] | None
+) -> Reconciliation:
+    if len(matches) == 1:
+        found = _mark_found(project, user, matches[0], how="one clear match")
+        if taken is not None and found.outcome == ProjectStatus.CREATED:
+            taken.add(project.remote_id)
+        return found
+    audit_record(
+        team=project.team,
+        actor=user,
+        action=AuditAction.PROJECT_RECONCILED,
+        target=project,
+        summary=f"{len(matches)} possible matches at the vendor; waiting for a person to choose.",
+    )
+    return Reconciliation(project, "ambiguous", matches)
+
+
+def reconcile_each(projects, remote, taken: set[str], *, batch: int = 200) -> list[str]:
+    """Reconcile projects of one account against one listing, a batch per transaction
+    (one commit per project would make a thousand lost answers cost a thousand disk
+    flushes). Those not found, the usual case, are concluded together."""
+    projects, outcomes = list(projects), []
+    for start in range(0, len(projects), batch):
+        with transaction.atomic():
+            absent = []
+            for project in projects[start : start + batch]:
+                try:
+                    matches = _matches(project, remote, taken)
+                except ServiceError:
+                    continue  # settled by someone else meanwhile
+                if not matches:
+                    absent.append(project)
+                    continue
+                outcomes.append(_settle_matches(project, None, matches, taken).outcome)
+            outcomes += _conclude_absent(absent, None, listed=len(remote))
+    return outcomes
+
+
+def _conclude_absent(projects: list[Project], user, *, listed: int) -> list[str]:
+    """Unknown projects of one account that none of the `listed` there could be: failed
+    where `absence_provable` holds, else waiting. Those settled meanwhile are left out."""
+    if not projects:
+        return []
+    now = timezone.now()
+    moved = set(_mark_not_found(projects, user, listed=listed, now=now))
+    return [
+        "failed" if project.pk in moved else "waiting"
+        for project in projects
+        if project.pk in moved or absence_provable_at(project) > now
+    ]
+
+
+def _mark_not_found(projects: list[Project], user, *, listed: int, now: datetime) -> list[int]:
+    """Failed, and retryable: the ids of those moved (the rule holds on the row as it is
+    now, in the same conditional update; others were too recent or settled meanwhile)."""
+    vendor = projects[0].account.get_vendor_display()
+    message = (
+        f"{vendor} has no matching project after the lost request "
+        f"({listed} listed), so it was not created. You can retry it."
+    )
+    return projects_move(
+        projects,
+        to=ProjectStatus.FAILED,
+        when=absence_provable(now),
+        actor=user,
+        action=AuditAction.PROJECT_RECONCILED,
+        summary=f"Not found among {listed} project{pluralize(listed)} at the vendor: "
+        "marked failed.",
+        error_kind=ErrorKind.OUTCOME_UNKNOWN.value,
+        error_code=NOT_FOUND_AT_VENDOR,
+        error_message=message,
+        completed_at=now,
+    )
+
+
+def tracked_remote_ids(account: VendorAccount) -> set[str]:
+    return set(account.projects.exclude(remote_id="").values_list("remote_id", flat=True))
+
+
+def _mark_found(project: Project, user, remote: RemoteProject, *, how: str) -> Reconciliation:
+    now = timezone.now()
+    # IntegrityError: another row took this remote id meanwhile; this one stays unknown.
+    with contextlib.suppress(IntegrityError):
+        project_move(
+            project,
+            to=ProjectStatus.CREATED,
+            when=Q(status=ProjectStatus.UNKNOWN),
+            actor=user,
+            action=AuditAction.PROJECT_RECONCILED,
+            summary=f"Found at the vendor as {remote.remote_id[:100]} ({how}): marked created.",
+            remote_id=remote.remote_id[:100],
+            remote_status=remote.status[:50],
+            completed_at=now,
+            last_synced_at=now,
+            **NO_ERROR,
+        )
+    project.refresh_from_db()
+    return Reconciliation(project, project.status)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 # Ids are 64-bit signed integers in every database the app runs on.
@@ -24,8 +25,15 @@ def parse_id(value: Any) -> int | None:
 
 
 def printable(value: str) -> str:
-    """Text without control characters (NUL included), which no stored name can hold."""
+    """Text without control characters (NUL included), which no stored name holds: typed
+    names are refused them (spec_forms), and so are a vendor's (services.vendor_answers)."""
     return "".join(ch for ch in value if ch.isprintable())
+
+
+def one_line(value: str) -> str:
+    """Text with its control characters (NUL, escapes, line breaks) dropped and nothing else
+    changed: for a vendor's words kept in a message (PostgreSQL refuses NUL in any text)."""
+    return "".join(ch for ch in value if unicodedata.category(ch) != "Cc")
 
 
 class IdConverter:

@@ -83,7 +83,9 @@ def projects_sweep(*, now: datetime | None = None) -> SweepTotals:
 def projects_reconcile_unknown() -> dict[str, int]:
     """Look for every unknown outcome at its vendor: found → created, absent → failed
     (a person may retry), several candidates → left for a person to choose."""
-    totals = {"accounts": 0, "created": 0, "failed": 0, "ambiguous": 0, "errors": 0}
+    totals = dict.fromkeys(
+        ("accounts", "created", "failed", "ambiguous", "unreadable", "errors"), 0
+    )
     # Only those the rule lets us conclude absent: younger ones are left to a later run.
     due = Project.objects.filter(absence_provable(timezone.now()))
     accounts = VendorAccount.objects.filter(

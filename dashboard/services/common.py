@@ -1,13 +1,22 @@
-"""What every service shares: the refusal type and the audit trail."""
+"""What every service shares: the refusal type, the audit trail, the columns' sizes."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Q
 
+from ..inputs import one_line
 from ..models import AuditEvent, Project, Team
+
+
+def column_max(model: type[models.Model], field: str) -> int:
+    """A column's size, read from the model: a limit is never repeated as a literal."""
+    return model._meta.get_field(field).max_length
+
+
+SUMMARY_MAX = column_max(AuditEvent, "summary")
 
 
 class ServiceError(Exception):
@@ -32,7 +41,7 @@ def _audit_event(team_id: int, actor, action: str, target: object, summary: str)
         action=action,
         target_type=type(target).__name__,
         target_id=str(target.pk),
-        summary=summary[:500],
+        summary=one_line(summary)[:SUMMARY_MAX],  # a vendor's words may be in it
     )
 
 

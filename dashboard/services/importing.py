@@ -7,14 +7,18 @@ project exactly one inserts it, and only that one is audited.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db import transaction
 from django.utils import timezone
 
 from providers.base import RemoteProject
+from providers.registry import get_provider
 
+from ..inputs import printable
 from ..models import AuditAction, AuditEvent, Project, ProjectOrigin, ProjectStatus, VendorAccount
+from .common import SUMMARY_MAX
+from .vendor_answers import RowCheck, UnstorableRow
 from .vendor_calls import call_vendor_for
 
 BATCH = 500
@@ -28,23 +32,40 @@ def list_remote(account: VendorAccount, *, user=None) -> list[RemoteProject]:
 
 @dataclass(frozen=True)
 class ImportCandidate:
-    remote: RemoteProject
+    remote: RemoteProject  # as it would be stored, when it can be
     tracked_reference: uuid.UUID | None  # our project's reference, when tracked already
+    problem: str = ""  # why it can't be imported (it can't be stored as the vendor sends it)
+
+    @property
+    def importable(self) -> bool:
+        return self.tracked_reference is None and not self.problem
 
 
 def account_import_candidates(*, account: VendorAccount, user=None) -> list[ImportCandidate]:
     remote = list_remote(account, user=user)
     tracked = dict(account.projects.exclude(remote_id="").values_list("remote_id", "reference"))
-    return [ImportCandidate(r, tracked.get(r.remote_id)) for r in remote]
+    check = RowCheck(get_provider(account.vendor))
+    return [_candidate(r, tracked.get(r.remote_id), check) for r in remote]
+
+
+def _candidate(remote: RemoteProject, tracked: uuid.UUID | None, check: RowCheck):
+    if tracked is not None:
+        return ImportCandidate(remote, tracked)
+    try:
+        return ImportCandidate(check(remote), None)
+    except UnstorableRow as exc:
+        shown = replace(remote, name=printable(remote.name))  # to show, not to keep
+        return ImportCandidate(shown, None, problem=exc.message)
 
 
 def account_import(*, account: VendorAccount, user, remote_ids: list[str] | None) -> int:
-    """Adopt the chosen vendor projects not tracked yet (None: all of them); how many."""
+    """Adopt the chosen vendor projects not tracked yet (None: all of them); how many.
+    One that can't be stored is left out (the import page says why); the others go on."""
     wanted = None if remote_ids is None else set(remote_ids)
     candidates = [
         c.remote
         for c in account_import_candidates(account=account, user=user)
-        if c.tracked_reference is None and (wanted is None or c.remote.remote_id in wanted)
+        if c.importable and (wanted is None or c.remote.remote_id in wanted)
     ]
     adopted = 0
     for start in range(0, len(candidates), BATCH):
@@ -59,13 +80,13 @@ def _adopt(account: VendorAccount, user, remotes: list[RemoteProject]) -> int:
             team_id=account.team_id,
             account=account,
             vendor=account.vendor,
-            name=remote.name.strip()[:255] or "(no name)",
+            name=remote.name or "(no name)",
             payload={},
             idempotency_key=uuid.uuid4(),
             status=ProjectStatus.CREATED,
             origin=ProjectOrigin.IMPORTED,
-            remote_id=remote.remote_id[:100],
-            remote_status=remote.status[:50],
+            remote_id=remote.remote_id,
+            remote_status=remote.status,
             vendor_response={"description": remote.description} if remote.description else {},
             created_by=user,
             created_at=remote.created_at or now,
@@ -93,7 +114,7 @@ def _adopt(account: VendorAccount, user, remotes: list[RemoteProject]) -> int:
                 action=AuditAction.PROJECT_IMPORTED,
                 target_type="Project",
                 target_id=str(pk),
-                summary=f"Imported “{name}” ({remote_id}) from {account.label}."[:500],
+                summary=f"Imported “{name}” ({remote_id}) from {account.label}."[:SUMMARY_MAX],
             )
             for pk, name, remote_id in ours
         ]

@@ -21,13 +21,16 @@ from django.utils import timezone
 from providers.base import ErrorKind, ProviderError
 from providers.registry import get_provider
 
-from ..inputs import printable
+from ..inputs import one_line, printable
 from ..models import AuditAction, Project, ProjectStatus, VendorAccount
 from ..spec_forms import clean_project
 from .common import ServiceError, audit_record
+from .vendor_answers import ERROR_CODE_MAX, NAME_MAX, remote_id_problem
 from .vendor_calls import call_vendor
 
 logger = logging.getLogger(__name__)
+
+UNSTORABLE_ID = "unstorable_remote_id"
 
 
 def project_validate(*, account: VendorAccount, data: Mapping[str, Any]) -> tuple[dict, dict, dict]:
@@ -45,7 +48,7 @@ def project_validate(*, account: VendorAccount, data: Mapping[str, Any]) -> tupl
 def _name_taken(account: VendorAccount, name: str) -> bool:
     # Asked only by vendors whose guidance cares, and only about the name being typed.
     name = name.strip()
-    if not name or len(name) > 255 or printable(name) != name:
+    if not name or len(name) > NAME_MAX or printable(name) != name:
         return False
     # UPPER on both sides, by the database: the (account, UPPER(name)) index answers it.
     live = account.projects.exclude(status=ProjectStatus.FAILED)
@@ -190,18 +193,36 @@ def project_submit(project_id: int) -> None:
             ),
         )
         return
+    kept = {"vendor_response": result.details, "secrets": result.secrets}
+    problem = remote_id_problem(result.remote_id)
+    if problem:
+        # Made at the vendor, but untrackable here: never failed (a retry would make a
+        # second one), and what the vendor answered is kept for a person to act on.
+        message = (
+            f"{provider.name} created the project, but {problem}, so it can't be tracked "
+            "here. It will not be sent again; a person must look at it."
+        )
+        _settle(
+            project,
+            attempt,
+            to=ProjectStatus.UNKNOWN,
+            changes={
+                **kept,
+                "error_kind": ErrorKind.OUTCOME_UNKNOWN.value,
+                "error_code": UNSTORABLE_ID,
+                "error_message": message,
+            },
+            action=AuditAction.PROJECT_UNKNOWN,
+            summary=f"{ErrorKind.OUTCOME_UNKNOWN}: {message}",
+        )
+        return
     _settle(
         project,
         attempt,
         to=ProjectStatus.CREATED,
-        changes={
-            "remote_id": result.remote_id[:100],
-            "vendor_response": result.details,
-            "secrets": result.secrets,
-            "completed_at": timezone.now(),
-        },
+        changes={**kept, "remote_id": result.remote_id, "completed_at": timezone.now()},
         action=AuditAction.PROJECT_CREATED,
-        summary=f"Created at {provider.name} with id {result.remote_id[:100]}.",
+        summary=f"Created at {provider.name} with id {result.remote_id}.",
     )
 
 
@@ -213,10 +234,11 @@ def _record_failure(project: Project, attempt, error: ProviderError) -> None:
         to=ProjectStatus.UNKNOWN if unknown else ProjectStatus.FAILED,
         changes={
             "error_kind": error.kind.value,
-            "error_code": error.code[:100],
+            # The vendor's own words may be in these: stored only as one line of text.
+            "error_code": one_line(error.code)[:ERROR_CODE_MAX],
             "error_status": error.status,
-            "error_message": error.message,
-            "error_fields": error.field_errors,
+            "error_message": one_line(error.message),
+            "error_fields": {one_line(k): one_line(v) for k, v in error.field_errors.items()},
             "completed_at": None if unknown else timezone.now(),
         },
         action=AuditAction.PROJECT_UNKNOWN if unknown else AuditAction.PROJECT_FAILED,
@@ -237,5 +259,5 @@ def _settle(project: Project, attempt, *, to: str, changes: dict, action: str, s
             actor=project.created_by,
             action=action,
             target=project,
-            summary=summary[:500],
+            summary=summary,
         )

@@ -23,6 +23,7 @@ from providers.registry import get_provider
 from ..models import NO_ERROR, AuditAction, Project, ProjectStatus, VendorAccount
 from .common import ServiceError, audit_record, project_move, projects_move
 from .importing import list_remote
+from .vendor_answers import RowCheck, UnstorableRow, remote_id_problem
 
 NOT_FOUND_AT_VENDOR = "not_found_at_vendor"
 
@@ -61,8 +62,9 @@ def not_found_yet_message(project: Project) -> str:
 @dataclass
 class Reconciliation:
     project: Project
-    outcome: str  # created | failed | ambiguous | waiting, or the status now
+    outcome: str  # created | failed | ambiguous | waiting | unreadable, or the status now
     candidates: list[RemoteProject] = field(default_factory=list)
+    problem: str = ""  # why the one match can't be stored ("unreadable")
 
 
 def project_reconcile(
@@ -76,7 +78,8 @@ def project_reconcile(
     remote = listed if listed is not None else list_remote(project.account, user=user)
     matches = _matches(project, remote, taken)
     if matches:
-        return _settle_matches(project, user, matches, taken)
+        check = RowCheck(get_provider(project.vendor))
+        return _settle_matches(project, user, matches, taken, check)
     outcomes = _conclude_absent([project], user, listed=len(remote))
     project.refresh_from_db()
     return Reconciliation(project, outcomes[0] if outcomes else project.status)
@@ -88,7 +91,10 @@ def project_reconcile_pick(*, project: Project, user, remote_id: str) -> Project
     chosen = next((r for r in matches if r.remote_id == remote_id), None)
     if len(matches) < 2 or chosen is None:
         raise ServiceError("That project is no longer one of the possible matches. Check again.")
-    _mark_found(project, user, chosen, how="chosen by hand among several matches")
+    how, check = "chosen by hand among several matches", RowCheck(get_provider(project.vendor))
+    found = _mark_found(project, user, chosen, how=how, check=check)
+    if found.outcome == "unreadable":
+        raise ServiceError(found.problem)
     return project
 
 
@@ -97,8 +103,9 @@ def _matches(
 ) -> list[RemoteProject]:
     """Listed projects that could be this lost one, minus those already tracked here.
 
-    `taken` (the account's tracked remote ids) is read once per run by callers that
-    reconcile many projects of one account, not once per project.
+    Every listed row counts, storable or not: a row we can't store may still be ours, and
+    must stop "not listed" from being concluded. `taken` (the account's tracked remote ids)
+    is read once per run by callers that reconcile many projects of one account.
     """
     if project.status != ProjectStatus.UNKNOWN:
         raise ServiceError("Only projects with an unknown outcome can be checked at the vendor.")
@@ -115,10 +122,10 @@ def _matches(
 
 
 def _settle_matches(
-    project: Project, user, matches: list[RemoteProject], taken: set[str] | None
+    project: Project, user, matches: list[RemoteProject], taken: set[str] | None, check: RowCheck
 ) -> Reconciliation:
     if len(matches) == 1:
-        found = _mark_found(project, user, matches[0], how="one clear match")
+        found = _mark_found(project, user, matches[0], how="one clear match", check=check)
         if taken is not None and found.outcome == ProjectStatus.CREATED:
             taken.add(project.remote_id)
         return found
@@ -137,6 +144,7 @@ def reconcile_each(projects, remote, taken: set[str], *, batch: int = 200) -> li
     (one commit per project would make a thousand lost answers cost a thousand disk
     flushes). Those not found, the usual case, are concluded together."""
     projects, outcomes = list(projects), []
+    check = RowCheck(get_provider(projects[0].vendor)) if projects else None
     for start in range(0, len(projects), batch):
         with transaction.atomic():
             absent = []
@@ -148,7 +156,7 @@ def reconcile_each(projects, remote, taken: set[str], *, batch: int = 200) -> li
                 if not matches:
                     absent.append(project)
                     continue
-                outcomes.append(_settle_matches(project, None, matches, taken).outcome)
+                outcomes.append(_settle_matches(project, None, matches, taken, check).outcome)
             outcomes += _conclude_absent(absent, None, listed=len(remote))
     return outcomes
 
@@ -194,7 +202,26 @@ def tracked_remote_ids(account: VendorAccount) -> set[str]:
     return set(account.projects.exclude(remote_id="").values_list("remote_id", flat=True))
 
 
-def _mark_found(project: Project, user, remote: RemoteProject, *, how: str) -> Reconciliation:
+def _mark_found(
+    project: Project, user, remote: RemoteProject, *, how: str, check: RowCheck
+) -> Reconciliation:
+    problem = remote_id_problem(remote.remote_id)
+    if problem:
+        # Ours, very likely, but it can't be recorded: never failed, so never sent again.
+        audit_record(
+            team=project.team,
+            actor=user,
+            action=AuditAction.PROJECT_RECONCILED,
+            target=project,
+            summary=f"Found at the vendor ({how}), but it can't be stored: {problem}. "
+            "The outcome stays unknown.",
+        )
+        problem = f"Found at {project.get_vendor_display()}, but {problem}."
+        return Reconciliation(project, "unreadable", problem=problem)
+    try:  # only its id and status are kept here: a bad name or description waits for a refresh
+        status = check(remote).status
+    except UnstorableRow:
+        status = ""
     now = timezone.now()
     # IntegrityError: another row took this remote id meanwhile; this one stays unknown.
     with contextlib.suppress(IntegrityError):
@@ -204,9 +231,9 @@ def _mark_found(project: Project, user, remote: RemoteProject, *, how: str) -> R
             when=Q(status=ProjectStatus.UNKNOWN),
             actor=user,
             action=AuditAction.PROJECT_RECONCILED,
-            summary=f"Found at the vendor as {remote.remote_id[:100]} ({how}): marked created.",
-            remote_id=remote.remote_id[:100],
-            remote_status=remote.status[:50],
+            summary=f"Found at the vendor as {remote.remote_id} ({how}): marked created.",
+            remote_id=remote.remote_id,
+            remote_status=status,
             completed_at=now,
             last_synced_at=now,
             **NO_ERROR,

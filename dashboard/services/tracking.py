@@ -6,27 +6,38 @@ vendor; only a person decides to retry, and the retry reuses the same row and ke
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from django.db.models import Q
 from django.utils import timezone
 
 from providers.base import RETRYABLE_KINDS, RemoteProject
+from providers.registry import get_provider
 
 from ..models import NO_ERROR, AuditAction, Project, ProjectStatus, VendorAccount
 from .common import ServiceError, audit_record, project_move
 from .importing import list_remote
 from .projects import enqueue_submit
 from .reconciling import NOT_FOUND_AT_VENDOR, reconcile_each, tracked_remote_ids
+from .vendor_answers import RowCheck, UnstorableRow
 from .vendor_calls import call_vendor_for
+
+logger = logging.getLogger(__name__)
 
 # --- refresh -----------------------------------------------------------------------
 
 
 def project_refresh(
-    *, project: Project, user, remote: RemoteProject | None = None, listed: bool = False
+    *,
+    project: Project,
+    user,
+    remote: RemoteProject | None = None,
+    listed: bool = False,
+    check: RowCheck | None = None,
 ) -> Project:
-    """Re-read one project at the vendor. `remote`/`listed` let a sync reuse one list call."""
+    """Re-read one project at the vendor. `remote`/`listed`/`check` let a sync reuse one
+    list call. What the vendor sends is checked first (`UnstorableRow`: nothing written)."""
     if project.status != ProjectStatus.CREATED or not project.remote_id:
         raise ServiceError(
             "Only projects the vendor created can be refreshed; use “Check at vendor” for others."
@@ -54,9 +65,10 @@ def project_refresh(
         project.last_synced_at = now
         project.save(update_fields=["missing_at_vendor", "last_synced_at", "updated_at"])
         return project
+    remote = (check or RowCheck(get_provider(project.vendor)))(remote)
     changes = _changes(project, remote)
-    project.name = remote.name.strip()[:255] or project.name
-    project.remote_status = remote.status[:50]
+    project.name = remote.name or project.name
+    project.remote_status = remote.status
     if remote.description or "description" in project.vendor_response:
         project.vendor_response = {**project.vendor_response, "description": remote.description}
     project.missing_at_vendor = False
@@ -84,8 +96,9 @@ def project_refresh(
 
 
 def _changes(project: Project, remote: RemoteProject) -> list[str]:
+    """What differs. Cheap enough to run on every listed row before any is checked."""
     changes = []
-    if remote.name.strip() and remote.name.strip()[:255] != project.name:
+    if remote.name.strip() and remote.name.strip() != project.name:
         changes.append(f"name “{project.name}” → “{remote.name}”")
     if remote.status != project.remote_status:
         changes.append(f"status “{project.remote_status or '—'}” → “{remote.status or '—'}”")
@@ -151,6 +164,7 @@ class SyncTotals:
     refreshed: int = 0
     changed: int = 0
     missing: int = 0
+    refused: int = 0  # changed at the vendor to something that can't be stored
     reconciled: int = 0
     still_unknown: int = 0
     failed_reconcile: int = 0
@@ -160,11 +174,12 @@ class SyncTotals:
 def account_sync(*, account: VendorAccount) -> SyncTotals:
     """One list call per account: refresh the tracked projects that changed at the vendor,
     reconcile every unknown one. Unchanged rows are not written; the account keeps the
-    time of its last sync."""
+    time of its last sync. A row that can't be stored is skipped; the others go on."""
     totals = SyncTotals()
     remote = list_remote(account)
     totals.listed = len(remote)
     by_id = {r.remote_id: r for r in remote}
+    check = RowCheck(get_provider(account.vendor))
     tracked = (
         account.projects.filter(status=ProjectStatus.CREATED)
         .exclude(remote_id="")
@@ -179,7 +194,12 @@ def account_sync(*, account: VendorAccount) -> SyncTotals:
             continue
         if listed is not None and not _changes(project, listed):
             continue
-        project_refresh(project=project, user=None, remote=listed, listed=True)
+        try:
+            project_refresh(project=project, user=None, remote=listed, listed=True, check=check)
+        except UnstorableRow as exc:
+            totals.refused += 1
+            logger.warning("Sync of account %s: %s", account.pk, exc.message)
+            continue
         totals.missing += project.missing_at_vendor
         totals.changed += 1
     taken = tracked_remote_ids(account)
@@ -188,6 +208,6 @@ def account_sync(*, account: VendorAccount) -> SyncTotals:
         totals.reconciled += outcome == "created"
         totals.failed_reconcile += outcome == "failed"
         totals.waiting += outcome == "waiting"
-        totals.still_unknown += outcome == "ambiguous"
+        totals.still_unknown += outcome in ("ambiguous", "unreadable")
     VendorAccount.objects.filter(pk=account.pk).update(last_synced_at=timezone.now())
     return totals

@@ -38,19 +38,25 @@ def account_import(request: HttpRequest, pk: int) -> HttpResponse:
             if adopted:
                 messages.success(request, f"Imported {count} from {account.label}.")
             else:
-                messages.info(request, "Those projects are already tracked here; nothing new.")
+                messages.info(
+                    request,
+                    "Nothing new was imported: those projects are tracked here already, or "
+                    "can't be imported (the list says why).",
+                )
         return redirect("account_import", pk=account.pk)
     candidates, error = [], ""
     try:
         candidates = services.account_import_candidates(account=account, user=request.user)
     except services.ServiceError as exc:
         error = exc.message
-    untracked = sum(1 for c in candidates if c.tracked_reference is None)
-    return render(
-        request,
-        "dashboard/accounts/import.html",
-        {"account": account, "candidates": candidates, "error": error, "untracked": untracked},
-    )
+    context = {
+        "account": account,
+        "candidates": candidates,
+        "error": error,
+        "untracked": sum(1 for c in candidates if c.importable),
+        "refused": sum(1 for c in candidates if c.problem),
+    }
+    return render(request, "dashboard/accounts/import.html", context)
 
 
 def _chosen_remote_ids(request: HttpRequest) -> list[str] | None:
@@ -103,6 +109,8 @@ def project_reconcile(request: HttpRequest, reference) -> HttpResponse:
         messages.success(request, f"Found at the vendor: created with id {project.remote_id}.")
     elif result.outcome == "waiting":
         messages.info(request, services.not_found_yet_message(result.project))
+    elif result.outcome == "unreadable":
+        messages.error(request, f"{result.problem} The outcome stays unknown; nothing is re-sent.")
     else:  # the page says why, once
         messages.info(request, "Checked at the vendor.")
     return _to_project(request, project)

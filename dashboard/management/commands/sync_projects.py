@@ -34,6 +34,7 @@ class Command(BaseCommand):
             "refreshed": 0,
             "changed": 0,
             "missing": 0,
+            "refused": 0,
             "reconciled": 0,
             "failed_reconcile": 0,
             "waiting": 0,
@@ -53,8 +54,8 @@ class Command(BaseCommand):
                 grand[key] += getattr(totals, key)
             self.stdout.write(
                 f"{label}: {totals.listed} at vendor, {totals.refreshed} refreshed "
-                f"({totals.changed} changed, {totals.missing} missing), "
-                f"unknown → {totals.reconciled} found, "
+                f"({totals.changed} changed, {totals.missing} missing, "
+                f"{totals.refused} not storable), unknown → {totals.reconciled} found, "
                 f"{totals.failed_reconcile} not found, {totals.waiting} not found yet "
                 f"(too recent to conclude), {totals.still_unknown} need a person"
             )

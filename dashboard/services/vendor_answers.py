@@ -1,0 +1,102 @@
+"""What a vendor sends, checked before any of it is stored.
+
+A vendor's strings are untrusted input, like a person's: a listed name must pass the very
+check a typed name passes (the provider's name field, `spec_forms`), and nothing is cut to
+fit a column. A row that fails is refused with its reason and the others go on. An id
+longer than its column is refused rather than cut: a cut id never matches again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from django.core.exceptions import ValidationError
+
+from providers.base import Provider, RemoteProject
+
+from ..inputs import printable
+from ..models import Project
+from ..spec_forms import field_for, has_control_characters
+from .common import ServiceError, column_max
+
+REMOTE_ID_MAX = column_max(Project, "remote_id")
+NAME_MAX = column_max(Project, "name")
+REMOTE_STATUS_MAX = column_max(Project, "remote_status")
+ERROR_CODE_MAX = column_max(Project, "error_code")
+
+
+class UnstorableRow(ServiceError):
+    """A vendor's project that can't be stored as sent; `message` says why."""
+
+
+def remote_id_problem(remote_id: str) -> str:
+    """Why a vendor's id can't be stored ("" when it can)."""
+    if not remote_id:
+        return "it has no id"
+    if _has_controls(remote_id, newlines_ok=False):
+        return "its id contains control characters"
+    if len(remote_id) > REMOTE_ID_MAX:
+        return (
+            f"its id is {len(remote_id)} characters long, and this dashboard stores ids of "
+            f"at most {REMOTE_ID_MAX}"
+        )
+    return ""
+
+
+def _has_controls(value: str, *, newlines_ok: bool) -> bool:
+    # isprintable() is quick and rules them out for nearly every value a vendor sends.
+    return not value.isprintable() and has_control_characters(value, newlines_ok=newlines_ok)
+
+
+def shown(value: str, *, limit: int = 60) -> str:
+    """A vendor string as quoted in a message: printable, and visibly shortened."""
+    text = printable(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class RowCheck:
+    """Checks one vendor's listed projects, built once per listing (it holds the name field).
+
+    Calling it returns the project as it will be stored (its name trimmed, as a typed name
+    is) or raises `UnstorableRow`.
+    """
+
+    def __init__(self, provider: Provider) -> None:
+        self.vendor = provider.name
+        spec = next(s for s in provider.project_fields if s.name == provider.name_field)
+        self.name_field = field_for(spec)
+
+    def __call__(self, remote: RemoteProject) -> RemoteProject:
+        name, problem = self._name(remote.name)
+        problem = remote_id_problem(remote.remote_id) or problem or self._problem(remote)
+        if problem:
+            raise UnstorableRow(
+                f"{self.vendor} lists “{shown(remote.name)}” ({shown(remote.remote_id)}), "
+                f"but {problem}."
+            )
+        return dataclasses.replace(remote, name=name)
+
+    def _name(self, name: str) -> tuple[str, str]:
+        """(the name as stored, why it can't be). An unnamed project is allowed: an import
+        shows a placeholder, a refresh keeps the name it had."""
+        if not name.strip():
+            return "", ""
+        try:
+            name = self.name_field.clean(name)
+        except ValidationError as exc:
+            return "", f"a name typed here would be refused: {exc.messages[0]}"
+        if len(name) > NAME_MAX:
+            return "", f"its name is {len(name)} characters long; at most {NAME_MAX} can be stored"
+        return name, ""
+
+    def _problem(self, remote: RemoteProject) -> str:
+        if _has_controls(remote.status, newlines_ok=False):
+            return "its status contains control characters"
+        if len(remote.status) > REMOTE_STATUS_MAX:
+            return (
+                f"its status is {len(remote.status)} characters long; at most "
+                f"{REMOTE_STATUS_MAX} can be stored"
+            )
+        if _has_controls(remote.description, newlines_ok=True):
+            return "its description contains control characters"
+        return ""

@@ -7,11 +7,13 @@ import subprocess
 import sys
 import time
 import uuid
+from datetime import timedelta
 
 import pytest
 from cryptography.fernet import Fernet
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from dashboard import services
 from dashboard.models import (
@@ -228,7 +230,10 @@ def test_two_admins_demoting_each_other_at_once_leave_the_team_an_admin(
 
 
 def test_concurrent_syncs_mark_each_lost_project_failed_once(r4_account, sandbox):
-    lost = ProjectFactory.create_batch(250, account=r4_account, status=ProjectStatus.UNKNOWN)
+    long_ago = timezone.now() - timedelta(hours=1)  # the vendor has surely finished
+    lost = ProjectFactory.create_batch(
+        250, account=r4_account, status=ProjectStatus.UNKNOWN, attempted_at=long_ago
+    )
     sync = f"services.account_sync(account=VendorAccount.objects.get(pk={r4_account.pk}))"
     command = [
         *(sys.executable, "manage.py", "shell", "-c"),

@@ -124,21 +124,31 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # Sessions live in the database every process shares, so a logout ends the session everywhere.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
-# Login throttle (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one username
-# from one address, that pair is refused for LOGIN_LOCKOUT_MINUTES. Failures are logged
-# (username and address, never the password) and kept in admin → Axes.
+# A sign-in lasts this long (seconds; default a working day, Django's own is two weeks).
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
+# Login throttle (django-axes, keys and limits in dashboard/throttle.py). Over the last
+# LOGIN_LOCKOUT_MINUTES, a login pauses for that long once any of these counts reaches its
+# limit: wrong passwords for one username from one address (IPv6: one /64), from one
+# address for any usernames (password spraying), or for one username from any addresses.
+# Failures are logged and kept in admin → Axes by username and address; never what was
+# typed as the password, and a username that names nobody only as a digest.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+AXES_HANDLER = "dashboard.throttle.LoginThrottleHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address", "username"]
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_FAILURE_LIMIT_PER_ADDRESS = env.int("LOGIN_FAILURE_LIMIT_PER_ADDRESS", default=20)
+LOGIN_FAILURE_LIMIT_PER_USERNAME = env.int("LOGIN_FAILURE_LIMIT_PER_USERNAME", default=10)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_SENSITIVE_PARAMETERS: list[str] = []  # log who and from where; the password is always masked
+# The username field too: people type their password there (POST data and log lines).
+AXES_SENSITIVE_PARAMETERS = ["username", "password"]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "dashboard.throttle.client_ip"
 AXES_USERNAME_CALLABLE = "dashboard.throttle.username"
+AXES_CLIENT_STR_CALLABLE = "dashboard.throttle.client_str"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "project_list"
 LOGOUT_REDIRECT_URL = "login"

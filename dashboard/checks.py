@@ -7,14 +7,14 @@ from django.core import checks
 @checks.register
 def check_pending_timeout(app_configs=None, **kwargs):
     """The sweep must never call a create "unknown" while a worker is still waiting for it."""
-    call = settings.VENDOR_HTTP_CONNECT_TIMEOUT + settings.VENDOR_HTTP_READ_TIMEOUT
+    call = settings.VENDOR_HTTP_TOTAL_TIMEOUT  # a call's deadline, retries and reading included
     if call >= settings.PROJECT_PENDING_TIMEOUT_SECONDS:
         timeout = settings.PROJECT_PENDING_TIMEOUT_SECONDS
         return [
             checks.Error(
                 f"PROJECT_PENDING_TIMEOUT_SECONDS ({timeout}) must "
-                f"be longer than one vendor call can take ({call:g} s, connect + read timeout).",
-                hint="Raise PROJECT_PENDING_TIMEOUT_SECONDS or lower VENDOR_HTTP_*_TIMEOUT.",
+                f"be longer than one vendor call can take ({call:g} s, VENDOR_HTTP_TOTAL_TIMEOUT).",
+                hint="Raise PROJECT_PENDING_TIMEOUT_SECONDS or lower VENDOR_HTTP_TOTAL_TIMEOUT.",
                 id="dashboard.E001",
             )
         ]

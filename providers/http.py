@@ -5,19 +5,18 @@ what is safe to retry (a connection that never opened), and turns every
 transport failure into a ProviderError. Whether a failure after sending means
 "nothing happened" or "outcome unknown" depends on the method, decided here once.
 
-Base URLs are typed by users, so every destination passes an SSRF guard: only
-http(s); no loopback, private, link-local, multicast or reserved address unless
-allow-listed in settings.ALLOWED_VENDOR_HOSTS; https when DEBUG is off. It is
-checked twice: on the resolved name before anything is sent, and on the address
-the socket actually connected to (so DNS rebinding can't slip past).
+Every destination passes the SSRF guard (providers/ssrf.py): the name is resolved
+once, every address checked, and the connection pinned to a checked address. No
+proxy and no ~/.netrc from the environment. An answer is read up to
+VENDOR_HTTP_MAX_ANSWER_BYTES, and a whole call (retries included) ends after
+VENDOR_HTTP_TOTAL_TIMEOUT seconds, so a server that trickles or floods holds nobody.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import logging
-import socket
+import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -26,11 +25,9 @@ from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
-from requests.adapters import HTTPAdapter
-from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
+from . import ssrf
 from .base import ErrorKind, ProviderError
 
 logger = logging.getLogger(__name__)
@@ -39,111 +36,23 @@ USER_AGENT = "vendor-dashboard/0.1 (+https://github.com/; requests)"
 CONNECT_RETRIES = 2
 _RETRY_PAUSE_SECONDS = 0.2
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
-class BlockedAddress(Exception):
-    """A connection reached an address the guard refuses. Not an OSError, so never retried."""
-
-
-def _allowed(host: str, ip: str | None = None) -> bool:
-    entries = [entry.strip().lower() for entry in settings.ALLOWED_VENDOR_HOSTS if entry.strip()]
-    if host.lower().strip("[]") in entries:
-        return True
-    if ip is None:
-        return False
-    address = ipaddress.ip_address(ip)
-    for entry in entries:
-        try:
-            if address in ipaddress.ip_network(entry, strict=False):
-                return True
-        except ValueError:
-            continue  # a host name, not an address
-    return False
-
-
-def _is_public(ip: str) -> bool:
-    """Only globally routable unicast addresses: not private, loopback, link-local, shared
-    (carrier-grade NAT, 100.64.0.0/10, where some clouds keep metadata), reserved, ..."""
-    address = ipaddress.ip_address(ip.split("%")[0])
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
-    return address.is_global and not address.is_multicast
-
-
-def _check_peer(host: str, ip: str) -> None:
-    if not _is_public(ip) and not _allowed(host, ip):
-        raise BlockedAddress(ip)
-
-
-class _GuardedHTTPConnection(HTTPConnection):
-    def connect(self) -> None:
-        super().connect()
-        _check_peer(self.host, self.sock.getpeername()[0])
-
-
-class _GuardedHTTPSConnection(HTTPSConnection):
-    def connect(self) -> None:
-        super().connect()
-        _check_peer(self.host, self.sock.getpeername()[0])
-
-
-class _GuardedHTTPConnectionPool(HTTPConnectionPool):
-    ConnectionCls = _GuardedHTTPConnection
-
-
-class _GuardedHTTPSConnectionPool(HTTPSConnectionPool):
-    ConnectionCls = _GuardedHTTPSConnection
-
-
-class _GuardedAdapter(HTTPAdapter):
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {
-            "http": _GuardedHTTPConnectionPool,
-            "https": _GuardedHTTPSConnectionPool,
-        }
-
+_CHUNK_BYTES = 64 * 1024
 
 _session = requests.Session()
 _session.headers["User-Agent"] = USER_AGENT
-_session.mount("http://", _GuardedAdapter())
-_session.mount("https://", _GuardedAdapter())
+_session.trust_env = False  # no proxy, no ~/.netrc credentials, from the environment
+# ... but an operator's CA bundle still counts (requests reads it only with trust_env).
+_session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+_session.mount("http://", ssrf.PinnedAdapter())
+_session.mount("https://", ssrf.PinnedAdapter())
 
 
-def check_destination(url: str, *, field: str | None = "base_url") -> None:
-    """Refuse a URL the dashboard must never call; the error is a field error on `field`."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.scheme not in ("http", "https") or not host:
-        raise ProviderError(ErrorKind.INVALID, "Enter an http:// or https:// address.", field=field)
-    if _allowed(host):
-        return
-    try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        addresses = {
-            info[4][0] for info in socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
-        }
-    except (socket.gaierror, UnicodeError, ValueError):
-        raise ProviderError(
-            ErrorKind.INVALID, f"The host “{host}” could not be found.", field=field
-        ) from None
-    if all(_allowed(host, ip) for ip in addresses):
-        return
-    if parts.scheme == "http" and not settings.DEBUG:
-        raise ProviderError(
-            ErrorKind.INVALID,
-            "Use an https:// address; plain http is only allowed for hosts listed in "
-            "ALLOWED_VENDOR_HOSTS.",
-            field=field,
-        )
-    blocked = sorted(ip for ip in addresses if not _is_public(ip) and not _allowed(host, ip))
-    if blocked:
-        raise ProviderError(
-            ErrorKind.INVALID,
-            f"“{host}” points to a private or reserved address, which the dashboard never "
-            "calls. An operator can allow it in ALLOWED_VENDOR_HOSTS.",
-            field=field,
-        )
+class _Abandoned(Exception):
+    """The answer was too large or too slow; `reason` says which, for a person."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -179,7 +88,7 @@ def check_base_url(url: str) -> str:
         )
     if parts.query or parts.fragment:
         raise ProviderError(ErrorKind.INVALID, "Leave out ? and # parts.", field="base_url")
-    check_destination(url.strip())
+    ssrf.resolve(url.strip(), field="base_url")
     return url.strip().rstrip("/")
 
 
@@ -193,44 +102,89 @@ def send(
 ) -> VendorResponse:
     """Send one request; raise ProviderError for anything that is not an HTTP answer."""
     method = method.upper()
-    check_destination(url, field=None)  # nothing is sent to a refused address
+    destination = ssrf.resolve(url, field=None)  # nothing is sent to a refused address
     timeout = (settings.VENDOR_HTTP_CONNECT_TIMEOUT, settings.VENDOR_HTTP_READ_TIMEOUT)
-    attempt = 0
-    while True:
-        started = time.monotonic()
-        try:
-            response = _session.request(
-                method,
-                url,
-                headers=headers,
-                json=json_body,
-                timeout=timeout,
-                allow_redirects=False,
-            )
-        except BlockedAddress:
-            _log(method, url, "refused: private address", started)
-            raise ProviderError(
-                ErrorKind.INVALID,
-                f"{vendor}'s address resolved to a private or reserved address when "
-                "connecting, so nothing was sent.",
-            ) from None
-        except requests.RequestException as exc:
-            if _never_sent(exc) and attempt < CONNECT_RETRIES:
-                attempt += 1
-                time.sleep(_RETRY_PAUSE_SECONDS * attempt)
-                continue
-            _log(method, url, f"failed: {type(exc).__name__}", started)
-            raise _transport_error(exc, method, vendor) from None
-        _log(method, url, response.status_code, started)
-        if 300 <= response.status_code < 400:
-            raise ProviderError(
-                ErrorKind.UNAVAILABLE if method in _SAFE_METHODS else ErrorKind.OUTCOME_UNKNOWN,
-                f"{vendor} answered with a redirect, which is never followed. "
-                "Check the account's base URL.",
-                status=response.status_code,
-                field="base_url" if method in _SAFE_METHODS else None,
-            )
-        return VendorResponse(response.status_code, response.headers, response.text)
+    started = time.monotonic()
+    with ssrf.pinned(destination, deadline_seconds=settings.VENDOR_HTTP_TOTAL_TIMEOUT) as call:
+        attempt = 0
+        while True:
+            try:
+                response = _session.request(
+                    method,
+                    url,
+                    headers=headers,
+                    json=json_body,
+                    timeout=timeout,
+                    allow_redirects=False,
+                    stream=True,
+                )
+                with response:
+                    if 300 <= response.status_code < 400:
+                        _log(method, url, response.status_code, started)
+                        raise _redirect(response.status_code, method, vendor)
+                    body = _read_capped(response, call)
+            except ssrf.BlockedAddress:
+                # Worded as any unreachable host: a refusal here must not tell an open
+                # port from a closed one.
+                _log(method, url, "refused: blocked connection", started)
+                raise _unreachable(vendor) from None
+            except _Abandoned as exc:
+                _log(method, url, f"abandoned: {exc.reason}", started)
+                raise _abandoned(exc.reason, method, vendor, sent=True) from None
+            except requests.RequestException as exc:
+                if call.expired:
+                    reason = _too_slow()
+                    _log(method, url, f"abandoned: {reason}", started)
+                    raise _abandoned(reason, method, vendor, sent=not _never_sent(exc)) from None
+                if _never_sent(exc) and attempt < CONNECT_RETRIES:
+                    attempt += 1
+                    time.sleep(_RETRY_PAUSE_SECONDS * attempt)
+                    continue
+                _log(method, url, f"failed: {type(exc).__name__}", started)
+                raise _transport_error(exc, method, vendor) from None
+            _log(method, url, response.status_code, started)
+            return VendorResponse(response.status_code, response.headers, _text(response, body))
+
+
+def _redirect(status: int, method: str, vendor: str) -> ProviderError:
+    return ProviderError(
+        ErrorKind.UNAVAILABLE if method in _SAFE_METHODS else ErrorKind.OUTCOME_UNKNOWN,
+        f"{vendor} answered with a redirect, which is never followed. "
+        "Check the account's base URL.",
+        status=status,
+        field="base_url" if method in _SAFE_METHODS else None,
+    )
+
+
+def _read_capped(response: requests.Response, call: ssrf.Call) -> bytes:
+    """The body, up to VENDOR_HTTP_MAX_ANSWER_BYTES and until the call's deadline."""
+    limit = settings.VENDOR_HTTP_MAX_ANSWER_BYTES
+    too_large = f"the answer was larger than {limit:,} bytes"
+    declared = response.headers.get("Content-Length", "").strip()
+    if declared.isdigit() and int(declared) > limit:
+        raise _Abandoned(too_large)
+    body = bytearray()
+    for chunk in response.iter_content(chunk_size=_CHUNK_BYTES):
+        body += chunk
+        if len(body) > limit:
+            raise _Abandoned(too_large)
+        if call.expired:
+            raise _Abandoned(_too_slow())
+    if call.expired:  # the deadline cut the connection, which can look like a short answer
+        raise _Abandoned(_too_slow())
+    return bytes(body)
+
+
+def _too_slow() -> str:
+    seconds = settings.VENDOR_HTTP_TOTAL_TIMEOUT
+    return f"the answer did not arrive in full within {seconds:g} seconds"
+
+
+def _text(response: requests.Response, body: bytes) -> str:
+    try:
+        return body.decode(response.encoding or "utf-8", errors="replace")
+    except LookupError:  # a charset Python does not know
+        return body.decode("utf-8", errors="replace")
 
 
 def _never_sent(exc: Exception) -> bool:
@@ -253,12 +207,36 @@ def _never_sent(exc: Exception) -> bool:
     return False
 
 
-def _transport_error(exc: Exception, method: str, vendor: str) -> ProviderError:
-    if _never_sent(exc):
+def _unreachable(vendor: str) -> ProviderError:
+    return ProviderError(
+        ErrorKind.UNAVAILABLE,
+        f"{vendor} could not be reached. Nothing was sent; try again in a moment.",
+    )
+
+
+def _abandoned(reason: str, method: str, vendor: str, *, sent: bool) -> ProviderError:
+    """An answer too large or too slow: the transport failure of its method."""
+    if not sent:
         return ProviderError(
             ErrorKind.UNAVAILABLE,
-            f"{vendor} could not be reached. Nothing was sent; try again in a moment.",
+            f"{vendor} could not be reached within {settings.VENDOR_HTTP_TOTAL_TIMEOUT:g} "
+            "seconds. Nothing was sent; try again in a moment.",
         )
+    if method in _SAFE_METHODS:
+        return ProviderError(
+            ErrorKind.UNAVAILABLE,
+            f"The call to {vendor} was abandoned: {reason}. Try again in a moment.",
+        )
+    return ProviderError(
+        ErrorKind.OUTCOME_UNKNOWN,
+        f"The request reached {vendor} but the call was abandoned: {reason}. We can't "
+        "tell whether it was carried out.",
+    )
+
+
+def _transport_error(exc: Exception, method: str, vendor: str) -> ProviderError:
+    if _never_sent(exc):
+        return _unreachable(vendor)
     if method in _SAFE_METHODS:
         return ProviderError(
             ErrorKind.UNAVAILABLE, f"{vendor} did not answer in time. Try again in a moment."

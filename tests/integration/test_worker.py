@@ -90,6 +90,7 @@ def test_a_worker_killed_mid_call_leaves_a_row_that_settles_by_itself(
         "PROJECT_RECONCILE_AFTER_SECONDS": "4",
         "VENDOR_HTTP_CONNECT_TIMEOUT": "1",
         "VENDOR_HTTP_READ_TIMEOUT": "2",
+        "VENDOR_HTTP_TOTAL_TIMEOUT": "3",
         "SCHEDULE_SWEEP_SECONDS": "1",
         "SCHEDULE_RECONCILE_SECONDS": "1",
     }

@@ -1,11 +1,14 @@
 """The one outbound HTTP wrapper: timeouts, redirects, retries and error mapping."""
 
 import socket
+import time
 
 import pytest
 
 from providers import http
 from providers.base import ErrorKind, ProviderError
+
+from .loopback import RawServer
 
 
 def _closed_port() -> int:
@@ -69,7 +72,7 @@ def test_base_urls_must_be_plain_http(url):
 
 def test_base_url_loses_its_trailing_slash(monkeypatch):
     monkeypatch.setattr(
-        http.socket, "getaddrinfo", lambda *a, **k: [(2, 1, 6, "", ("76.76.21.21", 443))]
+        socket, "getaddrinfo", lambda *a, **k: [(2, 1, 6, "", ("76.76.21.21", 443))]
     )
     assert (
         http.check_base_url(" https://r4.dev/api/v1/machine/ ") == "https://r4.dev/api/v1/machine"
@@ -87,3 +90,82 @@ def test_log_lines_carry_no_headers_or_bodies(sandbox, caplog):
     text = caplog.text
     assert "/r4/api/v1/machine/project -> 401" in text
     assert "SECRETSECRETSECRET" not in text and "body-marker" not in text
+
+
+def trickle(where: str, seconds: float = 5.0):
+    """Answer one byte every 50 ms, in the headers or in the body, for `seconds`."""
+
+    def handler(connection, _head):
+        if where == "headers":
+            connection.sendall(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+        else:
+            connection.sendall(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                b"Content-Length: 100000\r\n\r\n"
+            )
+        stop = time.monotonic() + seconds
+        while time.monotonic() < stop:
+            connection.sendall(b"a")
+            time.sleep(0.05)
+
+    return handler
+
+
+@pytest.mark.parametrize("where", ["headers", "body"])
+@pytest.mark.parametrize(
+    "method, kind", [("GET", ErrorKind.UNAVAILABLE), ("POST", ErrorKind.OUTCOME_UNKNOWN)]
+)
+def test_an_answer_that_trickles_is_abandoned_at_the_total_deadline(settings, where, method, kind):
+    """Each byte arrives well within the read timeout; the whole answer never does."""
+    settings.VENDOR_HTTP_TOTAL_TIMEOUT = 0.5
+    with RawServer(trickle(where)) as server:
+        started = time.monotonic()
+        with pytest.raises(ProviderError) as caught:
+            http.send(method, f"http://127.0.0.1:{server.port}/project", json_body={}, vendor="R4")
+        elapsed = time.monotonic() - started
+    assert elapsed < 1.5
+    assert caught.value.kind == kind
+    assert "did not arrive in full within 0.5 seconds" in caught.value.message
+    assert len(server.received) == 1  # sent once, never again
+
+
+def flood(size: int, *, declared: bool):
+    def handler(connection, _head):
+        framing = f"Content-Length: {size}" if declared else "Transfer-Encoding: chunked"
+        connection.sendall(
+            f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n{framing}\r\n\r\n".encode()
+        )
+        chunk = b"[" + b"0," * 32767 + b"0]"  # 64 KiB
+        sent = 0
+        while sent < size:
+            part = chunk[: size - sent]
+            connection.sendall(part if declared else b"%x\r\n%s\r\n" % (len(part), part))
+            sent += len(part)
+        if not declared:
+            connection.sendall(b"0\r\n\r\n")
+
+    return handler
+
+
+@pytest.mark.parametrize("declared", [True, False], ids=["content-length", "chunked"])
+@pytest.mark.parametrize(
+    "method, kind", [("GET", ErrorKind.UNAVAILABLE), ("POST", ErrorKind.OUTCOME_UNKNOWN)]
+)
+def test_an_answer_over_the_size_cap_is_not_read(settings, declared, method, kind):
+    settings.VENDOR_HTTP_MAX_ANSWER_BYTES = 256 * 1024
+    with (
+        RawServer(flood(4 * 1024 * 1024, declared=declared)) as server,
+        pytest.raises(ProviderError) as caught,
+    ):
+        http.send(method, f"http://127.0.0.1:{server.port}/project", json_body={}, vendor="R4")
+    assert caught.value.kind == kind
+    assert "larger than 262,144 bytes" in caught.value.message
+    assert len(server.received) == 1
+
+
+@pytest.mark.parametrize("declared", [True, False], ids=["content-length", "chunked"])
+def test_an_answer_up_to_the_size_cap_is_read_whole(settings, declared):
+    settings.VENDOR_HTTP_MAX_ANSWER_BYTES = 256 * 1024
+    with RawServer(flood(256 * 1024, declared=declared)) as server:
+        answer = http.send("GET", f"http://127.0.0.1:{server.port}/project")
+    assert answer.status == 200 and len(answer.text) == 256 * 1024

@@ -1,0 +1,239 @@
+"""The SSRF guard of the one outbound HTTP wrapper (providers/http.py).
+
+Base URLs are typed by users, so a vendor call may reach only globally routable unicast
+addresses (or what settings.ALLOWED_VENDOR_HOSTS lists). A name is resolved once per
+call; every address it gave is checked, and the connection is made to a checked address
+(pinned), with the name kept for the Host header and for TLS (SNI and certificate). So a
+name that answers differently the next time (DNS rebinding) never gets a connection.
+
+IPv6 forms that carry an IPv4 address (mapped, NAT64, SIIT) are judged by that IPv4
+address; deprecated ranges and tunnels to any IPv4 address (6to4, Teredo) are refused.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import dataclasses
+import ipaddress
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+
+from .errors import ErrorKind, ProviderError
+
+# IPv6 addresses whose last 32 bits are the IPv4 address actually reached.
+_CARRIES_IPV4 = tuple(
+    ipaddress.IPv6Network(network)
+    for network in (
+        "::ffff:0:0/96",  # IPv4-mapped
+        "::ffff:0:0:0/96",  # IPv4-translated (SIIT)
+        "64:ff9b::/96",  # NAT64, well-known prefix
+    )
+)
+# Refused whatever Python's `is_global` says about them.
+_REFUSED = tuple(
+    ipaddress.ip_network(network)
+    for network in (
+        "::/96",  # IPv4-compatible (deprecated, RFC 4291); also :: and ::1
+        "fec0::/10",  # site-local (deprecated, RFC 3879)
+        "3ffe::/16",  # 6bone (returned, RFC 3701)
+        "2002::/16",  # 6to4: a tunnel to the IPv4 address inside
+        "2001::/32",  # Teredo: a tunnel to the (obfuscated) IPv4 address inside
+        "192.88.99.0/24",  # 6to4 relay anycast (deprecated, RFC 7526)
+    )
+)
+
+
+class BlockedAddress(Exception):
+    """A connection the guard refuses. Not an OSError, so never retried."""
+
+
+def allowed(host: str, ip: str | None = None) -> bool:
+    entries = [entry.strip().lower() for entry in settings.ALLOWED_VENDOR_HOSTS if entry.strip()]
+    if host.lower().strip("[]") in entries:
+        return True
+    if ip is None:
+        return False
+    address = ipaddress.ip_address(ip.split("%")[0])
+    for entry in entries:
+        try:
+            if address in ipaddress.ip_network(entry, strict=False):
+                return True
+        except ValueError:
+            continue  # a host name, not an address
+    return False
+
+
+def is_public(ip: str) -> bool:
+    """Only globally routable unicast addresses: not private, loopback, link-local, shared
+    (carrier-grade NAT, 100.64.0.0/10, where some clouds keep metadata), reserved, ..."""
+    address = ipaddress.ip_address(ip.split("%")[0])
+    if isinstance(address, ipaddress.IPv6Address) and any(
+        address in network for network in _CARRIES_IPV4
+    ):
+        address = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    if any(address in network for network in _REFUSED if network.version == address.version):
+        return False
+    return address.is_global and not address.is_multicast
+
+
+@dataclasses.dataclass(frozen=True)
+class Destination:
+    host: str
+    addresses: tuple[str, ...]  # as resolved, each one checked
+
+
+def resolve(url: str, *, field: str | None = "base_url") -> Destination:
+    """Resolve the URL's host once and check every address; the error is a field error on
+    `field`. Nothing may be sent to an address that was not returned here."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.scheme not in ("http", "https") or not host:
+        raise ProviderError(ErrorKind.INVALID, "Enter an http:// or https:// address.", field=field)
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError, ValueError):
+        raise ProviderError(
+            ErrorKind.INVALID, f"The host “{host}” could not be found.", field=field
+        ) from None
+    addresses = tuple(dict.fromkeys(str(info[4][0]) for info in infos))
+    destination = Destination(host, addresses)
+    if allowed(host) or all(allowed(host, ip) for ip in addresses):
+        return destination
+    if parts.scheme == "http" and not settings.DEBUG:
+        raise ProviderError(
+            ErrorKind.INVALID,
+            "Use an https:// address; plain http is only allowed for hosts listed in "
+            "ALLOWED_VENDOR_HOSTS.",
+            field=field,
+        )
+    if not addresses or any(not is_public(ip) and not allowed(host, ip) for ip in addresses):
+        raise ProviderError(
+            ErrorKind.INVALID,
+            f"“{host}” points to a private or reserved address, which the dashboard never "
+            "calls. An operator can allow it in ALLOWED_VENDOR_HOSTS.",
+            field=field,
+        )
+    return destination
+
+
+@dataclasses.dataclass
+class Call:
+    """One vendor call: where it may connect, and the connections to cut at its deadline."""
+
+    destination: Destination
+    expired: bool = False
+    _connections: list[HTTPConnection] = dataclasses.field(default_factory=list)
+    _lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
+
+    def watch(self, connection: HTTPConnection) -> None:
+        with self._lock:
+            if self.expired:
+                raise ConnectTimeoutError(connection, "The call's deadline passed.")
+            self._connections.append(connection)
+            connection._vendor_call = self  # type: ignore[attr-defined]
+
+    def expire(self) -> None:
+        """Cut every connection of the call: a read blocked on it returns at once."""
+        with self._lock:
+            self.expired = True
+            for connection in self._connections:
+                # A kept-alive connection may serve another call by now: leave it alone.
+                if getattr(connection, "_vendor_call", None) is self and connection.sock:
+                    with contextlib.suppress(OSError):  # the plain socket's, under TLS too
+                        socket.socket.shutdown(connection.sock, socket.SHUT_RDWR)
+
+
+_current_call: contextvars.ContextVar[Call | None] = contextvars.ContextVar(
+    "vendor_call", default=None
+)
+
+
+@contextmanager
+def pinned(destination: Destination, *, deadline_seconds: float) -> Iterator[Call]:
+    """Connections made inside go to `destination`'s checked addresses only, and are
+    cut when `deadline_seconds` have passed."""
+    call = Call(destination)
+    timer = threading.Timer(deadline_seconds, call.expire)
+    timer.daemon = True
+    token = _current_call.set(call)
+    timer.start()
+    try:
+        yield call
+    finally:
+        timer.cancel()
+        _current_call.reset(token)
+
+
+class _PinnedConnectionMixin:
+    """Connects to the current call's checked addresses instead of resolving the name
+    again; `host` (Host header, TLS server name and certificate check) stays the name."""
+
+    _dns_host: str
+
+    def _new_conn(self) -> socket.socket:
+        call = _current_call.get()
+        if call is None:
+            raise BlockedAddress("a connection outside a checked vendor call")
+        error: Exception = ConnectTimeoutError(self, "The call's deadline passed.")
+        name = self._dns_host
+        for address in call.destination.addresses:
+            if call.expired:
+                break
+            self._dns_host = address
+            try:
+                return super()._new_conn()  # type: ignore[misc]
+            except (NewConnectionError, ConnectTimeoutError) as exc:
+                error = exc
+            finally:
+                self._dns_host = name
+        raise error
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        call = _current_call.get()
+        if call is None:
+            raise BlockedAddress("a request outside a checked vendor call")
+        call.watch(self)  # type: ignore[arg-type]
+        super().request(*args, **kwargs)  # type: ignore[misc]
+
+
+class _PinnedHTTPConnection(_PinnedConnectionMixin, HTTPConnection):
+    pass
+
+
+class _PinnedHTTPSConnection(_PinnedConnectionMixin, HTTPSConnection):
+    pass
+
+
+class _PinnedHTTPConnectionPool(HTTPConnectionPool):
+    ConnectionCls = _PinnedHTTPConnection
+
+
+class _PinnedHTTPSConnectionPool(HTTPSConnectionPool):
+    ConnectionCls = _PinnedHTTPSConnection
+
+
+class PinnedAdapter(HTTPAdapter):
+    """requests' adapter with pinned connections, and no proxy: a proxy's own pool would
+    connect wherever the proxy is, unchecked."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": _PinnedHTTPConnectionPool,
+            "https": _PinnedHTTPSConnectionPool,
+        }
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        raise BlockedAddress("vendor calls never go through a proxy")

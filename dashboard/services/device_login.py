@@ -178,7 +178,7 @@ def enqueue_device_login_poll(login_id: int, *, at: datetime | None = None) -> b
 
 
 def _longest_vendor_call() -> float:
-    return settings.VENDOR_HTTP_CONNECT_TIMEOUT + settings.VENDOR_HTTP_READ_TIMEOUT
+    return settings.VENDOR_HTTP_TOTAL_TIMEOUT  # providers/http.py ends every call by then
 
 
 def _connect(login: DeviceLogin, token: str) -> None:

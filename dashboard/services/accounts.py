@@ -143,9 +143,14 @@ def account_set_plan(*, account: VendorAccount, user, plan: str) -> VendorAccoun
     return account
 
 
+# The states a verify may leave for "connected": a disconnect that lands while the vendor
+# is being asked wins, because the update below is conditional on these.
+VERIFIABLE = (AccountStatus.ACTIVE, AccountStatus.NEEDS_RECONNECT)
+
+
 def account_verify(*, account: VendorAccount, user) -> VendorAccount:
     """Re-check stored credentials; a refusal marks the account as needing new ones."""
-    if account.status == AccountStatus.DISCONNECTED:
+    if account.status not in VERIFIABLE:
         raise ServiceError("This account is disconnected. Replace its credentials to use it again.")
     try:
         check = call_vendor(
@@ -165,17 +170,27 @@ def account_verify(*, account: VendorAccount, user) -> VendorAccount:
             summary=f"Verification failed: {exc.kind}.",
         )
         raise ServiceError(exc.message) from None
-    account.status = AccountStatus.ACTIVE
-    account.identity = check.identity[:200]
-    account.last_verified_at = timezone.now()
-    account.save(update_fields=["status", "identity", "last_verified_at", "updated_at"])
-    audit_record(
-        team=account.team,
-        actor=user,
-        action=AuditAction.ACCOUNT_VERIFIED,
-        target=account,
-        summary=f"Credentials verified ({check.identity}).",
-    )
+    now = timezone.now()
+    identity = check.identity[:200]
+    with transaction.atomic():
+        verified = VendorAccount.objects.filter(pk=account.pk, status__in=VERIFIABLE).update(
+            status=AccountStatus.ACTIVE, identity=identity, last_verified_at=now, updated_at=now
+        )
+        if verified:
+            audit_record(
+                team=account.team,
+                actor=user,
+                action=AuditAction.ACCOUNT_VERIFIED,
+                target=account,
+                summary=f"Credentials verified ({check.identity}).",
+            )
+    if not verified:
+        account.refresh_from_db(fields=["status", "disconnected_at"])
+        raise ServiceError(
+            "This account was disconnected while the vendor was checking it; it stays "
+            "disconnected. Replace its credentials to use it again."
+        )
+    account.status, account.identity, account.last_verified_at = AccountStatus.ACTIVE, identity, now
     return account
 
 

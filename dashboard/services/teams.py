@@ -16,27 +16,34 @@ def _check_role(role: str) -> str:
     return role
 
 
+NO_SUCH_PERSON = "No such person. Check the username or email."
+
+
 def team_member_add(*, team: Team, actor, username: str, role: str) -> Membership:
-    """Add an existing user, found by username or email."""
+    """Add an existing user, found by username or email.
+
+    The answer is "added" or "no such person", nothing more: it never names the account
+    found for an email. Someone already in the team stays as they are.
+    """
     role = _check_role(role)
     # printable(): a username never holds control characters, and NUL breaks PostgreSQL.
     wanted = printable(str(username or "")).strip()[:254]
     user = _existing_user(wanted)
     if user is None:
-        raise ServiceError(field_errors={"username": "No user has that username or email."})
+        raise ServiceError(field_errors={"username": NO_SUCH_PERSON})
     with transaction.atomic():
         membership, created = Membership.objects.get_or_create(
             team=team, user=user, defaults={"role": role}
         )
-        if not created:
-            raise ServiceError(field_errors={"username": f"{user.get_username()} is already in."})
-        audit_record(
-            team=team,
-            actor=actor,
-            action=AuditAction.MEMBER_ADDED,
-            target=membership,
-            summary=f"{user.get_username()} added as {membership.get_role_display().lower()}.",
-        )
+        if created:
+            role_label = membership.get_role_display().lower()
+            audit_record(
+                team=team,
+                actor=actor,
+                action=AuditAction.MEMBER_ADDED,
+                target=membership,
+                summary=f"{user.get_username()} added as {role_label}.",
+            )
     return membership
 
 

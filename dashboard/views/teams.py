@@ -42,11 +42,14 @@ def _member(team: Team, member: int) -> Membership:
     )
 
 
-def _done(request: HttpRequest, call) -> HttpResponse:
+def _done(request: HttpRequest, call, *, success: str = "") -> HttpResponse:
     try:
         call()
     except services.ServiceError as exc:
         messages.error(request, " ".join(exc.field_errors.values()) or exc.message)
+    else:
+        if success:
+            messages.success(request, success)
     return redirect("team_list")
 
 
@@ -61,6 +64,8 @@ def team_member_add(request: HttpRequest, pk: int) -> HttpResponse:
             username=request.POST.get("username", ""),
             role=request.POST.get("role", ""),
         ),
+        # One answer whoever was found: it names no account.
+        success=f"Added to {team.name}. Anyone already in it keeps their role.",
     )
 
 

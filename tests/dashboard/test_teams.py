@@ -41,7 +41,7 @@ def test_an_admin_adds_a_user_by_email_but_not_by_an_email_two_users_share(clien
     add = reverse("team_member_add", args=[team.pk])
     client.post(add, {"username": "cy@example.com", "role": "member"})
     refused = client.post(add, {"username": "shared@example.com", "role": "member"}, follow=True)
-    assert "No user has that username or email." in refused.content.decode()
+    assert "No such person." in refused.content.decode()
     in_team = set(Membership.objects.filter(team=team).values_list("user__username", flat=True))
     assert in_team == {"owner", "cy"}
 
@@ -61,13 +61,14 @@ def test_unknown_users_duplicates_and_bad_roles_are_clear_refusals(client, team,
     client.force_login(owner)
     add = reverse("team_member_add", args=[team.pk])
     for data, words in (
-        ({"username": "nobody", "role": "member"}, "No user has that username or email."),
-        ({"username": "member", "role": "member"}, "member is already in."),
+        ({"username": "nobody", "role": "member"}, "No such person."),
+        ({"username": "member", "role": "admin"}, "Anyone already in it keeps their role."),
         ({"username": "member", "role": "owner"}, "Choose one of the listed roles."),
-        ({"username": "x\x00" * 200, "role": "member"}, "No user has that username or email."),
+        ({"username": "x\x00" * 200, "role": "member"}, "No such person."),
     ):
         assert words in client.post(add, data, follow=True).content.decode()
     assert Membership.objects.filter(team=team).count() == 2
+    assert member_of(team, member).role == Role.MEMBER
 
 
 @pytest.mark.parametrize("who", ["member", "viewer", "outsider"])

@@ -8,31 +8,10 @@ from django.views.decorators.debug import sensitive_variables
 
 from providers.registry import get_provider
 
-from . import admin_actions, services
+from . import admin_actions, admin_teams, services  # noqa: F401  (admin_teams registers)
 from .admin_filters import AccountAttentionFilter, ProjectAttentionFilter
-from .models import AuditEvent, DeviceLogin, Membership, Project, Team, VendorAccount
+from .models import AuditEvent, DeviceLogin, Project, VendorAccount
 from .services.accounts import save_verified_account, verified_credentials
-
-
-class MembershipInline(admin.TabularInline):
-    model = Membership
-    extra = 1
-    autocomplete_fields = ["user"]
-
-
-@admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
-    list_display = ["name", "created_at"]
-    search_fields = ["name"]
-    inlines = [MembershipInline]
-
-
-@admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
-    list_display = ["user", "team", "role", "created_at"]
-    list_filter = ["role", "team"]
-    search_fields = ["user__username", "team__name"]
-    autocomplete_fields = ["user", "team"]
 
 
 class VendorAccountAdminForm(forms.ModelForm):

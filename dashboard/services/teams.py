@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
+
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
@@ -59,22 +61,45 @@ def _existing_user(username_or_email: str):
     return user
 
 
-def _keeps_an_admin(membership: Membership, *, new_role: str | None) -> None:
-    """Lock the team's admins, then refuse a change that would leave none."""
-    admins = list(
+LAST_ADMIN = "A team needs at least one admin: make someone else admin first."
+
+
+def teams_keep_an_admin(*, leaving: Iterable[Membership], gaining: Collection[int] = ()) -> None:
+    """The one rule every door calls: a team that has an admin keeps one.
+
+    `leaving`: memberships that stop being an admin of the team they are in now (demoted,
+    removed, moved to another team, their user deleted). `gaining`: ids of teams the same
+    change gives an admin. Call it inside the transaction that makes the change: it locks
+    the teams' admin memberships, so two changes at once are decided one after the other
+    (the second sees what the first did).
+    """
+    leaving_by_team: dict[int, set[int]] = {}
+    for membership in leaving:
+        leaving_by_team.setdefault(membership.team_id, set()).add(membership.pk)
+    admins: dict[int, set[int]] = {}
+    locked = (
         Membership.objects.select_for_update()
-        .filter(team_id=membership.team_id, role=Role.ADMIN)
-        .values_list("pk", flat=True)
+        .filter(team_id__in=leaving_by_team, role=Role.ADMIN)
+        .order_by("pk")
+        .values_list("pk", "team_id")
     )
-    losing = membership.pk in admins and new_role != Role.ADMIN
-    if losing and len(admins) == 1:
-        raise ServiceError("A team needs at least one admin. Make someone else admin first.")
+    for pk, team_id in locked:
+        admins.setdefault(team_id, set()).add(pk)
+    left_without = [
+        team_id
+        for team_id, pks in admins.items()
+        if pks <= leaving_by_team[team_id] and team_id not in gaining
+    ]
+    if left_without:
+        names = Team.objects.filter(pk__in=left_without).order_by("name")
+        listed = ", ".join(names.values_list("name", flat=True))
+        raise ServiceError(f"{listed} would be left without an admin. {LAST_ADMIN}")
 
 
 def team_member_set_role(*, membership: Membership, actor, role: str) -> Membership:
     role = _check_role(role)
     with transaction.atomic():
-        _keeps_an_admin(membership, new_role=role)
+        teams_keep_an_admin(leaving=[membership] if role != Role.ADMIN else [])
         old = membership.get_role_display().lower()
         membership.role = role
         membership.save(update_fields=["role"])
@@ -91,7 +116,7 @@ def team_member_set_role(*, membership: Membership, actor, role: str) -> Members
 
 def team_member_remove(*, membership: Membership, actor) -> None:
     with transaction.atomic():
-        _keeps_an_admin(membership, new_role=None)
+        teams_keep_an_admin(leaving=[membership])
         audit_record(
             team=membership.team,
             actor=actor,

@@ -1,0 +1,132 @@
+"""Django admin for teams, memberships and users: every door keeps a team's last admin.
+
+Each door that can take an admin away from a team (the team's membership inline, the
+membership change and delete pages, the bulk delete, deleting a user) asks the same
+service, `teams_keep_an_admin`, inside the transaction that makes the change.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.contrib.admin.actions import delete_selected as django_delete_selected
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext_lazy
+
+from . import services
+from .models import Membership, Role, Team
+
+
+def _refusal(leaving, *, gaining=()) -> str:
+    """The rule's refusal for this change, or "" (inside the caller's transaction)."""
+    try:
+        services.teams_keep_an_admin(leaving=leaving, gaining=gaining)
+    except services.ServiceError as exc:
+        return exc.message
+    return ""
+
+
+class KeepsTeamAdmins:
+    """Deleting rows through this admin (one, or selected ones) keeps every team an admin.
+
+    The refusal is shown where Django shows "protected" objects, so the confirmation page
+    says why and the deletion does not happen. On the confirming POST the check and the
+    deletion run in one transaction, which holds the lock the check takes.
+    """
+
+    def memberships_deleted(self, objs):
+        raise NotImplementedError
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        with transaction.atomic():
+            refusal = _refusal(self.memberships_deleted(objs))
+        return deleted, counts, perms_needed, [*protected, refusal] if refusal else protected
+
+    # The site-wide action of the same name, run in one transaction.
+    @admin.action(
+        permissions=["delete"],
+        description=gettext_lazy("Delete selected %(verbose_name_plural)s"),
+    )
+    def delete_selected(self, request, queryset):
+        with transaction.atomic():
+            return django_delete_selected(self, request, queryset)
+
+
+class MembershipInlineFormSet(forms.BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors) or self.instance.pk is None:
+            return
+        leaving, gains_an_admin = [], False
+        for form in self.forms:
+            if form.instance.pk is None and not form.has_changed():
+                continue  # an empty extra row
+            deleted = self.can_delete and self._should_delete_form(form)
+            stays_admin = not deleted and form.cleaned_data.get("role") == Role.ADMIN
+            gains_an_admin = gains_an_admin or stays_admin
+            if form.instance.pk is not None and not stays_admin:
+                leaving.append(form.instance)
+        refusal = _refusal(leaving, gaining=[self.instance.pk] if gains_an_admin else [])
+        if refusal:
+            raise ValidationError(refusal)
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    formset = MembershipInlineFormSet
+    extra = 1
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "created_at"]
+    search_fields = ["name"]
+    inlines = [MembershipInline]
+
+
+class MembershipAdminForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = ["user", "team", "role"]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        before = self.instance  # not yet changed: the form copies its values in after clean()
+        if before.pk is not None and not self.errors:
+            stays = cleaned.get("role") == Role.ADMIN and cleaned.get("team") == before.team
+            refusal = _refusal([] if stays else [before])
+            if refusal:
+                raise ValidationError(refusal)
+        return cleaned
+
+
+@admin.register(Membership)
+class MembershipAdmin(KeepsTeamAdmins, admin.ModelAdmin):
+    form = MembershipAdminForm
+    list_display = ["user", "team", "role", "created_at"]
+    list_filter = ["role", "team"]
+    search_fields = ["user__username", "team__name"]
+    autocomplete_fields = ["user", "team"]
+    actions = ["delete_selected"]
+
+    def memberships_deleted(self, objs):
+        return list(objs)
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class TeamAwareUserAdmin(KeepsTeamAdmins, UserAdmin):
+    """Django's user admin; deleting a user who is a team's last admin is refused."""
+
+    actions = ["delete_selected"]
+
+    def memberships_deleted(self, objs):
+        return Membership.objects.filter(user__in=[user.pk for user in objs])

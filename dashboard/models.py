@@ -318,6 +318,7 @@ class AuditAction(models.TextChoices):
     MEMBER_REMOVED = "team.member_removed", "Team member removed"
     ACCOUNT_DISCONNECTED = "account.disconnected", "Account disconnected"
     ACCOUNT_PLAN_CHANGED = "account.plan_changed", "Account plan changed"
+    ACCOUNT_EDITED = "account.edited", "Account edited"
     PROJECT_REQUESTED = "project.requested", "Project create requested"
     PROJECT_CREATED = "project.created", "Project created"
     PROJECT_FAILED = "project.failed", "Project create failed"

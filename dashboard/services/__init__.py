@@ -6,6 +6,7 @@ One namespace (`services.project_create`, ...), one module per area.
 from .accounts import (
     account_connect,
     account_disconnect,
+    account_rename,
     account_replace_credentials,
     account_set_plan,
     account_verify,
@@ -45,6 +46,7 @@ __all__ = [
     "account_disconnect",
     "account_import",
     "account_import_candidates",
+    "account_rename",
     "account_replace_credentials",
     "account_set_plan",
     "account_sync",

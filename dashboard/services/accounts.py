@@ -99,7 +99,7 @@ def save_verified_account(
     """Store credentials the vendor has just accepted: a new account, or new keys for one."""
     provider = get_provider(account.vendor)
     is_new = account.pk is None
-    old_hint = account.credential_hint
+    old_hint, old_base_url = account.credential_hint, account.base_url
     with transaction.atomic():
         account.base_url = base_url
         account.credentials = dict(credentials)
@@ -122,7 +122,33 @@ def save_verified_account(
             summary = (
                 f"Credentials replaced: {old_hint} → {account.credential_hint} ({check.identity})."
             )
+            if base_url != old_base_url:
+                summary += f" Base URL: {old_base_url} → {base_url}."
         audit_record(team=account.team, actor=user, action=action, target=account, summary=summary)
+    return account
+
+
+def account_rename(*, account: VendorAccount, user, label: str) -> VendorAccount:
+    """A new label, audited with who changed it from what (an operator's edit in admin)."""
+    label = clean_label(label)
+    with transaction.atomic():
+        old = (
+            VendorAccount.objects.select_for_update()
+            .values_list("label", flat=True)
+            .get(pk=account.pk)
+        )
+        if old != label:
+            VendorAccount.objects.filter(pk=account.pk).update(
+                label=label, updated_at=timezone.now()
+            )
+            audit_record(
+                team=account.team,
+                actor=user,
+                action=AuditAction.ACCOUNT_EDITED,
+                target=account,
+                summary=f"Label changed: “{old}” → “{label}”.",
+            )
+    account.label = label
     return account
 
 

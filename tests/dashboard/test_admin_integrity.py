@@ -7,13 +7,7 @@ from tests.factories import ProjectFactory, TeamFactory
 
 
 def change_data(account, **changes):
-    return {
-        "label": account.label,
-        "base_url": account.base_url,
-        "status": account.status,
-        "new_credentials": "",
-        **changes,
-    }
+    return {"label": account.label, **changes}
 
 
 def test_an_accounts_team_and_vendor_cannot_be_changed(client, admin_user, r4_account):
@@ -33,19 +27,15 @@ def test_a_credential_change_the_vendor_refuses_is_an_error_and_saves_nothing(
     client, admin_user, r4_account, sandbox
 ):
     client.force_login(admin_user)
-    url = reverse("admin:dashboard_vendoraccount_change", args=[r4_account.pk])
+    url = reverse("admin:dashboard_vendoraccount_replace_credentials", args=[r4_account.pk])
     before = dict(r4_account.credentials)
     response = client.post(
-        url,
-        change_data(
-            r4_account, label="Renamed", new_credentials='{"api_key": "rk_nope.wrong-secret"}'
-        ),
-        follow=True,
+        url, {"base_url": r4_account.base_url, "api_key": "rk_nope.wrong-secret"}, follow=True
     )
     page = response.content.decode()
-    assert "R4 rejected" in page and "was changed successfully" not in page
+    assert "R4 rejected" in page and "verified and stored" not in page
     account = VendorAccount.objects.get()
-    assert account.label != "Renamed" and dict(account.credentials) == before
+    assert dict(account.credentials) == before
     assert not AuditEvent.objects.filter(action="account.replaced").exists()
 
 
@@ -57,4 +47,4 @@ def test_read_only_pages_offer_no_save_button(client, admin_user, r4_account, sa
     account_page = client.get(
         reverse("admin:dashboard_vendoraccount_change", args=[r4_account.pk])
     ).content
-    assert account_page.count(b'name="_save"') == 1  # label, URL and status are editable
+    assert account_page.count(b'name="_save"') == 1  # the label is editable

@@ -59,6 +59,7 @@ def _walk_the_product(client, team, sandbox):
         reverse("account_replace", args=[account.pk]),
         reverse("admin:dashboard_vendoraccount_changelist"),
         reverse("admin:dashboard_vendoraccount_change", args=[account.pk]),
+        reverse("admin:dashboard_vendoraccount_replace_credentials", args=[account.pk]),
         reverse("admin:dashboard_project_changelist"),
         reverse("admin:dashboard_project_change", args=[project.pk]),
         reverse("admin:dashboard_auditevent_changelist"),
@@ -121,35 +122,25 @@ def test_admin_credentials_field_is_write_only_and_blank_keeps_them(
     client, admin_user, r4_account, sandbox
 ):
     client.force_login(admin_user)
-    url = reverse("admin:dashboard_vendoraccount_change", args=[r4_account.pk])
-    page = client.get(url).content.decode()
-    assert 'name="new_credentials"' in page and 'type="password"' in page
-    assert r4_account.credentials["api_key"] not in page
-    data = {
-        "team": r4_account.team.pk,
-        "vendor": "r4",
-        "label": "Renamed",
-        "base_url": r4_account.base_url,
-        "status": "active",
-        "new_credentials": "",
-    }
-    assert client.post(url, data).status_code == 302
+    change = reverse("admin:dashboard_vendoraccount_change", args=[r4_account.pk])
+    assert client.post(change, {"label": "Renamed"}).status_code == 302
     account = VendorAccount.objects.get()
     assert (
         account.label == "Renamed"
         and account.credentials["api_key"] == r4_account.credentials["api_key"]
     )
 
+    url = reverse("admin:dashboard_vendoraccount_replace_credentials", args=[r4_account.pk])
+    page = client.get(url).content.decode()
+    assert 'name="api_key"' in page and 'type="password"' in page
+    assert r4_account.credentials["api_key"] not in page
+    data = {"base_url": r4_account.base_url}
     new_key = mint_key("admin001")
-    client.post(url, {**data, "new_credentials": f'{{"api_key": "{new_key}"}}'})
+    client.post(url, {**data, "api_key": new_key})
     assert VendorAccount.objects.get().credentials["api_key"] == new_key
-    bad = client.post(
-        url, {**data, "new_credentials": '{"api_key": "rk_bad SHOWN_IF_ECHOED"}'}
-    ).content
+    bad = client.post(url, {**data, "api_key": "rk_bad SHOWN_IF_ECHOED"}).content
     assert b"SHOWN_IF_ECHOED" not in bad and b"look like an R4 API key" in bad
-    refused = client.post(
-        url, {**data, "new_credentials": '{"api_key": "rk_bad.SHOWN_IF_ECHOED"}'}
-    ).content
+    refused = client.post(url, {**data, "api_key": "rk_bad.SHOWN_IF_ECHOED"}).content
     assert b"SHOWN_IF_ECHOED" not in refused and b"R4 rejected" in refused
 
 

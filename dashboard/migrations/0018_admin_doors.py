@@ -1,4 +1,7 @@
-"""A database guard behind `services.teams_keep_an_admin` (PostgreSQL, where production runs).
+"""The admin's doors (issue #22): the audit action for an operator's edit of an account,
+and a database guard behind `services.teams_keep_an_admin`.
+
+The guard is PostgreSQL's (where production runs).
 
 Every door the product has asks the service first, with a clear message. This catches
 any other path (a shell, a cascade, a queryset update): a transaction that leaves a
@@ -10,7 +13,7 @@ each remove one of two admins are checked one after the other.
 SQLite has no deferred triggers; there the services alone hold the rule.
 """
 
-from django.db import migrations
+from django.db import migrations, models
 
 POSTGRES = [
     """CREATE FUNCTION dashboard_team_keeps_an_admin() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -58,5 +61,39 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AlterField(
+            model_name="auditevent",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("account.connected", "Account connected"),
+                    ("account.replaced", "Account credentials replaced"),
+                    ("account.verified", "Account verified"),
+                    ("account.verify_failed", "Account verification failed"),
+                    ("account.needs_reconnect", "Account needs new credentials"),
+                    ("team.member_added", "Team member added"),
+                    ("team.member_role_changed", "Team member's role changed"),
+                    ("team.member_removed", "Team member removed"),
+                    ("account.disconnected", "Account disconnected"),
+                    ("account.plan_changed", "Account plan changed"),
+                    ("account.edited", "Account edited"),
+                    ("project.requested", "Project create requested"),
+                    ("project.created", "Project created"),
+                    ("project.failed", "Project create failed"),
+                    ("project.unknown", "Project outcome unknown"),
+                    ("project.imported", "Project imported"),
+                    ("project.refreshed", "Project refreshed"),
+                    ("project.missing", "Project missing at vendor"),
+                    ("project.reconciled", "Project checked at vendor"),
+                    ("project.retried", "Project create retried"),
+                    ("project.stale", "Pending project timed out"),
+                    ("project.secret_revealed", "Project secret revealed"),
+                    ("project.secret_regenerated", "Project secret regenerated"),
+                    ("device_login.started", "Device sign-in started"),
+                    ("device_login.ended", "Device sign-in ended"),
+                ],
+                max_length=40,
+            ),
+        ),
         migrations.RunPython(create_guard, drop_guard),
     ]

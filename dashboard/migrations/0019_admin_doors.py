@@ -57,7 +57,7 @@ def drop_guard(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("dashboard", "0017_sqlite_search_by_team"),
+        ("dashboard", "0018_export_team_ids"),
     ]
 
     operations = [

@@ -9,7 +9,8 @@ from django.core.management.base import SystemCheckError
 from django.urls import reverse
 
 from dashboard import services
-from dashboard.models import ProjectStatus
+from dashboard.checks import check_encryption_keys
+from dashboard.models import ProjectStatus, VendorAccount
 from tests.factories import ProjectFactory
 
 
@@ -36,12 +37,20 @@ def test_check_fails_clearly_on_a_malformed_or_empty_key(settings, db):
         )
 
 
-def test_check_passes_with_the_right_keys_in_any_rotation_order(settings, r4_account):
-    settings.FIELD_ENCRYPTION_KEYS = [
-        Fernet.generate_key().decode(),
-        *settings.FIELD_ENCRYPTION_KEYS,
-    ]
-    call_command("check")
+@pytest.mark.parametrize("newest_first", [True, False], ids=["new key first", "old key first"])
+def test_check_passes_with_the_right_keys_in_any_rotation_order(settings, r4_account, newest_first):
+    stored_with = settings.FIELD_ENCRYPTION_KEYS[0]
+    api_key = r4_account.credentials["api_key"]
+    new = Fernet.generate_key().decode()
+    # The canary really opens the stored row: with the new key alone it fails.
+    settings.FIELD_ENCRYPTION_KEYS = [new]
+    assert [error.id for error in check_encryption_keys()] == ["dashboard.E003"]
+
+    keys = [new, stored_with]
+    settings.FIELD_ENCRYPTION_KEYS = keys if newest_first else keys[::-1]
+    assert check_encryption_keys() == []
+    call_command("check")  # raises SystemCheckError on any error
+    assert VendorAccount.objects.get(pk=r4_account.pk).credentials["api_key"] == api_key
 
 
 def test_pages_still_work_and_say_what_needs_attention(client, member, r4_account, wrong_key):

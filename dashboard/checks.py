@@ -1,5 +1,7 @@
 """Startup checks for settings that would break a rule silently if they were wrong."""
 
+from pathlib import Path
+
 from django.conf import settings
 from django.core import checks
 
@@ -63,3 +65,66 @@ def check_encryption_keys(app_configs=None, **kwargs):
             )
         ]
     return []
+
+
+@checks.register
+def check_static_manifest(app_configs=None, **kwargs):
+    """With DEBUG off every page names hashed static files: without `collectstatic`'s
+    manifest (or with one older than the code) every page would answer 500."""
+    from django.contrib.staticfiles.storage import ManifestFilesMixin
+    from django.core.files.storage import storages
+    from django.utils.module_loading import import_string
+
+    backend = settings.STORAGES["staticfiles"]
+    storage_class = import_string(backend["BACKEND"])
+    if settings.DEBUG or not issubclass(storage_class, ManifestFilesMixin):
+        return []
+    root = backend.get("OPTIONS", {}).get("location") or settings.STATIC_ROOT or "."
+    manifest = Path(root) / storage_class.manifest_name
+    collect = "Run `python manage.py collectstatic --noinput` (it writes to STATIC_ROOT)."
+    try:
+        collected = storages.create_storage(backend).hashed_files  # a fresh read of the file
+    except ValueError:
+        state = "cannot be read"
+    else:
+        state = "" if manifest.exists() else "is missing"
+    if state:
+        return [
+            checks.Error(
+                f"The static files manifest {manifest} {state}: with DEBUG off every page "
+                "would answer 500 (Missing staticfiles manifest entry).",
+                hint=collect,
+                id="dashboard.E004",
+            )
+        ]
+    missing = sorted(set(_static_sources()) - set(collected))
+    if missing:
+        return [
+            checks.Error(
+                f"{len(missing)} static file(s) are not in {manifest} (e.g. {missing[0]}): it "
+                "was collected from an older release, and pages using them would answer 500.",
+                hint=collect,
+                id="dashboard.E005",
+            )
+        ]
+    return []
+
+
+def _static_sources():
+    """Every path `collectstatic` would collect, as the manifest names it."""
+    from django.apps import apps
+    from django.contrib.staticfiles.finders import get_finders
+
+    ignore = apps.get_app_config("staticfiles").ignore_patterns
+    for finder in get_finders():
+        for path, storage in finder.list(ignore):
+            prefix = getattr(storage, "prefix", None)
+            yield f"{prefix}/{path}" if prefix else path
+
+
+def run_startup_checks() -> None:
+    """What runserver does before it serves, for a server that doesn't (gunicorn loads
+    dashboard.wsgi): report warnings, and refuse to start on an error."""
+    from django.core.management.base import BaseCommand
+
+    BaseCommand().check()

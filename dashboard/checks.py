@@ -126,5 +126,13 @@ def run_startup_checks() -> None:
     """What runserver does before it serves, for a server that doesn't (gunicorn loads
     dashboard.wsgi): report warnings, and refuse to start on an error."""
     from django.core.management.base import BaseCommand
+    from django.db import connections
 
-    BaseCommand().check()
+    if getattr(settings, "SERVING_WITH_RUNSERVER", False):
+        return  # it has just run them itself
+    try:
+        BaseCommand().check()
+    finally:
+        # The loading thread serves no request: a connection left open here is held for
+        # the life of the process, outside every budget.
+        connections.close_all()

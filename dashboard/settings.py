@@ -5,6 +5,7 @@ refuses to start on a development SECRET_KEY or encryption key, so a deployment
 that forgets a variable never runs with known keys or technical 500 pages.
 """
 
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -111,8 +112,29 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             ),
         }
     )
-# Keep connections across requests (each new PostgreSQL connection costs ~10 ms).
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+# Database connections: the budget of a deployment is in README ("Running in production").
+# runserver answers each request on a new thread, and each thread opens a connection of its
+# own: kept, they pile up until the database refuses more. There each request closes its own.
+SERVING_WITH_RUNSERVER = sys.argv[1:2] == ["runserver"]
+# Off (0) by default. N > 0: each process keeps a PostgreSQL connection pool of at most N,
+# shared by its threads (Django requires CONN_MAX_AGE=0 with it: a request hands its
+# connection back to the pool instead of keeping it).
+DATABASE_POOL_MAX_SIZE = env.int("DATABASE_POOL_MAX_SIZE", default=0)
+if DATABASE_POOL_MAX_SIZE > 0:
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_POOL_MAX_SIZE needs a PostgreSQL DATABASE_URL.")
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": min(env.int("DATABASE_POOL_MIN_SIZE", default=1), DATABASE_POOL_MAX_SIZE),
+        "max_size": DATABASE_POOL_MAX_SIZE,
+        # A request that waits longer than this for a free connection fails (a 500).
+        "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+elif SERVING_WITH_RUNSERVER:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+else:
+    # Keep connections across requests (each new PostgreSQL connection costs ~10 ms).
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

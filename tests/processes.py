@@ -127,6 +127,21 @@ class WebServer(Process):
         raise RuntimeError(f"gunicorn did not start:\n{self.log()}")
 
 
+class DevServer(WebServer):
+    """`manage.py runserver`, as `make run` serves (a new thread for each request)."""
+
+    def __init__(self, log_dir: Path, *, env: dict[str, str]):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        args = [sys.executable, "manage.py", "runserver", f"127.0.0.1:{self.port}", "--noreload"]
+        Process.__init__(self, f"runserver-{self.port}", args, env, log_dir)
+        try:
+            self._wait_until_up()
+        except BaseException:
+            self.stop()
+            raise
+
+
 class Services:
     """Starts processes for one test and stops them all at its end."""
 
@@ -136,6 +151,11 @@ class Services:
 
     def web(self, *, workers: int = 4, threads: int = 5, **env: str) -> WebServer:
         server = WebServer(self.log_dir, workers=workers, threads=threads, env=process_env(**env))
+        self.started.append(server)
+        return server
+
+    def runserver(self, **env: str) -> DevServer:
+        server = DevServer(self.log_dir, env=process_env(**env))
         self.started.append(server)
         return server
 

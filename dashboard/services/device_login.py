@@ -2,10 +2,13 @@
 
 A worker task asks the vendor no faster than its interval (plus every slow_down and 429
 penalty) and connects the account once it is approved, whether or not anyone still has
-the page open; the page only reads the row. Every step is a conditional update of the
-sign-in's row: a poll is claimed by moving `next_poll_at`, so two workers (or a worker
-and the sweep) ask the vendor once per interval; and a sign-in leaves "pending" once, so
-the account is made once. `now` is a parameter so the rules can be tested with a
+the page open; the page only reads the row. Nobody watches the worker, so it finishes a
+sign-in only while whoever started it is still an admin of the team, and an account it
+renews is still the team's and not disconnected since: checked before each poll, and
+again under lock as it connects. Every step is a conditional update of the sign-in's
+row: a poll is claimed by moving `next_poll_at`, so two workers (or a worker and the
+sweep) ask the vendor once per interval; and a sign-in leaves "pending" once, so the
+account is made once. `now` is a parameter so the rules can be tested with a
 controlled clock.
 """
 
@@ -25,7 +28,15 @@ from providers.device_login import TERMINAL, PollState, next_interval
 from providers.http import check_base_url
 from providers.registry import get_provider
 
-from ..models import AuditAction, DeviceLogin, DeviceLoginStatus, Team, VendorAccount
+from ..models import (
+    AuditAction,
+    DeviceLogin,
+    DeviceLoginStatus,
+    Role,
+    Team,
+    VendorAccount,
+    team_ids_for,
+)
 from .accounts import clean_label, save_verified_account
 from .common import ServiceError, audit_record
 
@@ -104,6 +115,8 @@ def device_login_poll(*, login_id: int, now: datetime | None = None) -> datetime
     if started >= login.expires_at:
         _end(login, DeviceLoginStatus.EXPIRED, EXPIRED_MESSAGE)
         return None
+    if not _may_still_finish(login):
+        return None  # not even the vendor is asked
     if token := login.secrets.get(_TOKEN):
         _connect(login, token)  # approved earlier; that run stopped before connecting
         return None
@@ -190,10 +203,15 @@ def _connect(login: DeviceLogin, token: str) -> None:
         message = f"Signed in, but the token did not work: {exc.message}"
         _end(login, DeviceLoginStatus.FAILED, message)
         return
-    account = login.account or VendorAccount(
-        team=login.team, vendor=login.vendor, label=login.label, created_by=login.created_by
-    )
     with transaction.atomic():
+        try:
+            account = _what_finishing_needs(login, lock=True)
+        except ServiceError as exc:
+            _end(login, DeviceLoginStatus.FAILED, exc.message)
+            return
+        account = account or VendorAccount(
+            team=login.team, vendor=login.vendor, label=login.label, created_by=login.created_by
+        )
         if not _end(login, DeviceLoginStatus.APPROVED, f"Connected as {check.identity}."):
             return  # another run connected it (or ended it) first
         account = save_verified_account(
@@ -204,6 +222,52 @@ def _connect(login: DeviceLogin, token: str) -> None:
             check=check,
         )
         DeviceLogin.objects.filter(pk=login.pk).update(account=account)
+
+
+def _may_still_finish(login: DeviceLogin) -> bool:
+    """Before asking the vendor: end the sign-in as failed if it may no longer finish.
+    Unlocked (nothing is written on a yes); `_connect` asks again under lock."""
+    try:
+        _what_finishing_needs(login, lock=False)
+    except ServiceError as exc:
+        _end(login, DeviceLoginStatus.FAILED, exc.message)
+        return False
+    return True
+
+
+def _what_finishing_needs(login: DeviceLogin, *, lock: bool) -> VendorAccount | None:
+    """Re-read what finishing the sign-in rests on; return the account it renews (None: it
+    connects a new one), or raise ServiceError saying why it may not finish.
+
+    With `lock`, inside the transaction that saves the account: a removal or demotion
+    (both lock the team's admin memberships first), or a disconnect of the account, then
+    lands either before this and is seen here, or after the account is saved.
+    """
+    starter = login.created_by
+    admin = team_ids_for(starter, role=Role.ADMIN).filter(
+        team_id=login.team_id, user__is_active=True
+    )
+    renewed = VendorAccount.objects.filter(
+        pk=login.account_id, team_id=login.team_id, vendor=login.vendor
+    )
+    if lock:
+        admin, renewed = admin.select_for_update(of=("self",)), renewed.select_for_update()
+    if not admin.exists():
+        raise ServiceError(
+            f"{starter.get_username()}, who started it, is no longer an admin of this team: "
+            "nothing was connected."
+        )
+    if login.account_id is None:
+        return None
+    account = renewed.first()
+    if account is None:
+        raise ServiceError(f"“{login.label}” is no longer this team's account: it was not renewed.")
+    if account.disconnected_at and account.disconnected_at >= login.created_at:
+        raise ServiceError(
+            f"“{account.label}” was disconnected after this sign-in started, and stays "
+            "disconnected. Sign in again to reconnect it."
+        )
+    return account
 
 
 def _end(login: DeviceLogin, status: str, message: str) -> bool:

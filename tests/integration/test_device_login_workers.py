@@ -15,8 +15,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from dashboard import services, tasks
-from dashboard.models import AuditEvent, DeviceLogin, VendorAccount
+from dashboard.models import AuditEvent, DeviceLogin, Membership, Role, VendorAccount
 from providers.sandbox.photon import mint_token
+from tests.factories import MembershipFactory, UserFactory
 from tests.processes import ROOT, process_env, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -132,6 +133,39 @@ def test_two_poll_runs_at_once_ask_the_vendor_once(team, owner, sandbox):
 
     assert len(token_calls(sandbox)) == 1
     assert_connected_once(login)
+
+
+def test_a_run_connecting_waits_for_a_demotion_in_flight_and_then_connects_nothing(
+    team, owner, sandbox
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("holds the run at the admin's membership with a row lock: PostgreSQL only")
+    grace = MembershipFactory(team=team, role=Role.ADMIN, user=UserFactory(username="grace"))
+    login = start_due(team, owner, sandbox)
+    sandbox.vendors["photon"].approve(login.user_code, "mallory")
+
+    def run_waiting_on_the_membership():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                " AND query LIKE '%%FROM \"dashboard_membership\"%%FOR UPDATE%%'"
+            )
+            return cursor.fetchone()[0] == 1
+
+    with transaction.atomic():
+        # The owner is being demoted (not committed yet) as the worker gets the approval:
+        # it waits for the answer before saving the account, instead of going on as if
+        # the owner were still admin.
+        membership = Membership.objects.get(team=team, user=owner)
+        services.team_member_set_role(membership=membership, actor=grace.user, role=Role.MEMBER)
+        runs = run_polls_at_once(login, 1)
+        wait_for(run_waiting_on_the_membership, timeout=60, what="the run at the membership")
+    finished(runs)
+
+    login.refresh_from_db()
+    assert login.status == "failed" and "no longer an admin" in login.message
+    assert VendorAccount.objects.count() == 0 and len(token_calls(sandbox)) == 1
 
 
 def test_two_runs_finishing_one_approval_at_once_connect_one_account(

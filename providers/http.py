@@ -183,7 +183,10 @@ def _too_slow() -> str:
 def _text(response: requests.Response, body: bytes) -> str:
     try:
         return body.decode(response.encoding or "utf-8", errors="replace")
-    except LookupError:  # a charset Python does not know
+    # A charset Python does not know or that is no text encoding (LookupError), one that
+    # refuses "replace" (UnicodeError, a ValueError: idna, undefined) or a name with a
+    # NUL (ValueError): read the answer as UTF-8.
+    except (LookupError, ValueError):
         return body.decode("utf-8", errors="replace")
 
 

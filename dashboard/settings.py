@@ -208,9 +208,10 @@ ALLOWED_VENDOR_HOSTS = env.list(
 )
 VENDOR_HTTP_CONNECT_TIMEOUT = env.float("VENDOR_HTTP_CONNECT_TIMEOUT", default=5.0)
 VENDOR_HTTP_READ_TIMEOUT = env.float("VENDOR_HTTP_READ_TIMEOUT", default=20.0)
-# A whole vendor call (connect retries, the answer read in full) ends after this many
-# seconds, and an answer is read up to this many bytes: a server that trickles or floods
-# must not hold a web process or a worker.
+# A whole vendor call (name lookup, connects, TLS, retries, the answer read in full) ends
+# after this many seconds (a hard limit, give or take milliseconds), and an answer is read
+# up to this many bytes: a server that trickles or floods must not hold a web process or
+# a worker.
 VENDOR_HTTP_TOTAL_TIMEOUT = env.float("VENDOR_HTTP_TOTAL_TIMEOUT", default=45.0)
 VENDOR_HTTP_MAX_ANSWER_BYTES = env.int("VENDOR_HTTP_MAX_ANSWER_BYTES", default=5 * 1024 * 1024)
 

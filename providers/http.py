@@ -8,8 +8,9 @@ transport failure into a ProviderError. Whether a failure after sending means
 Every destination passes the SSRF guard (providers/ssrf.py): the name is resolved
 once, every address checked, and the connection pinned to a checked address. No
 proxy and no ~/.netrc from the environment. An answer is read up to
-VENDOR_HTTP_MAX_ANSWER_BYTES, and a whole call (retries included) ends after
-VENDOR_HTTP_TOTAL_TIMEOUT seconds, so a server that trickles or floods holds nobody.
+VENDOR_HTTP_MAX_ANSWER_BYTES, and a whole call (name lookup, connects, TLS, retries and
+reading included) ends after VENDOR_HTTP_TOTAL_TIMEOUT seconds, give or take a few
+milliseconds, so a server or resolver that trickles or floods holds nobody.
 """
 
 from __future__ import annotations
@@ -102,10 +103,12 @@ def send(
 ) -> VendorResponse:
     """Send one request; raise ProviderError for anything that is not an HTTP answer."""
     method = method.upper()
-    destination = ssrf.resolve(url, field=None)  # nothing is sent to a refused address
-    timeout = (settings.VENDOR_HTTP_CONNECT_TIMEOUT, settings.VENDOR_HTTP_READ_TIMEOUT)
     started = time.monotonic()
-    with ssrf.pinned(destination, deadline_seconds=settings.VENDOR_HTTP_TOTAL_TIMEOUT) as call:
+    deadline = started + settings.VENDOR_HTTP_TOTAL_TIMEOUT
+    # Nothing is sent to a refused address.
+    destination = ssrf.resolve(url, field=None, deadline=deadline)
+    timeout = (settings.VENDOR_HTTP_CONNECT_TIMEOUT, settings.VENDOR_HTTP_READ_TIMEOUT)
+    with ssrf.pinned(destination, deadline=deadline) as call:
         attempt = 0
         while True:
             try:
@@ -135,10 +138,11 @@ def send(
                 if call.expired:
                     reason = _too_slow()
                     _log(method, url, f"abandoned: {reason}", started)
-                    raise _abandoned(reason, method, vendor, sent=not _never_sent(exc)) from None
+                    sent = call.requested and not _never_sent(exc)
+                    raise _abandoned(reason, method, vendor, sent=sent) from None
                 if _never_sent(exc) and attempt < CONNECT_RETRIES:
                     attempt += 1
-                    time.sleep(_RETRY_PAUSE_SECONDS * attempt)
+                    time.sleep(min(_RETRY_PAUSE_SECONDS * attempt, call.remaining()))
                     continue
                 _log(method, url, f"failed: {type(exc).__name__}", started)
                 raise _transport_error(exc, method, vendor) from None

@@ -8,6 +8,11 @@ name that answers differently the next time (DNS rebinding) never gets a connect
 
 IPv6 forms that carry an IPv4 address (mapped, NAT64, SIIT) are judged by that IPv4
 address; deprecated ranges and tunnels to any IPv4 address (6to4, Teredo) are refused.
+
+A call also has a deadline, which bounds every step that can block: the name lookup (in
+a worker thread, as getaddrinfo has no timeout), each connect and TLS handshake (their
+timeouts are cut to what is left), and sending and reading (the deadline's timer shuts
+the socket). A call therefore ends within a few milliseconds of its deadline.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import dataclasses
 import ipaddress
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -93,19 +99,31 @@ class Destination:
     addresses: tuple[str, ...]  # as resolved, each one checked
 
 
-def resolve(url: str, *, field: str | None = "base_url") -> Destination:
+def resolve(
+    url: str, *, field: str | None = "base_url", deadline: float | None = None
+) -> Destination:
     """Resolve the URL's host once and check every address; the error is a field error on
-    `field`. Nothing may be sent to an address that was not returned here."""
+    `field`. Nothing may be sent to an address that was not returned here. The lookup is
+    given up at `deadline` (time.monotonic()); by default VENDOR_HTTP_TOTAL_TIMEOUT from now."""
     parts = urlsplit(url)
     host = parts.hostname or ""
     if parts.scheme not in ("http", "https") or not host:
         raise ProviderError(ErrorKind.INVALID, "Enter an http:// or https:// address.", field=field)
+    if deadline is None:
+        deadline = time.monotonic() + settings.VENDOR_HTTP_TOTAL_TIMEOUT
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
-        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+        infos = _lookup(host, port, deadline=deadline)
     except (socket.gaierror, UnicodeError, ValueError):
         raise ProviderError(
             ErrorKind.INVALID, f"The host “{host}” could not be found.", field=field
+        ) from None
+    except TimeoutError:
+        raise ProviderError(
+            ErrorKind.UNAVAILABLE,
+            f"The address of “{host}” could not be looked up in time. Nothing was sent; "
+            "try again in a moment.",
+            field=field,
         ) from None
     addresses = tuple(dict.fromkeys(str(info[4][0]) for info in infos))
     destination = Destination(host, addresses)
@@ -128,26 +146,60 @@ def resolve(url: str, *, field: str | None = "base_url") -> Destination:
     return destination
 
 
+def _lookup(host: str, port: int, *, deadline: float) -> list[Any]:
+    """getaddrinfo, given up (TimeoutError) at `deadline`. It runs in a daemon thread, as it
+    has no timeout of its own; one given up on ends when the system resolver gives up."""
+    outcome: dict[str, Any] = {}
+
+    def look_up() -> None:
+        try:
+            outcome["infos"] = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+        except Exception as exc:  # handed to the caller below
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=look_up, name="vendor-name-lookup", daemon=True)
+    worker.start()
+    worker.join(max(0.0, deadline - time.monotonic()))
+    if "error" in outcome:
+        raise outcome["error"]
+    if "infos" not in outcome:
+        raise TimeoutError(f"looking up {host}")
+    return outcome["infos"]
+
+
 @dataclasses.dataclass
 class Call:
-    """One vendor call: where it may connect, and the connections to cut at its deadline."""
+    """One vendor call: where it may connect, until when, and the connections to cut at
+    its deadline."""
 
     destination: Destination
-    expired: bool = False
+    deadline: float  # time.monotonic() at which the call ends
+    requested: bool = False  # a request was started, so it may have reached the vendor
+    _cut: bool = False
     _connections: list[HTTPConnection] = dataclasses.field(default_factory=list)
     _lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
 
+    @property
+    def expired(self) -> bool:
+        return self._cut or time.monotonic() >= self.deadline
+
+    def remaining(self) -> float:
+        return max(0.0, self.deadline - time.monotonic())
+
     def watch(self, connection: HTTPConnection) -> None:
+        """The call holds `connection` now: the deadline cuts it."""
         with self._lock:
             if self.expired:
                 raise ConnectTimeoutError(connection, "The call's deadline passed.")
-            self._connections.append(connection)
+            self.requested = True
+            if connection not in self._connections:
+                self._connections.append(connection)
             connection._vendor_call = self  # type: ignore[attr-defined]
 
     def expire(self) -> None:
         """Cut every connection of the call: a read blocked on it returns at once."""
         with self._lock:
-            self.expired = True
+            self._cut = True
             for connection in self._connections:
                 # A kept-alive connection may serve another call by now: leave it alone.
                 if getattr(connection, "_vendor_call", None) is self and connection.sock:
@@ -161,11 +213,11 @@ _current_call: contextvars.ContextVar[Call | None] = contextvars.ContextVar(
 
 
 @contextmanager
-def pinned(destination: Destination, *, deadline_seconds: float) -> Iterator[Call]:
-    """Connections made inside go to `destination`'s checked addresses only, and are
-    cut when `deadline_seconds` have passed."""
-    call = Call(destination)
-    timer = threading.Timer(deadline_seconds, call.expire)
+def pinned(destination: Destination, *, deadline: float) -> Iterator[Call]:
+    """Connections made inside go to `destination`'s checked addresses only, and the call
+    ends at `deadline` (time.monotonic())."""
+    call = Call(destination, deadline)
+    timer = threading.Timer(call.remaining(), call.expire)
     timer.daemon = True
     token = _current_call.set(call)
     timer.start()
@@ -174,6 +226,12 @@ def pinned(destination: Destination, *, deadline_seconds: float) -> Iterator[Cal
     finally:
         timer.cancel()
         _current_call.reset(token)
+
+
+def _within(timeout: object, call: Call) -> float:
+    """A connection's own timeout, cut to what is left of the call (never 0: blocking)."""
+    left = max(call.remaining(), 0.001)
+    return min(timeout, left) if isinstance(timeout, int | float) else left
 
 
 class _PinnedConnectionMixin:
@@ -186,18 +244,28 @@ class _PinnedConnectionMixin:
         call = _current_call.get()
         if call is None:
             raise BlockedAddress("a connection outside a checked vendor call")
-        error: Exception = ConnectTimeoutError(self, "The call's deadline passed.")
-        name = self._dns_host
+        deadline_passed = ConnectTimeoutError(self, "The call's deadline passed.")
+        error: Exception = deadline_passed
+        name, timeout = self._dns_host, self.timeout
         for address in call.destination.addresses:
             if call.expired:
                 break
             self._dns_host = address
+            self.timeout = _within(timeout, call)
             try:
-                return super()._new_conn()  # type: ignore[misc]
+                sock = super()._new_conn()  # type: ignore[misc]
             except (NewConnectionError, ConnectTimeoutError) as exc:
                 error = exc
+                continue
             finally:
-                self._dns_host = name
+                self._dns_host, self.timeout = name, timeout
+            if call.expired:
+                sock.close()
+                raise deadline_passed
+            # The TLS handshake that follows ends by this timeout: Python's ssl applies it
+            # to the whole handshake, however slowly its bytes trickle in.
+            sock.settimeout(_within(timeout, call))
+            return sock
         raise error
 
     def request(self, *args: Any, **kwargs: Any) -> None:

@@ -29,9 +29,11 @@ class RawServer:
         host: str = "127.0.0.1",
         port: int = 0,
         tls: ssl.SSLContext | None = None,
+        read_head: bool = True,
     ):
         self.handler = handler
         self.tls = tls
+        self.read_head = read_head  # False: the handler gets the connection as accepted
         self.received: list[bytes] = []  # the request head of each accepted connection
         self.listener = socket.create_server((host, port))
         self.host, self.port = self.listener.getsockname()[:2]
@@ -61,7 +63,7 @@ class RawServer:
             if self.tls is not None:
                 connection = self.tls.wrap_socket(connection, server_side=True)
             with connection:
-                head = read_request_head(connection)
+                head = read_request_head(connection) if self.read_head else b""
                 self.received.append(head)
                 if self.handler is not None:
                     self.handler(connection, head)

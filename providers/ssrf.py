@@ -169,8 +169,11 @@ def _lookup(host: str, port: int, *, deadline: float) -> list[Any]:
 
 @dataclasses.dataclass
 class Call:
-    """One vendor call: where it may connect, until when, and the connections to cut at
-    its deadline."""
+    """One vendor call: where it may connect, until when, and the connections it holds.
+
+    A connection belongs to the call from its request until it goes back to the pool;
+    the deadline's timer shuts only what the call still holds, under the call's lock.
+    """
 
     destination: Destination
     deadline: float  # time.monotonic() at which the call ends
@@ -196,12 +199,19 @@ class Call:
                 self._connections.append(connection)
             connection._vendor_call = self  # type: ignore[attr-defined]
 
+    def release(self, connection: HTTPConnection) -> None:
+        """`connection` goes back to the pool: from now on the deadline leaves it alone."""
+        with self._lock:
+            if getattr(connection, "_vendor_call", None) is self:
+                connection._vendor_call = None  # type: ignore[attr-defined]
+            if connection in self._connections:
+                self._connections.remove(connection)
+
     def expire(self) -> None:
-        """Cut every connection of the call: a read blocked on it returns at once."""
+        """Cut every connection the call holds: a read blocked on it returns at once."""
         with self._lock:
             self._cut = True
             for connection in self._connections:
-                # A kept-alive connection may serve another call by now: leave it alone.
                 if getattr(connection, "_vendor_call", None) is self and connection.sock:
                     with contextlib.suppress(OSError):  # the plain socket's, under TLS too
                         socket.socket.shutdown(connection.sock, socket.SHUT_RDWR)
@@ -226,6 +236,15 @@ def pinned(destination: Destination, *, deadline: float) -> Iterator[Call]:
     finally:
         timer.cancel()
         _current_call.reset(token)
+
+
+def _release_to_pool(connection: HTTPConnection | None) -> HTTPConnection | None:
+    """Detach a connection from its call before it goes back to the pool, where another
+    call may take it: no call's deadline timer may cut it from then on."""
+    owner: Call | None = getattr(connection, "_vendor_call", None)
+    if owner is not None:
+        owner.release(connection)  # type: ignore[arg-type]
+    return connection
 
 
 def _within(timeout: object, call: Call) -> float:
@@ -287,9 +306,15 @@ class _PinnedHTTPSConnection(_PinnedConnectionMixin, HTTPSConnection):
 class _PinnedHTTPConnectionPool(HTTPConnectionPool):
     ConnectionCls = _PinnedHTTPConnection
 
+    def _put_conn(self, conn: Any) -> None:
+        super()._put_conn(_release_to_pool(conn))
+
 
 class _PinnedHTTPSConnectionPool(HTTPSConnectionPool):
     ConnectionCls = _PinnedHTTPSConnection
+
+    def _put_conn(self, conn: Any) -> None:
+        super()._put_conn(_release_to_pool(conn))
 
 
 class PinnedAdapter(HTTPAdapter):

@@ -9,10 +9,10 @@ from contextlib import contextmanager
 
 import pytest
 
-from providers import http
+from providers import http, ssrf
 from providers.base import ErrorKind, ProviderError
 
-from .loopback import RawServer
+from .loopback import RawServer, read_request_head
 
 TOTAL = 0.5
 SLACK = 0.4  # a loaded test machine's scheduling, far below any overrun measured before
@@ -113,3 +113,40 @@ def test_a_tls_handshake_that_trickles_ends_at_the_call_deadline(short_deadline,
     assert caught.value.kind == ErrorKind.UNAVAILABLE
     assert "Nothing was sent" in caught.value.message
     assert len(server.received) == 1
+
+
+def keep_alive(connection, head):
+    """Answer every request on the connection, as a vendor behind a keep-alive server."""
+    while head:
+        connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
+        head = read_request_head(connection)
+
+
+def test_a_deadline_timer_firing_as_its_call_ends_leaves_the_pooled_connection_alone(
+    monkeypatch,
+):
+    """Call A ends; its timer fires that very moment, while call B has just taken the
+    kept-alive connection A gave back to the pool. B's request must go through."""
+    calls = []
+    real_pinned = ssrf.pinned
+
+    @contextmanager
+    def recording(*args, **kwargs):
+        with real_pinned(*args, **kwargs) as call:
+            calls.append(call)
+            yield call
+
+    real_request = ssrf._PinnedConnectionMixin.request
+
+    def request(connection, *args, **kwargs):
+        if len(calls) == 2:
+            calls[0].expire()  # A's timer, late: B holds the connection, not yet sending
+        return real_request(connection, *args, **kwargs)
+
+    monkeypatch.setattr(ssrf, "pinned", recording)
+    monkeypatch.setattr(ssrf._PinnedConnectionMixin, "request", request)
+    with RawServer(keep_alive) as server:
+        url = f"http://127.0.0.1:{server.port}/project"
+        assert http.send("GET", url).status == 200
+        assert http.send("POST", url, json_body={}).status == 200
+    assert len(server.received) == 1  # one connection: B did reuse A's

@@ -6,7 +6,6 @@ the admin, so a rule is written once (in the spec) and enforced the same everywh
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -16,19 +15,16 @@ from django.core.validators import ProhibitNullCharactersValidator
 
 from providers.base import FieldSpec, Provider
 
-
-def has_control_characters(value: str, *, newlines_ok: bool) -> bool:
-    allowed = "\n\r\t" if newlines_ok else "\t"
-    return any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in value)
+from .inputs import has_control_characters
 
 
 def _checks(spec: FieldSpec, *, multiline_ok: bool):
     """One validator per field, so a value gets one clear message: control characters,
     then length, then the vendor's own rules."""
-    newlines_ok = multiline_ok and spec.kind == "textarea"
+    multiline = multiline_ok and spec.kind == "textarea"
 
     def check(value: str) -> None:
-        if has_control_characters(value, newlines_ok=newlines_ok):
+        if has_control_characters(value, multiline=multiline):
             raise ValidationError(f"{spec.label} contains control characters; remove them.")
         if spec.max_length is not None and len(value) > spec.max_length:
             raise ValidationError(

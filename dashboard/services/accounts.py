@@ -14,7 +14,7 @@ from providers.base import AccountCheck, Provider, ProviderError
 from providers.http import check_base_url
 from providers.registry import get_provider
 
-from ..inputs import LABEL_ERROR, label_field, printable
+from ..inputs import LABEL_ERROR, has_control_characters, label_field
 from ..models import AccountStatus, AuditAction, Team, VendorAccount
 from ..spec_forms import clean_credentials
 from .common import ServiceError, audit_record
@@ -47,7 +47,7 @@ def clean_label(label: str) -> str:
         label = _LABEL.clean(label)
     except ValidationError:
         raise ServiceError(field_errors={"label": LABEL_ERROR}) from None
-    if printable(label) != label:
+    if has_control_characters(label):
         raise ServiceError(field_errors={"label": LABEL_ERROR})
     return label
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from django.db import models, transaction
 from django.db.models import Q
 
-from ..inputs import one_line
+from ..inputs import printable
 from ..models import AuditEvent, Project, Team
 
 
@@ -41,7 +41,7 @@ def _audit_event(team_id: int, actor, action: str, target: object, summary: str)
         action=action,
         target_type=type(target).__name__,
         target_id=str(target.pk),
-        summary=one_line(summary)[:SUMMARY_MAX],  # a vendor's words may be in it
+        summary=printable(summary)[:SUMMARY_MAX],  # a vendor's words may be in it
     )
 
 

@@ -21,7 +21,7 @@ from django.utils import timezone
 from providers.base import ErrorKind, ProviderError
 from providers.registry import get_provider
 
-from ..inputs import one_line, printable
+from ..inputs import has_control_characters, printable
 from ..models import AuditAction, Project, ProjectStatus, VendorAccount
 from ..spec_forms import clean_project
 from .common import ServiceError, audit_record
@@ -48,7 +48,7 @@ def project_validate(*, account: VendorAccount, data: Mapping[str, Any]) -> tupl
 def _name_taken(account: VendorAccount, name: str) -> bool:
     # Asked only by vendors whose guidance cares, and only about the name being typed.
     name = name.strip()
-    if not name or len(name) > NAME_MAX or printable(name) != name:
+    if not name or len(name) > NAME_MAX or has_control_characters(name):
         return False
     # UPPER on both sides, by the database: the (account, UPPER(name)) index answers it.
     live = account.projects.exclude(status=ProjectStatus.FAILED)
@@ -235,10 +235,10 @@ def _record_failure(project: Project, attempt, error: ProviderError) -> None:
         changes={
             "error_kind": error.kind.value,
             # The vendor's own words may be in these: stored only as one line of text.
-            "error_code": one_line(error.code)[:ERROR_CODE_MAX],
+            "error_code": printable(error.code)[:ERROR_CODE_MAX],
             "error_status": error.status,
-            "error_message": one_line(error.message),
-            "error_fields": {one_line(k): one_line(v) for k, v in error.field_errors.items()},
+            "error_message": printable(error.message),
+            "error_fields": {printable(k): printable(v) for k, v in error.field_errors.items()},
             "completed_at": None if unknown else timezone.now(),
         },
         action=AuditAction.PROJECT_UNKNOWN if unknown else AuditAction.PROJECT_FAILED,

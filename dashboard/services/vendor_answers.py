@@ -14,9 +14,9 @@ from django.core.exceptions import ValidationError
 
 from providers.base import Provider, RemoteProject
 
-from ..inputs import printable
+from ..inputs import has_control_characters, printable
 from ..models import Project
-from ..spec_forms import field_for, has_control_characters
+from ..spec_forms import field_for
 from .common import ServiceError, column_max
 
 REMOTE_ID_MAX = column_max(Project, "remote_id")
@@ -33,7 +33,7 @@ def remote_id_problem(remote_id: str) -> str:
     """Why a vendor's id can't be stored ("" when it can)."""
     if not remote_id:
         return "it has no id"
-    if _has_controls(remote_id, newlines_ok=False):
+    if has_control_characters(remote_id):
         return "its id contains control characters"
     if len(remote_id) > REMOTE_ID_MAX:
         return (
@@ -41,11 +41,6 @@ def remote_id_problem(remote_id: str) -> str:
             f"at most {REMOTE_ID_MAX}"
         )
     return ""
-
-
-def _has_controls(value: str, *, newlines_ok: bool) -> bool:
-    # isprintable() is quick and rules them out for nearly every value a vendor sends.
-    return not value.isprintable() and has_control_characters(value, newlines_ok=newlines_ok)
 
 
 def shown(value: str, *, limit: int = 60) -> str:
@@ -90,13 +85,13 @@ class RowCheck:
         return name, ""
 
     def _problem(self, remote: RemoteProject) -> str:
-        if _has_controls(remote.status, newlines_ok=False):
+        if has_control_characters(remote.status):
             return "its status contains control characters"
         if len(remote.status) > REMOTE_STATUS_MAX:
             return (
                 f"its status is {len(remote.status)} characters long; at most "
                 f"{REMOTE_STATUS_MAX} can be stored"
             )
-        if _has_controls(remote.description, newlines_ok=True):
+        if has_control_characters(remote.description, multiline=True):
             return "its description contains control characters"
         return ""

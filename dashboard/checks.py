@@ -24,6 +24,25 @@ def check_pending_timeout(app_configs=None, **kwargs):
 
 
 @checks.register
+def check_reconcile_wait(app_configs=None, **kwargs):
+    """A lost create may reach its vendor at any moment of its call: "not listed" proves
+    nothing until a whole call's deadline has passed since the attempt."""
+    call = settings.VENDOR_HTTP_TOTAL_TIMEOUT
+    if call >= settings.PROJECT_RECONCILE_AFTER_SECONDS:
+        wait = settings.PROJECT_RECONCILE_AFTER_SECONDS
+        return [
+            checks.Error(
+                f"PROJECT_RECONCILE_AFTER_SECONDS ({wait}) must be longer than one vendor "
+                f"call can take ({call:g} s, VENDOR_HTTP_TOTAL_TIMEOUT): a lost create could "
+                "be concluded absent, and retried, while its vendor is still making it.",
+                hint="Raise PROJECT_RECONCILE_AFTER_SECONDS or lower VENDOR_HTTP_TOTAL_TIMEOUT.",
+                id="dashboard.E004",
+            )
+        ]
+    return []
+
+
+@checks.register
 def check_tasks_run(app_configs=None, **kwargs):
     """A backend that never runs tasks leaves every create pending forever."""
     backend = settings.TASKS.get("default", {}).get("BACKEND", "")

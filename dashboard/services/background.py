@@ -22,9 +22,8 @@ from providers.base import ErrorKind
 
 from ..models import AccountStatus, AuditAction, Project, ProjectStatus, VendorAccount
 from .common import ServiceError, project_move
-from .importing import list_remote
 from .projects import enqueue_submit
-from .reconciling import absence_provable, reconcile_each, tracked_remote_ids
+from .reconciling import absence_provable, reconcile_each, take_listing, tracked_remote_ids
 
 logger = logging.getLogger(__name__)
 
@@ -86,14 +85,15 @@ def projects_reconcile_unknown() -> dict[str, int]:
     totals = dict.fromkeys(
         ("accounts", "created", "failed", "ambiguous", "unreadable", "errors"), 0
     )
-    # Only those the rule lets us conclude absent: younger ones are left to a later run.
+    # Only those the rule may conclude absent: younger ones are left to a later run (each
+    # listing is judged again at the time it is asked for).
     due = Project.objects.filter(absence_provable(timezone.now()))
     accounts = VendorAccount.objects.filter(
         status=AccountStatus.ACTIVE, pk__in=due.values("account_id")
     )
     for account in accounts:
         try:
-            remote = list_remote(account)
+            listing = take_listing(account)
         except ServiceError as exc:
             totals["errors"] += 1
             logger.warning("Reconcile: account %s unavailable: %s", account.pk, exc.message)
@@ -101,7 +101,7 @@ def projects_reconcile_unknown() -> dict[str, int]:
         totals["accounts"] += 1
         taken = tracked_remote_ids(account)  # once per account, not once per project
         projects = due.filter(account=account).select_related("account", "team")
-        for outcome in reconcile_each(projects.defer("secrets"), remote, taken):
+        for outcome in reconcile_each(projects.defer("secrets"), listing, taken):
             if outcome in totals:
                 totals[outcome] += 1
     return totals

@@ -1,8 +1,9 @@
 """Looking for a create whose answer was lost. Never re-sends it.
 
 Found → created; several candidates → a person chooses; not listed → failed (a person may
-retry), but only once `absence_provable` holds: one rule for every check, whoever runs it
-(the scheduled reconcile, a sync, a person's "Check at vendor", an admin action).
+retry), but only where `absence_provable` holds: one rule for every check, whoever runs it
+(the scheduled reconcile, a sync, a person's "Check at vendor", an admin action), judged
+at the time the listing was asked for.
 """
 
 from __future__ import annotations
@@ -31,25 +32,48 @@ NOT_FOUND_AT_VENDOR = "not_found_at_vendor"
 # --- the rule: when may "not listed" be read as "not made"? ------------------------------
 
 
-def absence_provable(now: datetime) -> Q:
-    """Unknown projects that may be concluded absent when their vendor does not list them:
-    those sent long enough ago that a slow vendor has surely finished. Before then, "not
-    listed" may only mean "not made yet", and a retry would make a second project."""
-    sent_before = now - timedelta(seconds=settings.PROJECT_RECONCILE_AFTER_SECONDS)
-    return Q(status=ProjectStatus.UNKNOWN) & (
-        Q(attempted_at__lt=sent_before) | Q(attempted_at__isnull=True, created_at__lt=sent_before)
+@dataclass(frozen=True)
+class Listing:
+    """A vendor's projects, and when they were asked for. The vendor may have built the
+    list at any moment of the call (up to VENDOR_HTTP_TOTAL_TIMEOUT), so a conclusion
+    rests on the moment it was asked for, never on when it is drawn."""
+
+    projects: list[RemoteProject]
+    asked_at: datetime
+
+
+def take_listing(account: VendorAccount, *, user=None) -> Listing:
+    asked_at = timezone.now()  # before the call: see Listing
+    return Listing(list_remote(account, user=user), asked_at)
+
+
+def _absent_if_sent_before(asked_at: datetime) -> datetime:
+    """The wait, stated once: a create sent before this time has surely been finished by
+    its vendor when a listing asked for at `asked_at` does not hold it."""
+    return asked_at - timedelta(seconds=settings.PROJECT_RECONCILE_AFTER_SECONDS)
+
+
+def absence_provable(asked_at: datetime) -> Q:
+    """Unknown projects that may be concluded absent from a listing asked for at `asked_at`
+    that does not hold them. Before the wait is over, "not listed" may only mean "not made
+    yet", and a retry would make a second project."""
+    sent_before = _absent_if_sent_before(asked_at)
+    sent_in_time = Q(attempted_at__lt=sent_before) | Q(
+        attempted_at__isnull=True, created_at__lt=sent_before
     )
+    return Q(status=ProjectStatus.UNKNOWN) & sent_in_time
 
 
-def absence_provable_at(project: Project) -> datetime:
-    """When `absence_provable` starts to hold for this project, to tell a person."""
+def absence_provable_from(project: Project) -> datetime:
+    """The first moment a listing may be asked for that can prove this project absent (to
+    tell a person): `_absent_if_sent_before` solved for it."""
     sent = project.attempted_at or project.created_at
-    return sent + timedelta(seconds=settings.PROJECT_RECONCILE_AFTER_SECONDS)
+    return sent + (sent - _absent_if_sent_before(sent))
 
 
 def not_found_yet_message(project: Project) -> str:
     vendor = project.get_vendor_display()
-    when = timezone.localtime(absence_provable_at(project)).strftime("%H:%M:%S %Z")
+    when = timezone.localtime(absence_provable_from(project)).strftime("%H:%M:%S %Z")
     return (
         f"Not found at {vendor} yet. {vendor} may still be making it, so the outcome stays "
         f"unknown and it can't be retried yet; look again after {when}."
@@ -67,20 +91,14 @@ class Reconciliation:
     problem: str = ""  # why the one match can't be stored ("unreadable")
 
 
-def project_reconcile(
-    *,
-    project: Project,
-    user,
-    listed: list[RemoteProject] | None = None,
-    taken: set[str] | None = None,
-) -> Reconciliation:
+def project_reconcile(*, project: Project, user) -> Reconciliation:
     """Look for a project whose answer was lost. Never re-sends it."""
-    remote = listed if listed is not None else list_remote(project.account, user=user)
-    matches = _matches(project, remote, taken)
+    listing = take_listing(project.account, user=user)
+    matches = _matches(project, listing.projects)
     if matches:
         check = RowCheck(get_provider(project.vendor))
-        return _settle_matches(project, user, matches, taken, check)
-    outcomes = _conclude_absent([project], user, listed=len(remote))
+        return _settle_matches(project, user, matches, None, check)
+    outcomes = _conclude_absent([project], user, listing)
     project.refresh_from_db()
     return Reconciliation(project, outcomes[0] if outcomes else project.status)
 
@@ -139,7 +157,7 @@ def _settle_matches(
     return Reconciliation(project, "ambiguous", matches)
 
 
-def reconcile_each(projects, remote, taken: set[str], *, batch: int = 200) -> list[str]:
+def reconcile_each(projects, listing: Listing, taken: set[str], *, batch: int = 200) -> list[str]:
     """Reconcile projects of one account against one listing, a batch per transaction
     (one commit per project would make a thousand lost answers cost a thousand disk
     flushes). Those not found, the usual case, are concluded together."""
@@ -150,35 +168,41 @@ def reconcile_each(projects, remote, taken: set[str], *, batch: int = 200) -> li
             absent = []
             for project in projects[start : start + batch]:
                 try:
-                    matches = _matches(project, remote, taken)
+                    matches = _matches(project, listing.projects, taken)
                 except ServiceError:
                     continue  # settled by someone else meanwhile
                 if not matches:
                     absent.append(project)
                     continue
                 outcomes.append(_settle_matches(project, None, matches, taken, check).outcome)
-            outcomes += _conclude_absent(absent, None, listed=len(remote))
+            outcomes += _conclude_absent(absent, None, listing)
     return outcomes
 
 
-def _conclude_absent(projects: list[Project], user, *, listed: int) -> list[str]:
-    """Unknown projects of one account that none of the `listed` there could be: failed
-    where `absence_provable` holds, else waiting. Those settled meanwhile are left out."""
+def _conclude_absent(projects: list[Project], user, listing: Listing) -> list[str]:
+    """Unknown projects of one account that none in the listing could be: failed where
+    `absence_provable` holds on the row as it is now, else waiting. Those settled meanwhile
+    are left out."""
     if not projects:
         return []
-    now = timezone.now()
-    moved = set(_mark_not_found(projects, user, listed=listed, now=now))
+    moved = set(_mark_not_found(projects, user, listing))
+    unmoved = [project.pk for project in projects if project.pk not in moved]
+    still_unknown = set(
+        Project.objects.filter(pk__in=unmoved, status=ProjectStatus.UNKNOWN).values_list(
+            "pk", flat=True
+        )
+    )
     return [
         "failed" if project.pk in moved else "waiting"
         for project in projects
-        if project.pk in moved or absence_provable_at(project) > now
+        if project.pk in moved or project.pk in still_unknown
     ]
 
 
-def _mark_not_found(projects: list[Project], user, *, listed: int, now: datetime) -> list[int]:
+def _mark_not_found(projects: list[Project], user, listing: Listing) -> list[int]:
     """Failed, and retryable: the ids of those moved (the rule holds on the row as it is
     now, in the same conditional update; others were too recent or settled meanwhile)."""
-    vendor = projects[0].account.get_vendor_display()
+    vendor, listed = projects[0].account.get_vendor_display(), len(listing.projects)
     message = (
         f"{vendor} has no matching project after the lost request "
         f"({listed} listed), so it was not created. You can retry it."
@@ -186,7 +210,7 @@ def _mark_not_found(projects: list[Project], user, *, listed: int, now: datetime
     return projects_move(
         projects,
         to=ProjectStatus.FAILED,
-        when=absence_provable(now),
+        when=absence_provable(listing.asked_at),
         actor=user,
         action=AuditAction.PROJECT_RECONCILED,
         summary=f"Not found among {listed} project{pluralize(listed)} at the vendor: "
@@ -194,7 +218,7 @@ def _mark_not_found(projects: list[Project], user, *, listed: int, now: datetime
         error_kind=ErrorKind.OUTCOME_UNKNOWN.value,
         error_code=NOT_FOUND_AT_VENDOR,
         error_message=message,
-        completed_at=now,
+        completed_at=timezone.now(),
     )
 
 

@@ -17,9 +17,8 @@ from providers.registry import get_provider
 
 from ..models import NO_ERROR, AuditAction, Project, ProjectStatus, VendorAccount
 from .common import ServiceError, audit_record, project_move
-from .importing import list_remote
 from .projects import enqueue_submit
-from .reconciling import NOT_FOUND_AT_VENDOR, reconcile_each, tracked_remote_ids
+from .reconciling import NOT_FOUND_AT_VENDOR, reconcile_each, take_listing, tracked_remote_ids
 from .vendor_answers import RowCheck, UnstorableRow
 from .vendor_calls import call_vendor_for
 
@@ -176,9 +175,9 @@ def account_sync(*, account: VendorAccount) -> SyncTotals:
     reconcile every unknown one. Unchanged rows are not written; the account keeps the
     time of its last sync. A row that can't be stored is skipped; the others go on."""
     totals = SyncTotals()
-    remote = list_remote(account)
-    totals.listed = len(remote)
-    by_id = {r.remote_id: r for r in remote}
+    listing = take_listing(account)
+    totals.listed = len(listing.projects)
+    by_id = {r.remote_id: r for r in listing.projects}
     check = RowCheck(get_provider(account.vendor))
     tracked = (
         account.projects.filter(status=ProjectStatus.CREATED)
@@ -204,7 +203,7 @@ def account_sync(*, account: VendorAccount) -> SyncTotals:
         totals.changed += 1
     taken = tracked_remote_ids(account)
     unknown = account.projects.filter(status=ProjectStatus.UNKNOWN).select_related("team")
-    for outcome in reconcile_each(unknown.defer("secrets"), remote, taken):
+    for outcome in reconcile_each(unknown.defer("secrets"), listing, taken):
         totals.reconciled += outcome == "created"
         totals.failed_reconcile += outcome == "failed"
         totals.waiting += outcome == "waiting"

@@ -136,10 +136,11 @@ def test_an_admins_early_check_reports_the_row_still_unknown(client, just_lost, 
 def test_the_rule_holds_on_the_row_as_it_is_when_it_is_moved(just_lost, r4_account, settings):
     """A stale copy says "sent long ago", but the row was sent again since (a retry):
     the conditional update reads the row, so the new attempt is not concluded absent."""
-    from dashboard.services.reconciling import reconcile_each, tracked_remote_ids
+    from dashboard.services.reconciling import Listing, reconcile_each, tracked_remote_ids
 
     stale = Project.objects.get(pk=just_lost.pk)
     stale.attempted_at = timezone.now() - timedelta(hours=1)
-    outcomes = reconcile_each([stale], [], tracked_remote_ids(r4_account))
+    listing = Listing([], asked_at=timezone.now())
+    outcomes = reconcile_each([stale], listing, tracked_remote_ids(r4_account))
     just_lost.refresh_from_db()
     assert just_lost.status == ProjectStatus.UNKNOWN and "failed" not in outcomes

@@ -81,7 +81,8 @@ def projects_sweep(*, now: datetime | None = None) -> SweepTotals:
 
 def projects_reconcile_unknown() -> dict[str, int]:
     """Look for every unknown outcome at its vendor: found → created, absent → failed
-    (a person may retry), several candidates → left for a person to choose."""
+    (a person may retry), several candidates → left for a person to choose. One left for
+    a person (made at the vendor under an id that can't be stored) is not looked for."""
     totals = dict.fromkeys(
         ("accounts", "created", "failed", "ambiguous", "unreadable", "errors"), 0
     )

@@ -25,12 +25,16 @@ from ..inputs import has_control_characters, printable
 from ..models import AuditAction, Project, ProjectStatus, VendorAccount
 from ..spec_forms import clean_project
 from .common import ServiceError, audit_record
-from .vendor_answers import ERROR_CODE_MAX, NAME_MAX, remote_id_problem
+from .vendor_answers import (
+    ERROR_CODE_MAX,
+    NAME_MAX,
+    UNSTORABLE_ID,
+    remote_id_problem,
+    untrackable_message,
+)
 from .vendor_calls import call_vendor
 
 logger = logging.getLogger(__name__)
-
-UNSTORABLE_ID = "unstorable_remote_id"
 
 
 def project_validate(*, account: VendorAccount, data: Mapping[str, Any]) -> tuple[dict, dict, dict]:
@@ -198,10 +202,7 @@ def project_submit(project_id: int) -> None:
     if problem:
         # Made at the vendor, but untrackable here: never failed (a retry would make a
         # second one), and what the vendor answered is kept for a person to act on.
-        message = (
-            f"{provider.name} created the project, but {problem}, so it can't be tracked "
-            "here. It will not be sent again; a person must look at it."
-        )
+        message = untrackable_message(provider.name, "created the project", problem)
         _settle(
             project,
             attempt,

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
@@ -24,7 +24,13 @@ from providers.registry import get_provider
 from ..models import NO_ERROR, AuditAction, Project, ProjectStatus, VendorAccount
 from .common import ServiceError, audit_record, project_move, projects_move
 from .importing import list_remote
-from .vendor_answers import RowCheck, UnstorableRow, remote_id_problem
+from .vendor_answers import (
+    UNSTORABLE_ID,
+    RowCheck,
+    UnstorableRow,
+    remote_id_problem,
+    untrackable_message,
+)
 
 NOT_FOUND_AT_VENDOR = "not_found_at_vendor"
 
@@ -47,6 +53,10 @@ def take_listing(account: VendorAccount, *, user=None) -> Listing:
     return Listing(list_remote(account, user=user), asked_at)
 
 
+# Made at the vendor by its own word, so never concluded absent: left for a person.
+LEFT_FOR_A_PERSON = Q(error_code=UNSTORABLE_ID)
+
+
 def _absent_if_sent_before(asked_at: datetime) -> datetime:
     """The wait, stated once: a create sent before this time has surely been finished by
     its vendor when a listing asked for at `asked_at` does not hold it."""
@@ -61,7 +71,7 @@ def absence_provable(asked_at: datetime) -> Q:
     sent_in_time = Q(attempted_at__lt=sent_before) | Q(
         attempted_at__isnull=True, created_at__lt=sent_before
     )
-    return Q(status=ProjectStatus.UNKNOWN) & sent_in_time
+    return Q(status=ProjectStatus.UNKNOWN) & ~LEFT_FOR_A_PERSON & sent_in_time
 
 
 def absence_provable_from(project: Project) -> datetime:
@@ -88,7 +98,7 @@ class Reconciliation:
     project: Project
     outcome: str  # created | failed | ambiguous | waiting | unreadable, or the status now
     candidates: list[RemoteProject] = field(default_factory=list)
-    problem: str = ""  # why the one match can't be stored ("unreadable")
+    problem: str = ""  # why it is left for a person ("unreadable")
 
 
 def project_reconcile(*, project: Project, user) -> Reconciliation:
@@ -100,7 +110,9 @@ def project_reconcile(*, project: Project, user) -> Reconciliation:
         return _settle_matches(project, user, matches, None, check)
     outcomes = _conclude_absent([project], user, listing)
     project.refresh_from_db()
-    return Reconciliation(project, outcomes[0] if outcomes else project.status)
+    outcome = outcomes[0] if outcomes else project.status
+    problem = project.error_message if outcome == "unreadable" else ""
+    return Reconciliation(project, outcome, problem=problem)
 
 
 def project_reconcile_pick(*, project: Project, user, remote_id: str) -> Project:
@@ -181,22 +193,25 @@ def reconcile_each(projects, listing: Listing, taken: set[str], *, batch: int = 
 
 def _conclude_absent(projects: list[Project], user, listing: Listing) -> list[str]:
     """Unknown projects of one account that none in the listing could be: failed where
-    `absence_provable` holds on the row as it is now, else waiting. Those settled meanwhile
-    are left out."""
+    `absence_provable` holds on the row as it is now; else "unreadable" (left for a person)
+    or "waiting". Those settled meanwhile are left out."""
     if not projects:
         return []
     moved = set(_mark_not_found(projects, user, listing))
     unmoved = [project.pk for project in projects if project.pk not in moved]
-    still_unknown = set(
-        Project.objects.filter(pk__in=unmoved, status=ProjectStatus.UNKNOWN).values_list(
-            "pk", flat=True
-        )
+    left = ExpressionWrapper(LEFT_FOR_A_PERSON, output_field=BooleanField())
+    still_unknown = dict(
+        Project.objects.filter(pk__in=unmoved, status=ProjectStatus.UNKNOWN)
+        .annotate(left=left)
+        .values_list("pk", "left")
     )
-    return [
-        "failed" if project.pk in moved else "waiting"
-        for project in projects
-        if project.pk in moved or project.pk in still_unknown
-    ]
+    outcomes = []
+    for project in projects:
+        if project.pk in moved:
+            outcomes.append("failed")
+        elif project.pk in still_unknown:
+            outcomes.append("unreadable" if still_unknown[project.pk] else "waiting")
+    return outcomes
 
 
 def _mark_not_found(projects: list[Project], user, listing: Listing) -> list[int]:
@@ -232,16 +247,10 @@ def _mark_found(
     problem = remote_id_problem(remote.remote_id)
     if problem:
         # Ours, very likely, but it can't be recorded: never failed, so never sent again.
-        audit_record(
-            team=project.team,
-            actor=user,
-            action=AuditAction.PROJECT_RECONCILED,
-            target=project,
-            summary=f"Found at the vendor ({how}), but it can't be stored: {problem}. "
-            "The outcome stays unknown.",
-        )
-        problem = f"Found at {project.get_vendor_display()}, but {problem}."
-        return Reconciliation(project, "unreadable", problem=problem)
+        vendor = project.get_vendor_display()
+        message = untrackable_message(vendor, f"lists it ({how})", problem)
+        _leave_for_a_person(project, user, message)
+        return Reconciliation(project, "unreadable", problem=message)
     try:  # only its id and status are kept here: a bad name or description waits for a refresh
         status = check(remote).status
     except UnstorableRow:
@@ -264,3 +273,27 @@ def _mark_found(
         )
     project.refresh_from_db()
     return Reconciliation(project, project.status)
+
+
+def _leave_for_a_person(project: Project, user, message: str) -> None:
+    """Mark it made but untrackable, once (a conditional update), and audit that once: a
+    sync lists it again every hour, and must not say the same thing every hour."""
+    with transaction.atomic():
+        marked = (
+            Project.objects.filter(pk=project.pk, status=ProjectStatus.UNKNOWN)
+            .exclude(LEFT_FOR_A_PERSON)
+            .update(
+                error_kind=ErrorKind.OUTCOME_UNKNOWN.value,
+                error_code=UNSTORABLE_ID,
+                error_message=message,
+                updated_at=timezone.now(),
+            )
+        )
+        if marked:
+            audit_record(
+                team=project.team,
+                actor=user,
+                action=AuditAction.PROJECT_RECONCILED,
+                target=project,
+                summary=f"{message} The outcome stays unknown.",
+            )

@@ -25,6 +25,18 @@ REMOTE_STATUS_MAX = column_max(Project, "remote_status")
 ERROR_CODE_MAX = column_max(Project, "error_code")
 
 
+# A project the vendor made (it said so, or lists it) under an id that can't be stored: it
+# is never concluded absent (a retry would make a second one), and is left for a person.
+UNSTORABLE_ID = "unstorable_remote_id"
+
+
+def untrackable_message(vendor: str, made: str, problem: str) -> str:
+    return (
+        f"{vendor} {made}, but {problem}, so it can't be tracked here. It will not be sent "
+        "again; a person must look at it."
+    )
+
+
 class UnstorableRow(ServiceError):
     """A vendor's project that can't be stored as sent; `message` says why."""
 

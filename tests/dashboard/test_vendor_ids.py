@@ -105,4 +105,4 @@ def test_a_lost_create_found_under_an_over_long_id_stays_unknown(r4_account, san
     assert lost.status == ProjectStatus.UNKNOWN and lost.remote_id == ""
     assert (totals.reconciled, totals.failed_reconcile, totals.still_unknown) == (0, 0, 1)
     event = AuditEvent.objects.get(action="project.reconciled")
-    assert "can't be stored" in event.summary and f"{ID_MAX + 1} characters" in event.summary
+    assert "can't be tracked here" in event.summary and f"{ID_MAX + 1} characters" in event.summary

@@ -17,8 +17,17 @@ from providers.registry import get_provider
 from ..inputs import LABEL_ERROR, has_control_characters, label_field
 from ..models import AccountStatus, AuditAction, Team, VendorAccount
 from ..spec_forms import clean_credentials
-from .common import ServiceError, audit_record
+from .common import ServiceError, audit_record, column_max
+from .vendor_answers import shown
 from .vendor_calls import call_vendor
+
+IDENTITY_MAX = column_max(VendorAccount, "identity")
+HINT_MAX = column_max(VendorAccount, "credential_hint")
+
+
+def vendor_identity(check: AccountCheck) -> str:
+    """Who the vendor says the account is, as it is stored and shown (the vendor's words)."""
+    return shown(check.identity, limit=IDENTITY_MAX)
 
 
 @sensitive_variables("credentials_input", "credentials")
@@ -100,13 +109,14 @@ def save_verified_account(
     provider = get_provider(account.vendor)
     is_new = account.pk is None
     old_hint, old_base_url = account.credential_hint, account.base_url
+    identity = vendor_identity(check)
     with transaction.atomic():
         account.base_url = base_url
         account.credentials = dict(credentials)
-        account.credential_hint = provider.credential_hint(credentials, identity=check.identity)[
-            :100
-        ]
-        account.identity = check.identity[:200]
+        account.credential_hint = shown(
+            provider.credential_hint(credentials, identity=identity), limit=HINT_MAX
+        )
+        account.identity = identity
         account.status = AccountStatus.ACTIVE
         account.last_verified_at = timezone.now()
         account.disconnected_at = None
@@ -115,13 +125,11 @@ def save_verified_account(
             action = AuditAction.ACCOUNT_CONNECTED
             summary = (
                 f"{provider.name} account “{account.label}” connected "
-                f"({account.credential_hint}, {check.identity})."
+                f"({account.credential_hint}, {identity})."
             )
         else:
             action = AuditAction.ACCOUNT_REPLACED
-            summary = (
-                f"Credentials replaced: {old_hint} → {account.credential_hint} ({check.identity})."
-            )
+            summary = f"Credentials replaced: {old_hint} → {account.credential_hint} ({identity})."
             if base_url != old_base_url:
                 summary += f" Base URL: {old_base_url} → {base_url}."
         audit_record(team=account.team, actor=user, action=action, target=account, summary=summary)
@@ -197,7 +205,7 @@ def account_verify(*, account: VendorAccount, user) -> VendorAccount:
         )
         raise ServiceError(exc.message) from None
     now = timezone.now()
-    identity = check.identity[:200]
+    identity = vendor_identity(check)
     with transaction.atomic():
         verified = VendorAccount.objects.filter(pk=account.pk, status__in=VERIFIABLE).update(
             status=AccountStatus.ACTIVE, identity=identity, last_verified_at=now, updated_at=now
@@ -208,7 +216,7 @@ def account_verify(*, account: VendorAccount, user) -> VendorAccount:
                 actor=user,
                 action=AuditAction.ACCOUNT_VERIFIED,
                 target=account,
-                summary=f"Credentials verified ({check.identity}).",
+                summary=f"Credentials verified ({identity}).",
             )
     if not verified:
         account.refresh_from_db(fields=["status", "disconnected_at"])

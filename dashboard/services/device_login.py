@@ -38,7 +38,8 @@ from ..models import (
     team_ids_for,
 )
 from .accounts import clean_label, save_verified_account
-from .common import ServiceError, audit_record
+from .common import ServiceError, audit_record, column_max
+from .vendor_answers import shown
 
 logger = logging.getLogger(__name__)
 
@@ -155,7 +156,7 @@ def device_login_poll(*, login_id: int, now: datetime | None = None) -> datetime
     ).update(
         interval=interval,
         next_poll_at=next_poll_at,
-        message=poll.message[:300] if poll.state != PollState.PENDING else "",
+        message=_storable_message(poll.message) if poll.state != PollState.PENDING else "",
     )
     # Never later than the expiry, so the last run ends it.
     return min(next_poll_at, login.expires_at) if kept else None
@@ -273,7 +274,7 @@ def _what_finishing_needs(login: DeviceLogin, *, lock: bool) -> VendorAccount | 
 def _end(login: DeviceLogin, status: str, message: str) -> bool:
     """Move the sign-in out of pending, forgetting its device code or token; True only
     for the one caller that moved it."""
-    message = message[:300]
+    message = _storable_message(message)
     with transaction.atomic():
         ended = DeviceLogin.objects.filter(pk=login.pk, status=DeviceLoginStatus.PENDING).update(
             status=status, message=message, secrets={}
@@ -288,3 +289,8 @@ def _end(login: DeviceLogin, status: str, message: str) -> bool:
                 summary=f"Sign-in {label}: {message}",
             )
     return bool(ended)
+
+
+def _storable_message(message: str) -> str:
+    """A sign-in's message (a vendor's words in it) as its column holds it."""
+    return shown(message, limit=column_max(DeviceLogin, "message"))

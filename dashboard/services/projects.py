@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Value
 from django.db.models.functions import Upper
 from django.db.models.lookups import Exact
@@ -30,6 +30,7 @@ from .vendor_answers import (
     NAME_MAX,
     UNSTORABLE_ID,
     remote_id_problem,
+    storable,
     untrackable_message,
 )
 from .vendor_calls import call_vendor
@@ -197,33 +198,49 @@ def project_submit(project_id: int) -> None:
             ),
         )
         return
-    kept = {"vendor_response": result.details, "secrets": result.secrets}
+    # The secrets exactly as sent (opaque, and stored encrypted, so any character will do);
+    # the details without what no column can hold.
+    kept = {"vendor_response": storable(result.details), "secrets": result.secrets}
     problem = remote_id_problem(result.remote_id)
     if problem:
-        # Made at the vendor, but untrackable here: never failed (a retry would make a
-        # second one), and what the vendor answered is kept for a person to act on.
-        message = untrackable_message(provider.name, "created the project", problem)
+        _keep_untracked(project, attempt, provider.name, problem, kept)
+        return
+    try:
         _settle(
             project,
             attempt,
-            to=ProjectStatus.UNKNOWN,
-            changes={
-                **kept,
-                "error_kind": ErrorKind.OUTCOME_UNKNOWN.value,
-                "error_code": UNSTORABLE_ID,
-                "error_message": message,
-            },
-            action=AuditAction.PROJECT_UNKNOWN,
-            summary=f"{ErrorKind.OUTCOME_UNKNOWN}: {message}",
+            to=ProjectStatus.CREATED,
+            changes={**kept, "remote_id": result.remote_id, "completed_at": timezone.now()},
+            action=AuditAction.PROJECT_CREATED,
+            summary=f"Created at {provider.name} with id {result.remote_id}.",
         )
-        return
+    except DatabaseError as exc:
+        # The answer must be kept all the same, its secret above all: nobody else holds it.
+        logger.exception("Could not record the create of project %s", project.pk)
+        problem = (
+            "another project here already has its id"
+            if isinstance(exc, IntegrityError)
+            else "its answer could not be recorded"
+        )
+        _keep_untracked(project, attempt, provider.name, problem, {"secrets": result.secrets})
+
+
+def _keep_untracked(project: Project, attempt, vendor: str, problem: str, kept: dict) -> None:
+    """Made at the vendor, but untrackable here: never failed (a retry would make a second
+    one), and what the vendor answered is kept for a person to act on."""
+    message = untrackable_message(vendor, "created the project", problem)
     _settle(
         project,
         attempt,
-        to=ProjectStatus.CREATED,
-        changes={**kept, "remote_id": result.remote_id, "completed_at": timezone.now()},
-        action=AuditAction.PROJECT_CREATED,
-        summary=f"Created at {provider.name} with id {result.remote_id}.",
+        to=ProjectStatus.UNKNOWN,
+        changes={
+            **kept,
+            "error_kind": ErrorKind.OUTCOME_UNKNOWN.value,
+            "error_code": UNSTORABLE_ID,
+            "error_message": message,
+        },
+        action=AuditAction.PROJECT_UNKNOWN,
+        summary=f"{ErrorKind.OUTCOME_UNKNOWN}: {message}",
     )
 
 

@@ -1,14 +1,20 @@
-"""What a vendor sends, checked before any of it is stored.
+"""What a vendor sends, checked or cleaned before any of it is stored.
 
 A vendor's strings are untrusted input, like a person's: a listed name must pass the very
 check a typed name passes (the provider's name field, `spec_forms`), and nothing is cut to
 fit a column. A row that fails is refused with its reason and the others go on. An id
 longer than its column is refused rather than cut: a cut id never matches again.
+
+What a vendor tells us in passing (a create's details, who an account is, a sign-in's
+message) is kept without its control characters (`storable`, `shown`): refusing it would
+lose the answer it came with.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
+from typing import Any
 
 from django.core.exceptions import ValidationError
 
@@ -56,9 +62,26 @@ def remote_id_problem(remote_id: str) -> str:
 
 
 def shown(value: str, *, limit: int = 60) -> str:
-    """A vendor string as quoted in a message: printable, and visibly shortened."""
+    """A vendor's one-line text as quoted in a message or kept in a column of `limit`
+    characters: without control characters, and visibly shortened."""
     text = printable(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def storable(value: Any) -> Any:
+    """A vendor's JSON answer as it can be kept and shown: every string in it, keys too, at
+    any depth, without control characters (line breaks kept in values), and a number JSON
+    can't hold (NaN, Infinity: PostgreSQL's jsonb refuses them) as None. Never for secrets,
+    which are opaque: they are kept encrypted, exactly as sent."""
+    if isinstance(value, str):
+        return printable(value, multiline=True)
+    if isinstance(value, dict):
+        return {printable(str(key)): storable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [storable(item) for item in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 class RowCheck:

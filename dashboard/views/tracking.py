@@ -1,9 +1,9 @@
 """Import from a vendor, refresh, check a lost answer at the vendor, retry."""
 
+import codecs
 from functools import wraps
 from urllib.parse import parse_qsl
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
@@ -38,9 +38,17 @@ def _reads_a_large_selection(view):
     @wraps(view)
     def reading(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if request.method == "POST" and request.content_type == FORM_ENCODED:
+            # Read nothing and do nothing when the form can't be read as Django reads one.
+            if not _is_utf8(request.encoding):
+                messages.error(
+                    request,
+                    "That form was not sent as UTF-8 text, so nothing was imported. Reload "
+                    "the page and try again.",
+                )
+                return redirect(request.path)
             try:
-                request.POST = _form_fields(request.body, request.encoding)
-            except ValueError:  # more fields than the bound: read nothing, do nothing
+                request.POST = _form_fields(request.body)
+            except TooManyFields:
                 messages.error(
                     request,
                     f"That selection is more than {IMPORT_MAX_FIELDS:,} projects, so nothing "
@@ -55,15 +63,32 @@ def _reads_a_large_selection(view):
 FORM_ENCODED = "application/x-www-form-urlencoded"
 
 
-def _form_fields(body: bytes, encoding: str | None) -> QueryDict:
-    """The form as Django reads it (QueryDict), with IMPORT_MAX_FIELDS as the bound."""
-    encoding = encoding or settings.DEFAULT_CHARSET
+class TooManyFields(Exception):
+    pass
+
+
+def _is_utf8(encoding: str | None) -> bool:
+    """A url-encoded form is UTF-8 (RFC 1866); Django refuses any other charset too."""
+    if encoding is None:
+        return True
     try:
-        text = body.decode(encoding)
+        return codecs.lookup(encoding).name == "utf-8"
+    except LookupError:
+        return False
+
+
+def _form_fields(body: bytes) -> QueryDict:
+    """The form as Django reads it (QueryDict), with IMPORT_MAX_FIELDS as the bound."""
+    try:
+        text = body.decode("utf-8")
     except UnicodeDecodeError:
         text = body.decode("iso-8859-1")  # as QueryDict does
-    fields = QueryDict(mutable=True, encoding=encoding)
-    for name, value in parse_qsl(text, keep_blank_values=True, max_num_fields=IMPORT_MAX_FIELDS):
+    try:
+        pairs = parse_qsl(text, keep_blank_values=True, max_num_fields=IMPORT_MAX_FIELDS)
+    except ValueError:  # more fields than the bound
+        raise TooManyFields from None
+    fields = QueryDict(mutable=True)
+    for name, value in pairs:
         fields.appendlist(name, value)
     return fields
 

@@ -36,7 +36,7 @@ def check_reconcile_wait(app_configs=None, **kwargs):
                 f"call can take ({call:g} s, VENDOR_HTTP_TOTAL_TIMEOUT): a lost create could "
                 "be concluded absent, and retried, while its vendor is still making it.",
                 hint="Raise PROJECT_RECONCILE_AFTER_SECONDS or lower VENDOR_HTTP_TOTAL_TIMEOUT.",
-                id="dashboard.E004",
+                id="dashboard.E006",
             )
         ]
     return []

@@ -153,7 +153,7 @@ class Photon(Provider):
             raise unreadable_answer(self.name, creating=False)
         return DeviceAuthorization(
             device_code=started.device_code,
-            user_code=started.user_code[:32],
+            user_code=started.user_code,
             verification_uri=uri,
             verification_uri_complete=complete,
             expires_in=positive_seconds(started.expires_in, DEFAULT_EXPIRES_IN),

@@ -28,6 +28,7 @@ from providers.device_login import TERMINAL, PollState, next_interval
 from providers.http import check_base_url
 from providers.registry import get_provider
 
+from ..inputs import has_control_characters
 from ..models import (
     AuditAction,
     DeviceLogin,
@@ -73,6 +74,7 @@ def device_login_start(
         authorization = provider.start_device_login(base_url=base_url)
     except ProviderError as exc:
         raise ServiceError(exc.message if not exc.field_errors else "", exc.field_errors) from None
+    _refuse_unfit_authorization(provider.name, authorization)
     now = now or timezone.now()
     with transaction.atomic():
         login = DeviceLogin.objects.create(
@@ -82,9 +84,9 @@ def device_login_start(
             label=label,
             base_url=base_url,
             secrets={"device_code": authorization.device_code},
-            user_code=authorization.user_code[:32],
-            verification_uri=authorization.verification_uri[:500],
-            verification_uri_complete=authorization.verification_uri_complete[:600],
+            user_code=authorization.user_code,
+            verification_uri=authorization.verification_uri,
+            verification_uri_complete=authorization.verification_uri_complete,
             interval=authorization.interval,
             expires_at=now + timedelta(seconds=authorization.expires_in),
             next_poll_at=now + timedelta(seconds=authorization.interval),
@@ -101,6 +103,21 @@ def device_login_start(
         )
     enqueue_device_login_poll(login.pk, at=login.next_poll_at)
     return login
+
+
+_SHOWN_TO_THE_ADMIN = ("user_code", "verification_uri", "verification_uri_complete")
+
+
+def _refuse_unfit_authorization(vendor_name: str, authorization) -> None:
+    """The code and addresses a person types or opens: cut or cleaned they would be wrong,
+    so one that doesn't fit its column, or holds a control character, is refused."""
+    for field in _SHOWN_TO_THE_ADMIN:
+        value = getattr(authorization, field)
+        if len(value) > column_max(DeviceLogin, field) or has_control_characters(value):
+            raise ServiceError(
+                f"{vendor_name} answered with a sign-in {field.replace('_', ' ')} the "
+                "dashboard can't show as sent, so the sign-in was not started. Try again."
+            )
 
 
 def device_login_poll(*, login_id: int, now: datetime | None = None) -> datetime | None:

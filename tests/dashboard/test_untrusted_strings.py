@@ -130,3 +130,24 @@ def test_imported_names_are_trimmed(r4_account, member, sandbox):
     services.account_import(account=r4_account, user=member, remote_ids=[made.remote_id])
     imported = Project.objects.get()
     assert imported.name == "Padded at R4" and imported.status == ProjectStatus.CREATED
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "said"),
+    [
+        ("user_code", "ABCD-\x00EFG", "can't show as sent"),
+        ("user_code", "A" * 33, "can't show as sent"),
+        ("verification_uri", "https://photon.example/device/" + "x" * 500, "could not read"),
+    ],
+    ids=["nul-in-code", "code-too-long", "address-too-long"],
+)
+def test_a_sign_in_code_or_address_that_cannot_be_shown_as_sent_starts_nothing(
+    team, owner, sandbox, field, value, said
+):
+    sandbox.vendors["photon"].enforce_interval = False
+    sandbox.inject("mutate", vendor="photon", path_contains="device/code", field=field, value=value)
+    with pytest.raises(services.ServiceError, match=said):
+        services.device_login_start(
+            team=team, user=owner, vendor="photon", label="P", base_url=sandbox.base_url("photon")
+        )
+    assert not DeviceLogin.objects.exists()

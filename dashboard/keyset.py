@@ -84,21 +84,39 @@ def rows_in_order(shown: QuerySet, ids: Sequence[int], order: Order, limit: int)
 
 
 def ids_of_all(querysets: Sequence[QuerySet]) -> list[int]:
-    """The ids several limited queries select, with one UNION ALL of subqueries (each
-    keeps its own ORDER BY and LIMIT, and so its own index range)."""
-    selects, params = [], []
-    for number, queryset in enumerate(querysets):
-        try:
-            sql, query_params = queryset.query.sql_with_params()
-        except EmptyResultSet:  # e.g. a search that matched nothing
+    """The ids several limited queries select, in one round trip."""
+    found = rows_of_each([compiled(queryset) for queryset in querysets])
+    return [row[0] for rows in found for row in rows]
+
+
+def compiled(queryset: QuerySet) -> tuple[str, list] | None:
+    """The queryset's SQL and parameters; None when it can select nothing (e.g. a search
+    that matched nothing)."""
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:
+        return None
+    return sql, list(params)
+
+
+def rows_of_each(selects: Sequence[tuple[str, list] | None]) -> list[list[tuple]]:
+    """The rows of several limited SELECTs, each one's apart, with one UNION ALL of
+    subqueries (each keeps its own ORDER BY and LIMIT, and so its own index range)."""
+    parts, params = [], []
+    for number, select in enumerate(selects):
+        if select is None:
             continue
-        selects.append(f"SELECT * FROM ({sql}) AS range_{number}")  # noqa: S608 (Django's SQL)
-        params.extend(query_params)
-    if not selects:
-        return []
+        sql, select_params = select
+        parts.append(f"SELECT {number}, * FROM ({sql}) AS range_{number}")  # noqa: S608
+        params.extend(select_params)
+    found: list[list[tuple]] = [[] for _ in selects]
+    if not parts:
+        return found
     with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(selects), params)
-        return [row[0] for row in cursor.fetchall()]
+        cursor.execute(" UNION ALL ".join(parts), params)
+        for number, *row in cursor.fetchall():
+            found[number].append(tuple(row))
+    return found
 
 
 @dataclass
@@ -154,12 +172,12 @@ def paginate(
     parts, shown, *, order: Order, sort: str, size: int, position, total, first=None
 ) -> Page:
     """The page that `position` (a read token, or None for the first) points at. `first`:
-    the ids of every row in the order, when already known (a search's matches)."""
+    ids among which the first page lies, when a search already found them."""
     if position is None:
         if first is None:
             rows = first_rows_across(parts, shown, order, None, size + 1)
         else:
-            rows = rows_in_order(shown, first[: size + 1], order, size + 1)
+            rows = rows_in_order(shown, first, order, size + 1)
         direction, number = "after", 1
     else:
         direction, key, number = position

@@ -94,9 +94,15 @@ class ProjectQuery:
         """The search's matches, found once for the counts and every team's page."""
         if "q" not in self.filters:
             return None
-        order = SORTS[self.sort].fields()
-        projects = self._filtered(self.team_ids).order_by(*order)
-        return search.find(self.filters["q"], projects, self.team_ids)
+        order = SORTS[self.sort]
+        return search.find(
+            self.filters["q"],
+            self._filtered(self.team_ids).order_by(*order.fields()),
+            [self._filtered([team]) for team in self.team_ids],
+            order,
+            team_ids=self.team_ids,
+            shown=PAGE_SIZE + 1,
+        )
 
     def projects(self, team_ids: list[int] | None = None) -> QuerySet[Project]:
         projects = self._filtered(self.team_ids if team_ids is None else team_ids)
@@ -126,15 +132,21 @@ def project_query(*, user, filters: Mapping[str, str]) -> ProjectQuery:
 
 
 def list_counts(query: ProjectQuery) -> dict:
-    """Per-vendor and per-status counts of the filtered list, and whether they are exact.
+    """Per-vendor and per-status counts of the filtered list, whether they are exact, and
+    when not, the number they are known to exceed ("limit").
 
     Filters on vendor, status and account are answered by the tallies (a few rows, however
-    many projects). A search that read its matches whole counts them; any other search,
-    or a creator filter, counts at most COUNT_LIMIT + 1 matches.
+    many projects). A search counts the matches it found: all of them when it read them
+    whole or they fit on the first page, else only that there are more than a page of
+    them (counting a common term's thousands of matches would grow with the list). A
+    creator filter counts at most COUNT_LIMIT + 1 matches.
     """
     filters = query.filters
-    if query.found is not None and query.found.groups is not None:
-        return _counted(query.found.groups) | {"exact": True}
+    if query.found is not None:
+        if query.found.groups is not None:
+            return _counted(query.found.groups) | {"exact": True}
+        shown = len(query.found.first or ())  # more than a page of matches, all verified
+        return _counted([]) | {"total": shown, "exact": False, "limit": PAGE_SIZE}
     if not {"q", "creator"} & filters.keys():
         account = int(filters["account"]) if "account" in filters else None
         counts = tallied_counts(
@@ -146,7 +158,7 @@ def list_counts(query: ProjectQuery) -> dict:
         return counts | {"exact": True}
     first = query.projects().order_by().values_list("vendor", "status")[: COUNT_LIMIT + 1]
     counts = _counted(first)
-    return counts | {"exact": counts["total"] <= COUNT_LIMIT}
+    return counts | {"exact": counts["total"] <= COUNT_LIMIT, "limit": COUNT_LIMIT}
 
 
 def _counted(groups) -> dict:
@@ -171,7 +183,7 @@ def project_page(query: ProjectQuery, *, position: str | None, counts: dict) -> 
         size=PAGE_SIZE,
         position=keyset.read_token(position, query.sort),
         total=counts["total"] if counts["exact"] else None,
-        first=query.found.in_order if query.found else None,
+        first=query.found.first if query.found else None,
     )
 
 

@@ -46,7 +46,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
     has_pending = any(project["status"] == ProjectStatus.PENDING for project in page)
     context = {
         "counts": counts,
-        "count_limit": selectors.COUNT_LIMIT,
+        "count_limit": counts.get("limit"),  # inexact counts: the number they exceed
         "status_labels": status_labels,
         "vendor_labels": vendor_labels,
         "page": page,

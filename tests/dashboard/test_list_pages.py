@@ -105,24 +105,26 @@ def test_a_forged_or_foreign_page_token_shows_the_first_page(client, member, cro
     assert "Page 1 of 3" in html  # a token made for another sort is not followed
 
 
-def test_counts_for_a_search_are_exact_when_read_whole_else_stop_at_the_limit(
+def test_counts_for_a_search_are_exact_when_known_else_more_than_a_page(
     client, member, team, monkeypatch
 ):
+    """A search counts what it found: every match when it read them whole or they fit on
+    the first page; otherwise only that there are more than a page (item 18: counting a
+    common term's thousands of matches grew with the list; it showed "1000+")."""
     from dashboard import search
 
-    monkeypatch.setattr(selectors, "COUNT_LIMIT", 5)
     account = R4AccountFactory(team=team)
-    for i in range(8):
+    for i in range(30):
         ProjectFactory(account=account, name=f"The searchable / {i}")
     client.force_login(member)
-    # A whole word ("searchable") finds the 8 matches through the word index: all counted.
+    # A whole word ("searchable") finds the 30 matches through the word index: all counted.
     html = client.get(reverse("project_list"), {"q": "e searchable /"}).content.decode()
-    assert "<strong>8</strong> projects" in html
-    monkeypatch.setattr(search, "CANDIDATES", 3)  # too many to read whole: counted to 5+
+    assert "<strong>30</strong> projects" in html and "Page 1 of 2 (30 projects)" in html
+    monkeypatch.setattr(search, "CANDIDATES", 3)  # too many to read whole
     html = client.get(reverse("project_list"), {"q": "e searchable /"}).content.decode()
-    assert "<strong>5+</strong> projects" in html and "Page 1 (more than 5 projects)" not in html
-    html = client.get(reverse("project_list"), {"q": "Searchable / 3"}).content.decode()
-    assert "<strong>1</strong> project<" in html
+    assert "<strong>25+</strong> projects" in html and "Page 1 (more than 25 projects)" in html
+    html = client.get(reverse("project_list"), {"q": "e searchable / 2"}).content.decode()
+    assert "<strong>11</strong> projects" in html  # 2, 20-29: they fit on the page
 
 
 @pytest.mark.parametrize("teams", [1, 4])
@@ -163,4 +165,40 @@ def test_a_search_pages_through_its_matches_in_the_databases_order(client, membe
     assert len(captured) == 7 + (connection.vendor == "sqlite")
     pages = walk(client, f"q=d+x+/&sort={sort}", NEXT)
     assert [len(p) for p in pages] == [25, len(expected) - 25]
+    assert [ref for page in pages for ref in page] == expected
+
+
+@pytest.mark.parametrize("sort", list(selectors.SORTS))
+def test_a_common_term_pages_through_its_matches_in_the_databases_order(
+    client, member, team, sort, monkeypatch
+):
+    """Item 18: a term too common to read whole has its first page found by walking each
+    team's list; the next pages come from the keys. Two teams, ties, every sort."""
+    from dashboard import search
+
+    monkeypatch.setattr(search, "WALK_FROM", 3, raising=False)
+    second = TeamFactory(name="Second")
+    MembershipFactory(user=member, team=second, role=Role.VIEWER)
+    moment = timezone.now() - datetime.timedelta(days=1)
+    statuses = [ProjectStatus.CREATED, ProjectStatus.FAILED, ProjectStatus.UNKNOWN]
+    for account in (R4AccountFactory(team=team), R4AccountFactory(team=second)):
+        Project.objects.bulk_create(
+            ProjectFactory.build(
+                account=account,
+                name=f"Name {i % 7}" + (" nightly" if i % 4 else ""),
+                status=statuses[i % 3],
+                created_at=moment + datetime.timedelta(minutes=i // 4),
+            )
+            for i in range(40)
+        )
+    matches = Project.objects.filter(name__endswith=" nightly")
+    expected = [
+        str(r)
+        for r in matches.order_by(*selectors.SORTS[sort].fields()).values_list(
+            "reference", flat=True
+        )
+    ]
+    client.force_login(member)
+    pages = walk(client, f"q=nightly&sort={sort}", NEXT)
+    assert [len(p) for p in pages] == [25, 25, 10]
     assert [ref for page in pages for ref in page] == expected

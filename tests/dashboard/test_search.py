@@ -168,3 +168,68 @@ def test_a_team_id_past_the_search_keys_room_is_still_searched(client, member):
     client.force_login(member)
     assert found_names(client, "Build 42 -") == {"Build 42 - huge"}
     assert found_names(client, "uild 42") == {"Build 42 - huge"}
+
+
+def rows_each_query_read(captured) -> list[int]:
+    """How many rows each captured SELECT on the projects returned (run again to count)."""
+    counts = []
+    with connection.cursor() as cursor:
+        for query in captured:
+            if query["sql"].startswith("SELECT") and "dashboard_project" in query["sql"]:
+                cursor.execute(query["sql"])
+                counts.append(len(cursor.fetchall()))
+    return counts
+
+
+@pytest.fixture
+def common(client, member, team, monkeypatch):
+    """60 of 160 names hold "nightly": more than a page, and (as WALK_FROM is lowered here)
+    too common for SQLite to read whole."""
+    monkeypatch.setattr(search, "WALK_FROM", 10, raising=False)
+    account = R4AccountFactory(team=team)
+    Project.objects.bulk_create(
+        ProjectFactory.build(
+            account=account, name=f"Job {i}" + (" nightly" if i % 8 < 3 else " weekly")
+        )
+        for i in range(160)
+    )
+    client.force_login(member)
+    return client
+
+
+def test_a_common_term_reads_a_page_of_matches_not_all_of_them(common):
+    """Item 18: a word in many names grew with them (every match read, to order or count
+    it). Its first page comes from walking the list; no query returns more than a page."""
+    with CaptureQueriesContext(connection) as captured:
+        html = common.get(reverse("project_list"), {"q": "nightly"}).content.decode()
+    assert max(rows_each_query_read(captured.captured_queries)) <= 26
+    assert len(re.findall(r'hx-boost="false">Job \d+ nightly</a>', html)) == 25
+    # Counted no further than the page: honest, and no per-vendor or status counts.
+    assert "<strong>25+</strong> projects" in html
+    assert "Page 1 (more than 25 projects)" in html
+    assert '<a class="count"' not in html and '<a class="badge' not in html
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's bounded walk")
+def test_a_walk_that_ends_without_its_page_leaves_the_term_to_the_index(
+    client, member, team, monkeypatch
+):
+    """The word is in more names than WALK_FROM, but none of them is among the newest WALK
+    rows: the walk stops there, and the index finds every match, counted exactly."""
+    import datetime
+
+    from django.utils import timezone
+
+    monkeypatch.setattr(search, "WALK_FROM", 5, raising=False)
+    monkeypatch.setattr(search, "WALK", 50, raising=False)
+    account = R4AccountFactory(team=team)
+    long_ago = timezone.now() - datetime.timedelta(days=30)
+    for i in range(8):
+        ProjectFactory(account=account, name=f"Old {i} nightly", created_at=long_ago)
+    Project.objects.bulk_create(
+        ProjectFactory.build(account=account, name=f"New {i}") for i in range(100)
+    )
+    client.force_login(member)
+    html = client.get(reverse("project_list"), {"q": "nightly"}).content.decode()
+    assert found_names(client, "nightly") == {f"Old {i} nightly" for i in range(8)}
+    assert "<strong>8</strong> projects" in html

@@ -69,6 +69,7 @@ from providers.sandbox.server import Sandbox  # noqa: E402
 ProjectAdmin.list_per_page = 25  # like for like with the list's page size (and the server)
 SEARCH = "Service 42 -"  # one name in 997: a rare term, as searches usually are
 NEEDLE = "Service 42 - env 42"  # a handful of names at every size (its words aren't rare)
+ONE_WORD = scale_setup.RARE_WORD  # one name in 101 at every size: many matches at 1M
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:
@@ -117,6 +118,7 @@ def shapes(teams, accounts):
         ("user in 4 teams", "every_team", {}, {}),
         ("search", "one_team", {"q": SEARCH}, one | {"q": SEARCH}),
         ("needle search", "one_team", {"q": NEEDLE}, one | {"q": NEEDLE}),
+        ("one-word search", "one_team", {"q": ONE_WORD}, one | {"q": ONE_WORD}),
     ]
 
 

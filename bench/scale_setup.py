@@ -121,6 +121,9 @@ def setup_world(sandbox_url: str):
 
 
 STATUSES = ["created"] * 8 + ["failed", "unknown"]
+# A word in one name in 101 at every size (101 is prime to the 20 accounts and to 997,
+# so every team, vendor and "Service n" holds it alike, spread evenly through time).
+RARE_WORD, RARE_EVERY = "nightly", 101
 
 
 def seed(accounts: list, upto: int, *, creator, spread: bool = True) -> None:
@@ -142,7 +145,7 @@ def seed(accounts: list, upto: int, *, creator, spread: bool = True) -> None:
                 team_id=account.team_id,
                 account=account,
                 vendor=account.vendor,
-                name=f"Service {i % 997} - env {i}",
+                name=f"Service {i % 997} - env {i}" + (f" {RARE_WORD}" * (i % RARE_EVERY == 0)),
                 payload={"name": f"Service {i}"},
                 idempotency_key=uuid.uuid4(),
                 status=STATUSES[i % len(STATUSES)],

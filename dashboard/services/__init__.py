@@ -32,7 +32,13 @@ from .importing import account_import, account_import_candidates
 from .projects import project_create, project_submit, project_validate
 from .reconciling import not_found_yet_message, project_reconcile, project_reconcile_pick
 from .secrets import project_regenerate_secret, project_secret_reveal
-from .teams import team_member_add, team_member_remove, team_member_set_role, teams_keep_an_admin
+from .teams import (
+    team_member_add,
+    team_member_remove,
+    team_member_set_role,
+    team_membership_edited,
+    teams_keep_an_admin,
+)
 from .tracking import (
     account_sync,
     project_can_retry,
@@ -79,5 +85,6 @@ __all__ = [
     "team_member_add",
     "team_member_remove",
     "team_member_set_role",
+    "team_membership_edited",
     "teams_keep_an_admin",
 ]

@@ -65,13 +65,16 @@ LAST_ADMIN = "A team needs at least one admin: make someone else admin first."
 
 
 def teams_keep_an_admin(*, leaving: Iterable[Membership], gaining: Collection[int] = ()) -> None:
-    """The one rule every door calls: a team that has an admin keeps one.
+    """The one rule every door calls: a team that has an admin who can act keeps one.
+
+    Only an active user's admin membership counts: an inactive user cannot sign in.
 
     `leaving`: memberships that stop being an admin of the team they are in now (demoted,
     removed, moved to another team, their user deleted). `gaining`: ids of teams the same
     change gives an admin. Call it inside the transaction that makes the change: it locks
-    the teams' admin memberships, so two changes at once are decided one after the other
-    (the second sees what the first did).
+    the teams' admin memberships and their users, so two changes at once are decided one
+    after the other (the second sees what the first did, a deactivation included).
+    To deactivate users, pass all their memberships as `leaving`.
     """
     leaving_by_team: dict[int, set[int]] = {}
     for membership in leaving:
@@ -79,7 +82,7 @@ def teams_keep_an_admin(*, leaving: Iterable[Membership], gaining: Collection[in
     admins: dict[int, set[int]] = {}
     locked = (
         Membership.objects.select_for_update()
-        .filter(team_id__in=leaving_by_team, role=Role.ADMIN)
+        .filter(team_id__in=leaving_by_team, role=Role.ADMIN, user__is_active=True)
         .order_by("pk")
         .values_list("pk", "team_id")
     )
@@ -125,3 +128,35 @@ def team_member_remove(*, membership: Membership, actor) -> None:
             summary=f"{membership.user.get_username()} removed from the team.",
         )
         membership.delete()
+
+
+def team_membership_edited(*, actor, before: Membership | None, after: Membership | None) -> None:
+    """Audit an operator's edit of a membership in Django admin, in the team pages' words.
+
+    `before`: the membership as it was (None when added), `after`: as it is now (None when
+    deleted; call this before the deletion). A move to another team or user is audited as
+    a removal from the one and an addition to the other.
+    """
+    moved = before and after and (before.team_id, before.user_id) != (after.team_id, after.user_id)
+    if before is not None and (after is None or moved):
+        _audit_admin_edit(before, actor, AuditAction.MEMBER_REMOVED, "removed from the team")
+    if after is not None and (before is None or moved):
+        _audit_admin_edit(after, actor, AuditAction.MEMBER_ADDED, f"added as {_role(after)}")
+    elif before is not None and after is not None and before.role != after.role:
+        change = f"{_role(before)} → {_role(after)}"
+        _audit_admin_edit(after, actor, AuditAction.MEMBER_ROLE_CHANGED, change, joiner=": ")
+
+
+def _role(membership: Membership) -> str:
+    return Role(membership.role).label.lower()
+
+
+def _audit_admin_edit(membership, actor, action: str, what: str, *, joiner: str = " ") -> None:
+    username = membership.user.get_username()
+    audit_record(
+        team=membership.team,
+        actor=actor,
+        action=action,
+        target=membership,
+        summary=f"{username}{joiner}{what} (in Django admin).",
+    )

@@ -4,7 +4,7 @@ Where an account is reached (`base_url`) and whether it is connected (`status`) 
 only. A new base URL comes only with new credentials, through the same service as the
 dashboard's "Replace credentials" page, which checks the URL and verifies the credentials
 with the vendor there, outside any transaction. An operator's edit of the label is
-audited. Verify and disconnect are admin actions.
+audited. Verify and disconnect are admin actions; an account is never deleted here.
 """
 
 from __future__ import annotations
@@ -87,6 +87,11 @@ class VendorAccountAdmin(admin_actions.ActionsNeedChangePermission, admin.ModelA
 
     def has_add_permission(self, request) -> bool:
         return False  # connect through the dashboard, which verifies the key first
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Disconnect (an action, through the audited service) instead: deleting the row
+        # would drop the account and its history with no audit row.
+        return False
 
     def save_model(self, request, obj, form, change):
         if change and form.has_changed():

@@ -30,27 +30,58 @@ def list_remote(account: VendorAccount, *, user=None) -> list[RemoteProject]:
     )
 
 
+def lost_create_matches(project: Project, remote: list[RemoteProject]) -> list[RemoteProject]:
+    """The listed rows that could be this project's lost create, by its vendor's own rule
+    (the one rule for reconciling it and for keeping it out of an import)."""
+    return get_provider(project.vendor).find_created(
+        remote,
+        reference=str(project.reference),
+        payload=project.payload,
+        name=project.name,
+        since=project.attempted_at or project.created_at,
+    )
+
+
 @dataclass(frozen=True)
 class ImportCandidate:
     remote: RemoteProject  # as it would be stored, when it can be
     tracked_reference: uuid.UUID | None  # our project's reference, when tracked already
     problem: str = ""  # why it can't be imported (it can't be stored as the vendor sends it)
+    probably: Project | None = None  # our unknown project it probably is (Check at vendor)
 
     @property
     def importable(self) -> bool:
-        return self.tracked_reference is None and not self.problem
+        return self.tracked_reference is None and not self.problem and self.probably is None
 
 
 def account_import_candidates(*, account: VendorAccount, user=None) -> list[ImportCandidate]:
     remote = list_remote(account, user=user)
     tracked = dict(account.projects.exclude(remote_id="").values_list("remote_id", "reference"))
+    probably = _lost_creates_listed(account, [r for r in remote if r.remote_id not in tracked])
     check = RowCheck(get_provider(account.vendor))
-    return [_candidate(r, tracked.get(r.remote_id), check) for r in remote]
+    return [
+        _candidate(r, tracked.get(r.remote_id), probably.get(r.remote_id), check) for r in remote
+    ]
 
 
-def _candidate(remote: RemoteProject, tracked: uuid.UUID | None, check: RowCheck):
+def _lost_creates_listed(account: VendorAccount, untracked: list[RemoteProject]) -> dict:
+    """remote id → our unknown project it could be: importing it would track the vendor's
+    project twice over (a reconcile would then find nothing free and judge ours absent)."""
+    probably = {}
+    unknown = account.projects.filter(status=ProjectStatus.UNKNOWN).order_by("created_at")
+    for project in unknown.iterator() if untracked else ():
+        for remote in lost_create_matches(project, untracked):
+            probably.setdefault(remote.remote_id, project)
+    return probably
+
+
+def _candidate(
+    remote: RemoteProject, tracked: uuid.UUID | None, probably: Project | None, check: RowCheck
+):
     if tracked is not None:
         return ImportCandidate(remote, tracked)
+    if probably is not None:
+        return ImportCandidate(remote, None, probably=probably)
     try:
         return ImportCandidate(check(remote), None)
     except UnstorableRow as exc:

@@ -23,8 +23,9 @@ from providers.registry import get_provider
 
 from ..models import NO_ERROR, AuditAction, Project, ProjectStatus, VendorAccount
 from .common import ServiceError, audit_record, project_move, projects_move
-from .importing import list_remote
+from .importing import list_remote, lost_create_matches
 from .vendor_answers import (
+    MATCHES_TRACKED,
     UNSTORABLE_ID,
     RowCheck,
     UnstorableRow,
@@ -53,8 +54,9 @@ def take_listing(account: VendorAccount, *, user=None) -> Listing:
     return Listing(list_remote(account, user=user), asked_at)
 
 
-# Made at the vendor by its own word, so never concluded absent: left for a person.
-LEFT_FOR_A_PERSON = Q(error_code=UNSTORABLE_ID)
+# Made at the vendor by its own word (or listed there as a row tracked here already), so
+# never concluded absent: left for a person.
+LEFT_FOR_A_PERSON = Q(error_code__in=(UNSTORABLE_ID, MATCHES_TRACKED))
 
 
 def _absent_if_sent_before(asked_at: datetime) -> datetime:
@@ -104,10 +106,14 @@ class Reconciliation:
 def project_reconcile(*, project: Project, user) -> Reconciliation:
     """Look for a project whose answer was lost. Never re-sends it."""
     listing = take_listing(project.account, user=user)
-    matches = _matches(project, listing.projects)
+    taken = tracked_remote_ids(project.account)
+    matches = _matches(project, listing.projects, taken)
     if matches:
         check = RowCheck(get_provider(project.vendor))
         return _settle_matches(project, user, matches, None, check)
+    if _listed_as_tracked(project, user, listing.projects, taken):
+        project.refresh_from_db()
+        return Reconciliation(project, "unreadable", problem=project.error_message)
     outcomes = _conclude_absent([project], user, listing)
     project.refresh_from_db()
     outcome = outcomes[0] if outcomes else project.status
@@ -141,14 +147,28 @@ def _matches(
         raise ServiceError("Only projects with an unknown outcome can be checked at the vendor.")
     if taken is None:
         taken = tracked_remote_ids(project.account)
-    candidates = get_provider(project.vendor).find_created(
-        remote,
-        reference=str(project.reference),
-        payload=project.payload,
-        name=project.name,
-        since=project.attempted_at or project.created_at,
+    return [r for r in lost_create_matches(project, remote) if r.remote_id not in taken]
+
+
+def _listed_as_tracked(project: Project, user, remote: list[RemoteProject], taken) -> bool:
+    """Its only matches are tracked here already (imported by a person, say): the vendor
+    probably made it, so it is never concluded absent; a person is told which it is."""
+    tracked = [r.remote_id for r in lost_create_matches(project, remote) if r.remote_id in taken]
+    if not tracked:
+        return False
+    message = _matches_tracked_message(project, tracked)
+    _leave_for_a_person(project, user, message, code=MATCHES_TRACKED)
+    return True
+
+
+def _matches_tracked_message(project: Project, remote_ids: list[str]) -> str:
+    names = project.account.projects.filter(remote_id__in=remote_ids).exclude(pk=project.pk)
+    shown = ", ".join(f"“{p.name}” ({p.remote_id})" for p in names.order_by("pk")[:3])
+    return (
+        f"{project.get_vendor_display()} lists a matching project, but it is tracked here "
+        f"already as {shown or ', '.join(remote_ids[:3])}: probably this one, made once. It "
+        "will not be sent again; a person must look at it (delete this row if so)."
     )
-    return [r for r in candidates if r.remote_id not in taken]
 
 
 def _settle_matches(
@@ -184,7 +204,10 @@ def reconcile_each(projects, listing: Listing, taken: set[str], *, batch: int = 
                 except ServiceError:
                     continue  # settled by someone else meanwhile
                 if not matches:
-                    absent.append(project)
+                    if _listed_as_tracked(project, None, listing.projects, taken):
+                        outcomes.append("unreadable")
+                    else:
+                        absent.append(project)
                     continue
                 outcomes.append(_settle_matches(project, None, matches, taken, check).outcome)
             outcomes += _conclude_absent(absent, None, listing)
@@ -272,10 +295,15 @@ def _mark_found(
             **NO_ERROR,
         )
     project.refresh_from_db()
+    if project.status == ProjectStatus.UNKNOWN and _listed_as_tracked(
+        project, user, [remote], {remote.remote_id}
+    ):  # another row took this remote id meanwhile
+        project.refresh_from_db()
+        return Reconciliation(project, "unreadable", problem=project.error_message)
     return Reconciliation(project, project.status)
 
 
-def _leave_for_a_person(project: Project, user, message: str) -> None:
+def _leave_for_a_person(project: Project, user, message: str, code: str = UNSTORABLE_ID) -> None:
     """Mark it made but untrackable, once (a conditional update), and audit that once: a
     sync lists it again every hour, and must not say the same thing every hour."""
     with transaction.atomic():
@@ -284,7 +312,7 @@ def _leave_for_a_person(project: Project, user, message: str) -> None:
             .exclude(LEFT_FOR_A_PERSON)
             .update(
                 error_kind=ErrorKind.OUTCOME_UNKNOWN.value,
-                error_code=UNSTORABLE_ID,
+                error_code=code,
                 error_message=message,
                 updated_at=timezone.now(),
             )

@@ -34,6 +34,7 @@ ERROR_CODE_MAX = column_max(Project, "error_code")
 # A project the vendor made (it said so, or lists it) under an id that can't be stored: it
 # is never concluded absent (a retry would make a second one), and is left for a person.
 UNSTORABLE_ID = "unstorable_remote_id"
+MATCHES_TRACKED = "matches_tracked_project"  # its lost create is listed as a tracked row
 
 
 def untrackable_message(vendor: str, made: str, problem: str) -> str:

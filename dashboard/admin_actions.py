@@ -47,7 +47,7 @@ def _check_at_vendor(project, user):
         return "failed", "not found at the vendor, so not created; it may be retried"
     if result.outcome == "waiting":
         return "still unknown", services.not_found_yet_message(result.project)
-    if result.outcome == "unreadable":
+    if result.outcome in ("unreadable", "incomplete"):
         return "still unknown", result.problem
     if result.outcome == "ambiguous":
         return "still unknown", f"{len(result.candidates)} possible matches; choose on its page"

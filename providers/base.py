@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
+from .bodies import Items
 from .errors import (  # re-exported: providers and the dashboard import them from here
     RETRYABLE_KINDS as RETRYABLE_KINDS,
 )
@@ -128,6 +129,20 @@ class RemoteProject:
     description: str = ""
     external_id: str = ""
     created_at: datetime | None = None
+
+
+class ProjectList(list[RemoteProject]):
+    """What `list_projects` answers: the rows it could read, and how many listed rows it
+    could not (those may be anything, a lost create included)."""
+
+    unreadable: int = 0
+
+
+def project_list[M](items: Items[M], to_remote: Callable[[M], RemoteProject]) -> ProjectList:
+    """Listed rows read by `read_items`, as RemoteProjects; the skipped ones still counted."""
+    listed = ProjectList(to_remote(item) for item in items)
+    listed.unreadable = items.skipped
+    return listed
 
 
 RECONCILE_CLOCK_SKEW = timedelta(minutes=2)
@@ -275,9 +290,8 @@ class Provider:
         """`reference` is our own record id, for vendors that can carry it."""
         raise NotImplementedError
 
-    def list_projects(
-        self, *, base_url: str, credentials: Mapping[str, str]
-    ) -> list[RemoteProject]:
+    def list_projects(self, *, base_url: str, credentials: Mapping[str, str]) -> ProjectList:
+        """Every listed project; rows it can't read are counted (see `project_list`)."""
         raise NotImplementedError
 
     def find_created(

@@ -1,7 +1,7 @@
 """Vendor answers read into typed models (pydantic).
 
-A body of the wrong shape reads as None (or, in a list, the item is skipped), and the
-caller turns that into one clear ProviderError; nothing deeper ever sees raw JSON.
+A body of the wrong shape reads as None (or, in a list, the item is skipped and counted),
+and the caller turns that into one clear ProviderError; nothing deeper ever sees raw JSON.
 """
 
 from __future__ import annotations
@@ -41,7 +41,16 @@ def read[M: BaseModel](model: type[M], data: Any) -> M | None:
         return None
 
 
-def read_items[M: BaseModel](model: type[M], data: Any) -> list[M]:
+class Items[M](list[M]):
+    """The items read, and how many were skipped: a listing that skipped any is not whole,
+    so it can never show that a project is absent."""
+
+    skipped: int = 0
+
+
+def read_items[M: BaseModel](model: type[M], data: Any) -> Items[M]:
     """The items of a list that have the documented shape; the others are skipped."""
     items = data if isinstance(data, list) else []
-    return [parsed for item in items if (parsed := read(model, item)) is not None]
+    read_ok = Items(parsed for item in items if (parsed := read(model, item)) is not None)
+    read_ok.skipped = len(items) - len(read_ok)
+    return read_ok

@@ -26,11 +26,12 @@ from .base import (
     ProviderError,
     RemoteProject,
     parse_timestamp,
+    project_list,
     rate_limited,
     refresh_once,
     success_without_id,
 )
-from .bodies import Body, Filled, Identified, ProjectsField, read, read_items
+from .bodies import Body, Filled, Identified, Items, ProjectsField, read, read_items
 from .guidance import naming_guidance
 from .http import VendorResponse, send
 
@@ -189,7 +190,7 @@ class DevKit4AI(Provider):
         self, *, base_url: str, credentials: MutableMapping[str, str]
     ) -> list[RemoteProject]:
         response = self._developer_call("GET", base_url, "/api/v1/projects/", credentials)
-        return [_remote(item) for item in _project_list(response.json())]
+        return project_list(_project_list(response.json()), _remote)
 
     def get_project(
         self, *, base_url: str, credentials: MutableMapping[str, str], remote_id: str
@@ -382,7 +383,7 @@ def _detail(body: Any) -> str:
     return refusal.detail if refusal and isinstance(refusal.detail, str) else ""
 
 
-def _project_list(body: Any) -> list[_Project]:
+def _project_list(body: Any) -> Items[_Project]:
     wrapped = read(ProjectsField, body)
     return read_items(_Project, wrapped.projects if wrapped else body)
 

@@ -24,9 +24,10 @@ from .base import (
     ProviderError,
     RemoteProject,
     parse_timestamp,
+    project_list,
     success_without_id,
 )
-from .bodies import Body, Filled, ProjectsField, read, read_items
+from .bodies import Body, Filled, Items, ProjectsField, read, read_items
 from .http import VendorResponse, send
 
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+$")
@@ -198,18 +199,7 @@ class OTAS(Provider):
         answer = _envelope(response.json())
         if not (response.ok and answer.status == 1):
             raise self.error_for(response, creating=False)
-        return [
-            RemoteProject(
-                remote_id=item.id,
-                name=item.name,
-                status=""
-                if item.is_active is None
-                else ("active" if item.is_active else "inactive"),
-                description=item.description or "",
-                created_at=parse_timestamp(item.created_at),
-            )
-            for item in _projects(answer)
-        ]
+        return project_list(_projects(answer), _remote)
 
     @staticmethod
     def auth_headers(credentials: Mapping[str, str]) -> dict[str, str]:
@@ -294,9 +284,20 @@ def _envelope(body: Any) -> _Envelope:
     return read(_Envelope, body) or _Envelope()
 
 
-def _projects(answer: _Envelope) -> list[_Project]:
+def _projects(answer: _Envelope) -> Items[_Project]:
     listed = read(ProjectsField, answer.response_body)
-    return read_items(_Project, listed.projects) if listed else []
+    return read_items(_Project, listed.projects) if listed else Items()
+
+
+def _remote(item: _Project) -> RemoteProject:
+    active = item.is_active
+    return RemoteProject(
+        remote_id=item.id,
+        name=item.name,
+        status="" if active is None else ("active" if active else "inactive"),
+        description=item.description or "",
+        created_at=parse_timestamp(item.created_at),
+    )
 
 
 def _field_named_in(message: str) -> str | None:

@@ -19,6 +19,7 @@ from .base import (
     ProviderError,
     RemoteProject,
     parse_timestamp,
+    project_list,
     success_without_id,
     unreadable_answer,
 )
@@ -272,7 +273,7 @@ class Photon(Provider):
             body = wrapped.data
         if not response.ok or not isinstance(body, list):
             raise self.error_for(response, creating=False)
-        return [_remote(project) for project in read_items(_Project, body)]
+        return project_list(read_items(_Project, body), _remote)
 
     def get_project(
         self, *, base_url: str, credentials: Mapping[str, str], remote_id: str

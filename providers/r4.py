@@ -19,6 +19,7 @@ from .base import (
     ProviderError,
     RemoteProject,
     parse_timestamp,
+    project_list,
     rate_limited,
     success_without_id,
 )
@@ -114,7 +115,7 @@ class R4(Provider):
         listed = read(ProjectsField, response.json()) if response.ok else None
         if listed is None:
             raise self.error_for(response, creating=False)
-        return [_remote(item) for item in read_items(_Project, listed.projects)]
+        return project_list(read_items(_Project, listed.projects), _remote)
 
     def find_created(
         self,

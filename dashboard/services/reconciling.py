@@ -18,7 +18,7 @@ from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
-from providers.base import ErrorKind, RemoteProject
+from providers.base import ErrorKind, ProjectList, RemoteProject
 from providers.registry import get_provider
 
 from ..models import NO_ERROR, AuditAction, Project, ProjectStatus, VendorAccount
@@ -47,11 +47,23 @@ class Listing:
 
     projects: list[RemoteProject]
     asked_at: datetime
+    unreadable: int = 0  # listed rows that could not be read: not whole, so proves no absence
 
 
 def take_listing(account: VendorAccount, *, user=None) -> Listing:
     asked_at = timezone.now()  # before the call: see Listing
-    return Listing(list_remote(account, user=user), asked_at)
+    projects = list_remote(account, user=user)
+    unreadable = projects.unreadable if isinstance(projects, ProjectList) else 0
+    return Listing(projects, asked_at, unreadable)
+
+
+def incomplete_listing_message(project: Project, unreadable: int) -> str:
+    vendor = project.get_vendor_display()
+    return (
+        f"Not found at {vendor}, but {unreadable} project{pluralize(unreadable)} {vendor} "
+        f"listed could not be read, so the list is incomplete: the outcome stays unknown and "
+        "it can't be retried. Check again later."
+    )
 
 
 # Made at the vendor by its own word (or listed there as a row tracked here already), so
@@ -98,7 +110,8 @@ def not_found_yet_message(project: Project) -> str:
 @dataclass
 class Reconciliation:
     project: Project
-    outcome: str  # created | failed | ambiguous | waiting | unreadable, or the status now
+    # created | failed | ambiguous | waiting | incomplete | unreadable, or the status now
+    outcome: str
     candidates: list[RemoteProject] = field(default_factory=list)
     problem: str = ""  # why it is left for a person ("unreadable")
 
@@ -118,6 +131,8 @@ def project_reconcile(*, project: Project, user) -> Reconciliation:
     project.refresh_from_db()
     outcome = outcomes[0] if outcomes else project.status
     problem = project.error_message if outcome == "unreadable" else ""
+    if outcome == "incomplete":
+        problem = incomplete_listing_message(project, listing.unreadable)
     return Reconciliation(project, outcome, problem=problem)
 
 
@@ -216,11 +231,12 @@ def reconcile_each(projects, listing: Listing, taken: set[str], *, batch: int = 
 
 def _conclude_absent(projects: list[Project], user, listing: Listing) -> list[str]:
     """Unknown projects of one account that none in the listing could be: failed where
-    `absence_provable` holds on the row as it is now; else "unreadable" (left for a person)
-    or "waiting". Those settled meanwhile are left out."""
+    `absence_provable` holds on the row as it is now and the listing is whole; else
+    "unreadable" (left for a person), "incomplete" (rows the listing could not read) or
+    "waiting". Those settled meanwhile are left out."""
     if not projects:
         return []
-    moved = set(_mark_not_found(projects, user, listing))
+    moved = set(_mark_not_found(projects, user, listing)) if not listing.unreadable else set()
     unmoved = [project.pk for project in projects if project.pk not in moved]
     left = ExpressionWrapper(LEFT_FOR_A_PERSON, output_field=BooleanField())
     still_unknown = dict(
@@ -233,7 +249,10 @@ def _conclude_absent(projects: list[Project], user, listing: Listing) -> list[st
         if project.pk in moved:
             outcomes.append("failed")
         elif project.pk in still_unknown:
-            outcomes.append("unreadable" if still_unknown[project.pk] else "waiting")
+            if still_unknown[project.pk]:
+                outcomes.append("unreadable")
+            else:
+                outcomes.append("incomplete" if listing.unreadable else "waiting")
     return outcomes
 
 

@@ -168,6 +168,8 @@ class SyncTotals:
     still_unknown: int = 0
     failed_reconcile: int = 0
     waiting: int = 0  # not listed, but too recent to conclude absent
+    unreadable_rows: int = 0  # listed, but not readable: nothing is concluded absent
+    not_provable: int = 0  # not listed, but the listing skipped unreadable rows
 
 
 def account_sync(*, account: VendorAccount) -> SyncTotals:
@@ -177,6 +179,7 @@ def account_sync(*, account: VendorAccount) -> SyncTotals:
     totals = SyncTotals()
     listing = take_listing(account)
     totals.listed = len(listing.projects)
+    totals.unreadable_rows = listing.unreadable
     by_id = {r.remote_id: r for r in listing.projects}
     check = RowCheck(get_provider(account.vendor))
     tracked = (
@@ -190,6 +193,8 @@ def account_sync(*, account: VendorAccount) -> SyncTotals:
         totals.refreshed += 1
         if listed is None and project.missing_at_vendor:  # still missing: nothing new
             totals.missing += 1
+            continue
+        if listed is None and listing.unreadable:  # perhaps one of the unreadable rows
             continue
         if listed is not None and not _changes(project, listed):
             continue
@@ -207,6 +212,7 @@ def account_sync(*, account: VendorAccount) -> SyncTotals:
         totals.reconciled += outcome == "created"
         totals.failed_reconcile += outcome == "failed"
         totals.waiting += outcome == "waiting"
+        totals.not_provable += outcome == "incomplete"
         totals.still_unknown += outcome in ("ambiguous", "unreadable")
     VendorAccount.objects.filter(pk=account.pk).update(last_synced_at=timezone.now())
     return totals

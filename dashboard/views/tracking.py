@@ -186,6 +186,8 @@ def project_reconcile(request: HttpRequest, reference) -> HttpResponse:
         messages.info(request, services.not_found_yet_message(result.project))
     elif result.outcome == "unreadable":
         messages.error(request, f"{result.problem} The outcome stays unknown; nothing is re-sent.")
+    elif result.outcome == "incomplete":
+        messages.warning(request, result.problem)
     else:  # the page says why, once
         messages.info(request, "Checked at the vendor.")
     return _to_project(request, project)

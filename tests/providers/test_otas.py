@@ -226,3 +226,12 @@ def test_a_429_reads_as_rate_limiting_like_every_vendors(sandbox):
         create(sandbox)
     assert caught.value.kind == ErrorKind.RATE_LIMITED and caught.value.retryable
     assert "limiting requests" in caught.value.message
+
+
+def test_a_listed_row_it_cannot_read_is_counted_not_dropped(sandbox):
+    create(sandbox, name="One")
+    create(sandbox, name="Two")
+    path = "response_body.projects.0.name"
+    sandbox.inject("mutate", vendor="otas", method="GET", field=path, value=None)
+    listed = otas.list_projects(base_url=base(sandbox), credentials={"user_token": TOKEN})
+    assert len(listed) == 1 and listed.unreadable == 1

@@ -317,3 +317,11 @@ def test_list_and_get_projects(sandbox):
         remote_id="00000000-0000-0000-0000-000000000000",
     )
     assert gone is None  # Photon answers 200 null
+
+
+def test_a_listed_row_it_cannot_read_is_counted_not_dropped(sandbox):
+    create(sandbox, name="One")
+    create(sandbox, name="Two")
+    sandbox.inject("mutate", vendor="photon", method="GET", field="0.name", value=None)
+    listed = photon.list_projects(base_url=base(sandbox), credentials={"access_token": TOKEN})
+    assert len(listed) == 1 and listed.unreadable == 1

@@ -202,3 +202,14 @@ def test_a_list_answer_without_projects_is_unreadable_not_empty(sandbox):
     with pytest.raises(ProviderError) as caught:
         r4.list_projects(base_url=sandbox.base_url("r4"), credentials={"api_key": KEY})
     assert caught.value.kind == ErrorKind.UNAVAILABLE
+
+
+def test_a_listed_row_it_cannot_read_is_counted_not_dropped(sandbox):
+    # A listing that silently lost a row would pass for whole, and a lost create for absent.
+    create(sandbox, reference="ref-a")
+    create(sandbox, reference="ref-b")
+    sandbox.inject("mutate", vendor="r4", method="GET", field="projects.0.name", value=None)
+    listed = r4.list_projects(base_url=sandbox.base_url("r4"), credentials={"api_key": KEY})
+    assert len(listed) == 1 and listed.unreadable == 1
+    whole = r4.list_projects(base_url=sandbox.base_url("r4"), credentials={"api_key": KEY})
+    assert len(whole) == 2 and whole.unreadable == 0

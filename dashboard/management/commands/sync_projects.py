@@ -39,6 +39,8 @@ class Command(BaseCommand):
             "failed_reconcile": 0,
             "waiting": 0,
             "still_unknown": 0,
+            "unreadable_rows": 0,
+            "not_provable": 0,
         }
         for position, item in enumerate(accounts, start=1):
             vendor = item.get_vendor_display()
@@ -57,7 +59,9 @@ class Command(BaseCommand):
                 f"({totals.changed} changed, {totals.missing} missing, "
                 f"{totals.refused} not storable), unknown → {totals.reconciled} found, "
                 f"{totals.failed_reconcile} not found, {totals.waiting} not found yet "
-                f"(too recent to conclude), {totals.still_unknown} need a person"
+                f"(too recent to conclude), {totals.still_unknown} need a person; "
+                f"{totals.unreadable_rows} listed rows unreadable, so {totals.not_provable} "
+                "not found can't be concluded absent"
             )
         self.stdout.write(
             self.style.SUCCESS(

@@ -223,7 +223,8 @@ PROJECT_PENDING_TIMEOUT_SECONDS = env.int("PROJECT_PENDING_TIMEOUT_SECONDS", def
 PROJECT_REQUEUE_AFTER_SECONDS = env.int("PROJECT_REQUEUE_AFTER_SECONDS", default=120)
 # A lost answer not listed at the vendor is concluded "not created" only this long after the
 # attempt, so a slow vendor has finished first: by every check (scheduled, sync, a person's).
-PROJECT_RECONCILE_AFTER_SECONDS = env.int("PROJECT_RECONCILE_AFTER_SECONDS", default=120)
+# Must exceed the longest vendor call (3 requests of VENDOR_HTTP_TOTAL_TIMEOUT: 135 s).
+PROJECT_RECONCILE_AFTER_SECONDS = env.int("PROJECT_RECONCILE_AFTER_SECONDS", default=180)
 # Periodic work, enqueued by `manage.py run_scheduler` and run by the workers (seconds).
 SCHEDULE_SWEEP_SECONDS = env.int("SCHEDULE_SWEEP_SECONDS", default=30)
 SCHEDULE_RECONCILE_SECONDS = env.int("SCHEDULE_RECONCILE_SECONDS", default=120)

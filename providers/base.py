@@ -191,6 +191,9 @@ class Provider:
     plans: ClassVar[tuple[tuple[str, str, int | None], ...]] = ()
     default_plan: ClassVar[str] = ""
     supports_device_login: ClassVar[bool] = False
+    # The most HTTP requests one call of it can send (each with its own deadline): a
+    # dashboard's timeouts must outlast them all.
+    most_requests_per_call: ClassVar[int] = 1
     supports_secret_regeneration: ClassVar[bool] = False
     # Which credential a device sign-in's token is stored under.
     device_token_field: ClassVar[str] = ""

@@ -57,6 +57,7 @@ class DevKit4AI(Provider):
     default_base_url = "https://api.devkit4ai.com"
     plans = PLANS
     default_plan = "free_starter"
+    most_requests_per_call = 3  # _developer_call: the request, a refresh on 401, resent
     connect_title = "Sign in with your Dev Kit for AI account"
     credentials_refused = SIGN_IN_AGAIN
     credential_fields = (

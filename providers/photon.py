@@ -59,6 +59,7 @@ class Photon(Provider):
     default_base_url = "https://app.photon.codes"
     supports_device_login = True
     supports_secret_regeneration = True
+    most_requests_per_call = 2  # a create read back for its secret; a verify's fallback
     device_token_field = "access_token"
     regenerated_secret = "projectSecret"
     connect_title = "Or paste an access token"

@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from django.conf import settings
 from django.db import transaction
 
 from providers.base import Credentials, ErrorKind, Provider, ProviderError
-from providers.registry import get_provider
+from providers.registry import PROVIDERS, get_provider
 
 from ..models import AccountStatus, AuditAction, VendorAccount
 from .common import ServiceError, audit_record
@@ -23,6 +24,17 @@ UNREADABLE_CREDENTIALS = (
     "The stored credentials can't be decrypted with the configured encryption keys. "
     "Reconnect the account (or ask an operator to restore the key they were saved with)."
 )
+
+
+def most_requests_per_call() -> int:
+    """The most HTTP requests one `call_vendor` can send, over every vendor known (each
+    vendor states its own; a vendor may be registered at run time, so it is read now)."""
+    return max((p.most_requests_per_call for p in PROVIDERS.values()), default=1)
+
+
+def longest_vendor_call() -> float:
+    """Seconds one `call_vendor` can take at worst: each request has its own deadline."""
+    return most_requests_per_call() * settings.VENDOR_HTTP_TOTAL_TIMEOUT
 
 
 def call_vendor[T](

@@ -89,8 +89,8 @@ def test_a_worker_killed_mid_call_leaves_a_row_that_settles_by_itself(
         "PROJECT_PENDING_TIMEOUT_SECONDS": "4",
         "PROJECT_RECONCILE_AFTER_SECONDS": "4",
         "VENDOR_HTTP_CONNECT_TIMEOUT": "1",
-        "VENDOR_HTTP_READ_TIMEOUT": "2",
-        "VENDOR_HTTP_TOTAL_TIMEOUT": "3",
+        "VENDOR_HTTP_READ_TIMEOUT": "1",
+        "VENDOR_HTTP_TOTAL_TIMEOUT": "1.2",  # a call of 3 requests (Dev Kit) stays under 4 s
         "SCHEDULE_SWEEP_SECONDS": "1",
         "SCHEDULE_RECONCILE_SECONDS": "1",
     }

@@ -1,5 +1,6 @@
 """Startup checks for settings that would break a rule silently if they were wrong."""
 
+import re
 from pathlib import Path
 
 from django.conf import settings
@@ -95,7 +96,13 @@ def check_encryption_keys(app_configs=None, **kwargs):
     return []
 
 
-@checks.register
+# Checks that matter only to a process serving pages. Registered as deployment checks, so
+# `check --deploy` runs them and migrate, db_worker, run_scheduler... do not (a worker
+# machine has no STATIC_ROOT); runserver runs them as its own (settings.SERVING_WITH_RUNSERVER)
+# and gunicorn/ASGI through run_startup_checks.
+SERVING = "serving"
+
+
 def check_static_manifest(app_configs=None, **kwargs):
     """With DEBUG off every page names hashed static files: without `collectstatic`'s
     manifest (or with one older than the code) every page would answer 500."""
@@ -125,7 +132,7 @@ def check_static_manifest(app_configs=None, **kwargs):
                 id="dashboard.E004",
             )
         ]
-    missing = sorted(set(_static_sources()) - set(collected))
+    missing = sorted(set(_static_named_by_templates()) - set(collected))
     if missing:
         return [
             checks.Error(
@@ -138,16 +145,21 @@ def check_static_manifest(app_configs=None, **kwargs):
     return []
 
 
-def _static_sources():
-    """Every path `collectstatic` would collect, as the manifest names it."""
-    from django.apps import apps
-    from django.contrib.staticfiles.finders import get_finders
+checks.register(check_static_manifest, SERVING, deploy=not settings.SERVING_WITH_RUNSERVER)
 
-    ignore = apps.get_app_config("staticfiles").ignore_patterns
-    for finder in get_finders():
-        for path, storage in finder.list(ignore):
-            prefix = getattr(storage, "prefix", None)
-            yield f"{prefix}/{path}" if prefix else path
+_STATIC_TAG = re.compile(r"""{%\s*static\s+(['"])([^'"]+)\1""")
+
+
+def _static_named_by_templates():
+    """Every static path a template names literally: the ones a page would fail on. (Not every
+    file collectstatic could collect: `collectstatic -i` may leave out what no page uses.)"""
+    from django.template.utils import get_app_template_dirs
+
+    template_dirs = [Path(d) for engine in settings.TEMPLATES for d in engine.get("DIRS", [])]
+    for directory in [*template_dirs, *get_app_template_dirs("templates")]:
+        for template in Path(directory).rglob("*.html"):
+            for match in _STATIC_TAG.finditer(template.read_text(errors="replace")):
+                yield match.group(2)
 
 
 def run_startup_checks() -> None:
@@ -160,6 +172,7 @@ def run_startup_checks() -> None:
         return  # it has just run them itself
     try:
         BaseCommand().check()
+        BaseCommand().check(tags=[SERVING], include_deployment_checks=True)
     finally:
         # The loading thread serves no request: a connection left open here is held for
         # the life of the process, outside every budget.

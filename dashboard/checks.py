@@ -165,15 +165,36 @@ def _static_named_by_templates():
 def run_startup_checks() -> None:
     """What runserver does before it serves, for a server that doesn't (gunicorn loads
     dashboard.wsgi): report warnings, and refuse to start on an error."""
-    from django.core.management.base import BaseCommand
-    from django.db import connections
+    import asyncio
 
     if getattr(settings, "SERVING_WITH_RUNSERVER", False):
         return  # it has just run them itself
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        _check_then_let_go()
+        return
+    # Imported inside a running event loop (uvicorn): the database canary may not run in
+    # the loop's thread (SynchronousOnlyOperation), so the checks run in a thread of their own.
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        executor.submit(_check_then_let_go).result()
+
+
+def _check_then_let_go() -> None:
+    from django.core.management.base import BaseCommand
+    from django.db import connections
+
     try:
         BaseCommand().check()
         BaseCommand().check(tags=[SERVING], include_deployment_checks=True)
     finally:
         # The loading thread serves no request: a connection left open here is held for
-        # the life of the process, outside every budget.
+        # the life of the process, outside every budget. Nor may a pool stay: under
+        # `gunicorn --preload` this is the master, and forked workers would share its
+        # sockets without its threads.
         connections.close_all()
+        for alias in connections:
+            if connections.settings[alias].get("OPTIONS", {}).get("pool"):
+                connections[alias].close_pool()

@@ -2,6 +2,11 @@
 and with DATABASE_POOL_MAX_SIZE a process holds at most that many, while the queue's
 `SELECT … FOR UPDATE SKIP LOCKED` still hands each task to one worker."""
 
+import json
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -15,12 +20,14 @@ from django_tasks_db.models import DBTaskResult
 
 from dashboard.models import Project, ProjectStatus
 from tests.conftest import postgres_url
-from tests.processes import UserAgent, at_once, database_url, wait_for
+from tests.processes import ROOT, UserAgent, at_once, database_url, process_env, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 R4_CREATE = {"vendor": "r4", "method": "POST", "path": "/api/v1/machine/project"}
-POOL = {"DATABASE_POOL_MAX_SIZE": "2"}
+# Fewer connections than threads: a thread may wait for one while another is held across a
+# vendor call (VENDOR_HTTP_TOTAL_TIMEOUT, 45 s), hence the longer wait (README's rule).
+POOL = {"DATABASE_POOL_MAX_SIZE": "2", "DATABASE_POOL_TIMEOUT": "60"}
 
 
 @pytest.fixture
@@ -147,3 +154,62 @@ def test_two_pooled_workers_run_every_task_exactly_once(
 def submit(agent, account, name):
     form = {"account": account.pk, "idempotency_key": str(uuid.uuid4()), "name": name}
     return agent.post(reverse("project_new"), form)
+
+
+# `gunicorn --preload`, as a script: the master imports dashboard.wsgi (the startup checks
+# query the database there), then forks workers whose threads each run a query.
+PRELOAD_THEN_FORK = """
+import json, os, sys, threading
+import dashboard.wsgi  # the master's import
+from django.db import connection, connections
+
+def query(pids):
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid(), pg_sleep(0.2)")
+            pids.append(cursor.fetchone()[0])
+    except Exception as exc:
+        pids.append(type(exc).__name__)
+    finally:
+        connections.close_all()  # request_finished
+
+children = []
+for worker in range(2):
+    child = os.fork()
+    if child == 0:
+        pids = []
+        threads = [threading.Thread(target=query, args=(pids,)) for _ in range(3)]
+        [thread.start() for thread in threads]
+        [thread.join() for thread in threads]
+        print(json.dumps(pids), flush=True)
+        os._exit(0)
+    children.append(child)
+for child in children:
+    os.waitpid(child, 0)
+"""
+
+
+def test_workers_forked_after_the_startup_checks_have_their_own_pool(postgres):
+    env = process_env(**POOL, DATABASE_URL=named("preload"))
+    # A session of its own, so that a hung worker is ended with its master.
+    master = subprocess.Popen(
+        [sys.executable, "-W", "ignore", "-c", PRELOAD_THEN_FORK],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        stdout, stderr = master.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(master.pid, signal.SIGKILL)
+        master.communicate()
+        pytest.fail("a forked worker hung on the master's pool")
+    workers = [json.loads(line) for line in stdout.splitlines()]
+    assert len(workers) == 2, stderr[-2000:]
+    for pids in workers:
+        assert len(pids) == 3 and all(isinstance(pid, int) for pid in pids), workers
+    # No backend is shared between the two processes.
+    assert not set(workers[0]) & set(workers[1]), workers

@@ -8,23 +8,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dashboard import services
-from dashboard.models import AuditEvent, Project, ProjectStatus, VendorAccount
-from providers.sandbox.photon import mint_token
+from dashboard.models import AuditEvent, Project, ProjectStatus
+from tests import factories
 from tests.factories import ProjectFactory
 
 ID_MAX = Project._meta.get_field("remote_id").max_length
 
 
 @pytest.fixture
-def photon_account(team, owner, sandbox):
-    return VendorAccount.objects.create(
-        team=team,
-        vendor="photon",
-        label="Photon",
-        created_by=owner,
-        base_url=sandbox.base_url("photon"),
-        credentials={"access_token": mint_token("ada")},
-    )
+def photon_account(team, sandbox):
+    return factories.photon_account(team, sandbox)
 
 
 def test_an_over_long_id_is_never_imported_and_never_offered_as_new(

@@ -26,7 +26,7 @@ from providers.registry import get_provider
 
 from . import admin_actions, services
 from .admin_filters import AccountAttentionFilter
-from .forms import AccountReplaceForm, apply_errors
+from .forms import AccountReplaceForm, replace_credentials
 from .models import VendorAccount
 from .services.accounts import clean_label
 
@@ -122,20 +122,12 @@ class VendorAccountAdmin(admin_actions.ActionsNeedChangePermission, admin.ModelA
         form = AccountReplaceForm(
             request.POST or None, provider=provider, initial={"base_url": account.base_url}
         )
-        if request.method == "POST" and form.is_valid():
-            try:
-                services.account_replace_credentials(
-                    account=account,
-                    user=request.user,
-                    base_url=form.cleaned_data["base_url"],
-                    credentials_input=form.cleaned_data,
-                )
-            except services.ServiceError as exc:
-                apply_errors(form, exc.field_errors, exc.message)
-            else:
-                self.log_change(request, account, "Replaced the credentials.")
-                self.message_user(request, "New credentials verified and stored encrypted.")
-                return redirect("admin:dashboard_vendoraccount_change", account.pk)
+        if request.method == "POST" and replace_credentials(
+            form, account=account, user=request.user
+        ):
+            self.log_change(request, account, "Replaced the credentials.")
+            self.message_user(request, "New credentials verified and stored encrypted.")
+            return redirect("admin:dashboard_vendoraccount_change", account.pk)
         context = {
             **self.admin_site.each_context(request),
             "title": f"Replace credentials for “{account.label}”",

@@ -9,6 +9,7 @@ from django import forms
 
 from providers.base import Provider
 
+from . import services
 from .inputs import label_field
 from .models import Team
 from .spec_forms import add_spec_fields
@@ -91,3 +92,22 @@ class AccountReplaceForm(forms.Form):
     def __init__(self, *args, provider: Provider, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         add_spec_fields(self, provider.credential_fields, multiline_ok=False)
+
+
+def replace_credentials(form: AccountReplaceForm, *, account, user) -> bool:
+    """What the dashboard's and the admin's replace pages share: a valid form goes to the
+    one service (address checked, vendor asked outside any transaction, audited); a
+    refusal lands on the form's fields. True once the new credentials are stored."""
+    if not form.is_valid():
+        return False
+    try:
+        services.account_replace_credentials(
+            account=account,
+            user=user,
+            base_url=form.cleaned_data["base_url"],
+            credentials_input=form.cleaned_data,
+        )
+    except services.ServiceError as exc:
+        apply_errors(form, exc.field_errors, exc.message)
+        return False
+    return True

@@ -9,7 +9,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from providers.registry import PROVIDERS
 
 from .. import services
-from ..forms import AccountBasicsForm, AccountConnectForm, AccountReplaceForm, apply_errors
+from ..forms import (
+    AccountBasicsForm,
+    AccountConnectForm,
+    AccountReplaceForm,
+    apply_errors,
+    replace_credentials,
+)
 from ..models import AuditEvent, Role, VendorAccount, admin_teams
 
 
@@ -95,19 +101,9 @@ def account_replace(request: HttpRequest, pk: int) -> HttpResponse:
     form = AccountReplaceForm(
         request.POST or None, provider=provider, initial={"base_url": account.base_url}
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.account_replace_credentials(
-                account=account,
-                user=request.user,
-                base_url=form.cleaned_data["base_url"],
-                credentials_input=form.cleaned_data,
-            )
-        except services.ServiceError as exc:
-            apply_errors(form, exc.field_errors, exc.message)
-        else:
-            messages.success(request, "New credentials verified and saved.")
-            return redirect("account_detail", pk=account.pk)
+    if request.method == "POST" and replace_credentials(form, account=account, user=request.user):
+        messages.success(request, "New credentials verified and saved.")
+        return redirect("account_detail", pk=account.pk)
     return render(
         request,
         "dashboard/accounts/replace.html",

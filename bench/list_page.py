@@ -59,8 +59,9 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from dashboard import keyset, selectors, services  # noqa: E402
+from dashboard import listing, services  # noqa: E402
 from dashboard.admin import ProjectAdmin  # noqa: E402
+from dashboard.listing import keyset  # noqa: E402
 from dashboard.models import Project, ProjectStatus, VendorAccount  # noqa: E402
 from providers.registry import get_provider  # noqa: E402
 from providers.sandbox.r4 import mint_key  # noqa: E402
@@ -96,12 +97,12 @@ def queries(client: Client, path: str, params: dict) -> int:
 
 def deep_token(teams, sort: str) -> tuple[str, int]:
     """A token for the page halfway down the list (found once, outside the timing)."""
-    query = selectors.ProjectQuery([t.pk for t in teams], {"sort": sort})
-    rows = selectors.project_list(query).values(*selectors.LIST_FIELDS)
+    query = listing.ProjectQuery([t.pk for t in teams], {"sort": sort})
+    rows = listing.project_list(query).values(*listing.LIST_FIELDS)
     middle = rows.count() // 2
     row = rows[middle]
-    number = middle // selectors.PAGE_SIZE + 1
-    return keyset.token(sort, "after", selectors.SORTS[sort].key(row), number), number
+    number = middle // listing.PAGE_SIZE + 1
+    return keyset.token(sort, "after", listing.SORTS[sort].key(row), number), number
 
 
 def shapes(teams, accounts):

@@ -4,7 +4,7 @@ for like with the list's page size."""
 
 from django.conf import settings
 
-from dashboard.wsgi import application  # noqa: F401 (what gunicorn serves)
+from config.wsgi import application  # noqa: F401 (what gunicorn serves)
 
 settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
 

@@ -32,7 +32,7 @@ def prepare_environment(database: str, postgres: str) -> str:
         name = str(Path(tempfile.mkdtemp()) / "bench.sqlite3")
         os.environ["DATABASE_URL"] = f"sqlite:///{name}"
     os.environ.update(
-        DJANGO_SETTINGS_MODULE="dashboard.settings",
+        DJANGO_SETTINGS_MODULE="config.settings",
         ENV_FILE="/dev/null",
         LOG_LEVEL="WARNING",
         DEBUG="False",  # what production runs: cached templates, hashed static files

@@ -57,7 +57,7 @@ else:
 ENV = {
     **os.environ,
     "DATABASE_URL": DATABASE_URL,
-    "DJANGO_SETTINGS_MODULE": "dashboard.settings",
+    "DJANGO_SETTINGS_MODULE": "config.settings",
     "ENV_FILE": "/dev/null",
     "DEBUG": "False",
     "SECRET_KEY": "bench-" + uuid.uuid4().hex * 2,
@@ -231,7 +231,7 @@ def part_two(sandbox: Sandbox, user, account, creates: int, runs: int, latency: 
         sys.executable,
         "-m",
         "gunicorn",
-        "dashboard.wsgi",
+        "config.wsgi",
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",

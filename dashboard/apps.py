@@ -6,4 +6,4 @@ class DashboardConfig(AppConfig):
     verbose_name = "Vendor dashboard"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the checks)
+        from dashboard import checks  # noqa: F401  (registers the checks)

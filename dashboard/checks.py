@@ -6,7 +6,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core import checks
 
-from .services.vendor_calls import longest_vendor_call, most_requests_per_call
+from dashboard.services.vendor_calls import longest_vendor_call, most_requests_per_call
 
 
 def _call_worst_case() -> str:
@@ -73,14 +73,14 @@ def check_encryption_keys(app_configs=None, **kwargs):
     from django.core.exceptions import ImproperlyConfigured
     from django.db import DatabaseError, connection
 
-    from providers import secrets
+    from providers import encryption
 
     try:
-        secrets.encrypt({"canary": "ok"})
+        encryption.encrypt({"canary": "ok"})
     except ImproperlyConfigured as exc:
         return [checks.Error(str(exc), id="dashboard.E002")]
     try:
-        unreadable = secrets.first_unreadable(connection)
+        unreadable = encryption.first_unreadable(connection)
     except DatabaseError:
         return []  # no database yet (or not migrated): nothing stored to check
     if unreadable:
@@ -164,7 +164,7 @@ def _static_named_by_templates():
 
 def run_startup_checks() -> None:
     """What runserver does before it serves, for a server that doesn't (gunicorn loads
-    dashboard.wsgi): report warnings, and refuse to start on an error."""
+    config.wsgi): report warnings, and refuse to start on an error."""
     import asyncio
 
     if getattr(settings, "SERVING_WITH_RUNSERVER", False):

@@ -2,7 +2,7 @@
 
 from django.http import HttpRequest
 
-from .models import Membership, Role, roles_at_least
+from dashboard.models import Membership, Role, roles_at_least
 
 
 def navigation(request: HttpRequest) -> dict:

@@ -7,12 +7,11 @@ import uuid
 
 from django import forms
 
+from dashboard import services
+from dashboard.models import Team
+from dashboard.validation.labels import label_field
+from dashboard.validation.vendor_fields import add_spec_fields
 from providers.base import Provider
-
-from . import services
-from .inputs import label_field
-from .models import Team
-from .spec_forms import add_spec_fields
 
 
 def raw_values(form: forms.Form) -> dict:

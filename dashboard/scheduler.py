@@ -13,8 +13,8 @@ from django.conf import settings
 from django.tasks import Task
 from django.utils import timezone
 
-from . import tasks
-from .models import ScheduledJob
+from dashboard import tasks
+from dashboard.models import ScheduledJob
 
 
 @dataclass(frozen=True)

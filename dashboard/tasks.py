@@ -4,8 +4,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.tasks import task
 
-from . import services
-from .models import AccountStatus, VendorAccount
+from dashboard import services
+from dashboard.models import AccountStatus, VendorAccount
 
 
 @task()
@@ -55,7 +55,7 @@ def build_export(export_id: int) -> str:
 def prune_task_results() -> None:
     """Finished task rows pile up (one per create and per periodic run); keep recent ones.
     Old CSV exports go too, and the query planner's statistics are refreshed."""
-    from .services.background import refresh_planner_statistics
+    from dashboard.services.background import refresh_planner_statistics
 
     services.exports_prune()
     refresh_planner_statistics()

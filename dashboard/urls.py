@@ -1,18 +1,27 @@
-from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import path, register_converter
 
-from .inputs import IdConverter
-from .views import accounts, device_login, export, projects, secrets, teams, tracking
+from dashboard.validation.ids import IdConverter
+from dashboard.views import (
+    accounts,
+    activity,
+    device_login,
+    exports,
+    project_secrets,
+    projects,
+    teams,
+    tracking,
+)
 
 register_converter(IdConverter, "id")
+
+app_name = "dashboard"
 
 urlpatterns = [
     path("", projects.project_list, name="project_list"),
     path("projects/new/", projects.project_new, name="project_new"),
-    path("projects/export.csv", export.project_export, name="project_export"),
-    path("exports/<uuid:reference>/", export.export_detail, name="export_detail"),
-    path("exports/<uuid:reference>/file.csv", export.export_download, name="export_download"),
+    path("projects/exports.csv", exports.project_export, name="project_export"),
+    path("exports/<uuid:reference>/", exports.export_detail, name="export_detail"),
+    path("exports/<uuid:reference>/file.csv", exports.export_download, name="export_download"),
     path("projects/new/validate/", projects.project_validate, name="project_validate"),
     path("projects/<uuid:reference>/", projects.project_detail, name="project_detail"),
     path("projects/<uuid:reference>/refresh/", tracking.project_refresh, name="project_refresh"),
@@ -22,12 +31,12 @@ urlpatterns = [
     path("projects/<uuid:reference>/retry/", tracking.project_retry, name="project_retry"),
     path(
         "projects/<uuid:reference>/secret/",
-        secrets.project_secret_reveal,
+        project_secrets.project_secret_reveal,
         name="project_secret_reveal",
     ),
     path(
         "projects/<uuid:reference>/secret/regenerate/",
-        secrets.project_secret_regenerate,
+        project_secrets.project_secret_regenerate,
         name="project_secret_regenerate",
     ),
     path("accounts/", accounts.account_list, name="account_list"),
@@ -49,7 +58,7 @@ urlpatterns = [
     path("accounts/<id:pk>/import/", tracking.account_import, name="account_import"),
     path("accounts/<id:pk>/disconnect/", accounts.account_disconnect, name="account_disconnect"),
     path("teams/", teams.team_list, name="team_list"),
-    path("activity/", teams.activity, name="activity"),
+    path("activity/", activity.activity, name="activity"),
     path("teams/<id:pk>/members/add/", teams.team_member_add, name="team_member_add"),
     path(
         "teams/<id:pk>/members/<id:member>/role/", teams.team_member_role, name="team_member_role"
@@ -59,15 +68,4 @@ urlpatterns = [
         teams.team_member_remove,
         name="team_member_remove",
     ),
-    path(
-        "password/",
-        auth_views.PasswordChangeView.as_view(success_url="/password/done/"),
-        name="password_change",
-    ),
-    path(
-        "password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"
-    ),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("admin/", admin.site.urls),
 ]

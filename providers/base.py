@@ -13,17 +13,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
-from .bodies import Items
-from .errors import (  # re-exported: providers and the dashboard import them from here
+from providers.bodies import Items
+from providers.errors import (  # re-exported: providers and the dashboard import them from here
     RETRYABLE_KINDS as RETRYABLE_KINDS,
 )
-from .errors import ErrorKind as ErrorKind
-from .errors import ProviderError as ProviderError
-from .errors import rate_limited as rate_limited
-from .errors import success_without_id as success_without_id
-from .errors import unexpected_answer as unexpected_answer
-from .errors import unreadable_answer as unreadable_answer
-from .http import VendorResponse, send
+from providers.errors import ErrorKind as ErrorKind
+from providers.errors import ProviderError as ProviderError
+from providers.errors import rate_limited as rate_limited
+from providers.errors import success_without_id as success_without_id
+from providers.errors import unexpected_answer as unexpected_answer
+from providers.errors import unreadable_answer as unreadable_answer
+from providers.http import VendorResponse, send
 
 logger = logging.getLogger(__name__)
 

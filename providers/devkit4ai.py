@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, MutableMapping
 from functools import partial
 from typing import Any
 
-from .base import (
+from providers.base import (
     AccountCheck,
     CreateResult,
     ErrorKind,
@@ -31,9 +31,9 @@ from .base import (
     refresh_once,
     success_without_id,
 )
-from .bodies import Body, Filled, Identified, Items, ProjectsField, read, read_items
-from .guidance import naming_guidance
-from .http import VendorResponse, send
+from providers.bodies import Body, Filled, Identified, Items, ProjectsField, read, read_items
+from providers.guidance import naming_guidance
+from providers.http import VendorResponse, send
 
 ACCESS_TTL = 30 * 60
 REFRESH_TTL = 7 * 24 * 3600

@@ -28,8 +28,8 @@ import requests
 from django.conf import settings
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
-from . import ssrf
-from .base import ErrorKind, ProviderError
+from providers import ssrf
+from providers.base import ErrorKind, ProviderError
 
 logger = logging.getLogger(__name__)
 

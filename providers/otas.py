@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
-from .base import (
+from providers.base import (
     AccountCheck,
     CreateResult,
     ErrorKind,
@@ -27,8 +27,8 @@ from .base import (
     project_list,
     success_without_id,
 )
-from .bodies import Body, Filled, Items, ProjectsField, read, read_items
-from .http import VendorResponse, send
+from providers.bodies import Body, Filled, Items, ProjectsField, read, read_items
+from providers.http import VendorResponse, send
 
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+$")
 _url_validator = URLValidator(schemes=["http", "https"])

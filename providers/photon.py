@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from .base import (
+from providers.base import (
     AccountCheck,
     CreateResult,
     ErrorKind,
@@ -23,9 +23,15 @@ from .base import (
     success_without_id,
     unreadable_answer,
 )
-from .bodies import Body, Filled, read, read_items
-from .device_login import DeviceAuthorization, DevicePoll, PollState, positive_seconds, web_address
-from .http import VendorResponse, send
+from providers.bodies import Body, Filled, read, read_items
+from providers.device_login import (
+    DeviceAuthorization,
+    DevicePoll,
+    PollState,
+    positive_seconds,
+    web_address,
+)
+from providers.http import VendorResponse, send
 
 CLIENT_ID = "photon-cli"
 DEFAULT_INTERVAL = 5

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from .base import (
+from providers.base import (
     AccountCheck,
     CreateResult,
     ErrorKind,
@@ -23,8 +23,8 @@ from .base import (
     rate_limited,
     success_without_id,
 )
-from .bodies import Body, Filled, Identified, ProjectsField, read, read_items
-from .http import VendorResponse
+from providers.bodies import Body, Filled, Identified, ProjectsField, read, read_items
+from providers.http import VendorResponse
 
 # The documented shape, rk_<access>.<secret>; lengths and alphabets are R4's to judge.
 API_KEY_RE = re.compile(r"^(rk_[^\s.]+)\.(\S+)$")

@@ -1,11 +1,11 @@
 """The vendors the dashboard knows, by slug. Adding a vendor adds one line here, or one
 `register()` call from wherever the vendor's module lives (a plugin, a test)."""
 
-from .base import Provider
-from .devkit4ai import DevKit4AI
-from .otas import OTAS
-from .photon import Photon
-from .r4 import R4
+from providers.base import Provider
+from providers.devkit4ai import DevKit4AI
+from providers.otas import OTAS
+from providers.photon import Photon
+from providers.r4 import R4
 
 PROVIDERS: dict[str, Provider] = {p.slug: p for p in (R4(), Photon(), DevKit4AI(), OTAS())}
 

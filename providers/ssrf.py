@@ -35,7 +35,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
-from .errors import ErrorKind, ProviderError
+from providers.errors import ErrorKind, ProviderError
 
 # IPv6 addresses whose last 32 bits are the IPv4 address actually reached.
 _CARRIES_IPV4 = tuple(

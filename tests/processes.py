@@ -99,7 +99,7 @@ class WebServer(Process):
         workers: int,
         threads: int,
         env: dict[str, str],
-        app: str = "dashboard.wsgi",
+        app: str = "config.wsgi",
     ):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"

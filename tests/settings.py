@@ -10,4 +10,4 @@ os.environ.setdefault("DEBUG", "True")
 os.environ.setdefault("TASKS_BACKEND", "django.tasks.backends.immediate.ImmediateBackend")
 os.environ.setdefault("CONN_MAX_AGE", "0")
 
-from dashboard.settings import *  # noqa: F403
+from config.settings import *  # noqa: F403

@@ -3,7 +3,7 @@
 import django.db.models.deletion
 import django.utils.timezone
 import providers.registry
-import providers.secrets
+import providers.encryption
 import uuid
 from django.conf import settings
 from django.db import migrations, models
@@ -36,7 +36,7 @@ class Migration(migrations.Migration):
                 ('vendor', models.CharField(choices=providers.registry.vendor_choices, max_length=20)),
                 ('label', models.CharField(max_length=100)),
                 ('base_url', models.URLField(max_length=300)),
-                ('credentials', providers.secrets.EncryptedJSONField(default=dict, editable=False)),
+                ('credentials', providers.encryption.EncryptedJSONField(default=dict, editable=False)),
                 ('credential_hint', models.CharField(blank=True, max_length=100)),
                 ('identity', models.CharField(blank=True, help_text='Who the vendor says this is.', max_length=200)),
                 ('status', models.CharField(choices=[('active', 'Connected'), ('needs_reconnect', 'Needs new credentials'), ('disconnected', 'Disconnected')], default='active', max_length=20)),
@@ -63,7 +63,7 @@ class Migration(migrations.Migration):
                 ('status', models.CharField(choices=[('pending', 'Pending'), ('created', 'Created'), ('failed', 'Failed'), ('unknown', 'Outcome unknown')], default='pending', max_length=10)),
                 ('remote_id', models.CharField(blank=True, max_length=100)),
                 ('vendor_response', models.JSONField(blank=True, default=dict, help_text='Minus secrets.')),
-                ('secrets', providers.secrets.EncryptedJSONField(default=dict, editable=False)),
+                ('secrets', providers.encryption.EncryptedJSONField(default=dict, editable=False)),
                 ('error_kind', models.CharField(blank=True, max_length=20)),
                 ('error_code', models.CharField(blank=True, max_length=100)),
                 ('error_status', models.PositiveSmallIntegerField(blank=True, null=True)),

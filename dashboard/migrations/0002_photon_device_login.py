@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import providers.registry
-import providers.secrets
+import providers.encryption
 import uuid
 from django.conf import settings
 from django.db import migrations, models
@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
                 ('vendor', models.CharField(choices=providers.registry.vendor_choices, max_length=20)),
                 ('label', models.CharField(max_length=100)),
                 ('base_url', models.URLField(max_length=300)),
-                ('secrets', providers.secrets.EncryptedJSONField(default=dict, editable=False)),
+                ('secrets', providers.encryption.EncryptedJSONField(default=dict, editable=False)),
                 ('user_code', models.CharField(max_length=32)),
                 ('verification_uri', models.URLField(max_length=500)),
                 ('verification_uri_complete', models.URLField(max_length=600)),

@@ -3,7 +3,7 @@
 One namespace (`services.project_create`, ...), one module per area.
 """
 
-from .accounts import (
+from dashboard.services.accounts import (
     account_connect,
     account_disconnect,
     account_rename,
@@ -11,15 +11,16 @@ from .accounts import (
     account_set_plan,
     account_verify,
 )
-from .background import projects_reconcile_unknown, projects_sweep
-from .common import ServiceError, audit_record
-from .device_login import (
+from dashboard.services.audit import audit_record
+from dashboard.services.background import projects_reconcile_unknown, projects_sweep
+from dashboard.services.device_login import (
     device_login_poll,
     device_login_start,
     device_logins_sweep,
     enqueue_device_login_poll,
 )
-from .exports import (
+from dashboard.services.errors import ServiceError
+from dashboard.services.exports import (
     export_build,
     export_file,
     export_size,
@@ -28,18 +29,22 @@ from .exports import (
     exports_prune,
     stream_csv,
 )
-from .importing import account_import, account_import_candidates
-from .projects import project_create, project_submit, project_validate
-from .reconciling import not_found_yet_message, project_reconcile, project_reconcile_pick
-from .secrets import project_regenerate_secret, project_secret_reveal
-from .teams import (
+from dashboard.services.importing import account_import, account_import_candidates
+from dashboard.services.project_secrets import project_regenerate_secret, project_secret_reveal
+from dashboard.services.projects import project_create, project_submit, project_validate
+from dashboard.services.reconciling import (
+    not_found_yet_message,
+    project_reconcile,
+    project_reconcile_pick,
+)
+from dashboard.services.teams import (
     team_member_add,
     team_member_remove,
     team_member_set_role,
     team_membership_edited,
     teams_keep_an_admin,
 )
-from .tracking import (
+from dashboard.services.tracking import (
     account_sync,
     project_can_retry,
     project_refresh,

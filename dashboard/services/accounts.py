@@ -10,16 +10,18 @@ from django.db import transaction
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
+from dashboard.models import AccountStatus, AuditAction, Team, VendorAccount
+from dashboard.models.columns import column_max
+from dashboard.services.audit import audit_record
+from dashboard.services.errors import ServiceError
+from dashboard.services.vendor_answers import shown
+from dashboard.services.vendor_calls import call_vendor
+from dashboard.validation.labels import LABEL_ERROR, label_field
+from dashboard.validation.text import has_control_characters
+from dashboard.validation.vendor_fields import clean_credentials
 from providers.base import AccountCheck, Provider, ProviderError
 from providers.http import check_base_url
 from providers.registry import get_provider
-
-from ..inputs import LABEL_ERROR, has_control_characters, label_field
-from ..models import AccountStatus, AuditAction, Team, VendorAccount
-from ..spec_forms import clean_credentials
-from .common import ServiceError, audit_record, column_max
-from .vendor_answers import shown
-from .vendor_calls import call_vendor
 
 IDENTITY_MAX = column_max(VendorAccount, "identity")
 HINT_MAX = column_max(VendorAccount, "credential_hint")

@@ -18,12 +18,17 @@ from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
+from dashboard.models import AccountStatus, AuditAction, Project, ProjectStatus, VendorAccount
+from dashboard.services.errors import ServiceError
+from dashboard.services.moves import project_move
+from dashboard.services.projects import enqueue_submit
+from dashboard.services.reconciling import (
+    absence_provable,
+    reconcile_each,
+    take_listing,
+    tracked_remote_ids,
+)
 from providers.base import ErrorKind
-
-from ..models import AccountStatus, AuditAction, Project, ProjectStatus, VendorAccount
-from .common import ServiceError, project_move
-from .projects import enqueue_submit
-from .reconciling import absence_provable, reconcile_each, take_listing, tracked_remote_ids
 
 logger = logging.getLogger(__name__)
 

@@ -23,13 +23,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from providers.base import ProviderError
-from providers.device_login import TERMINAL, PollState, next_interval
-from providers.http import check_base_url
-from providers.registry import get_provider
-
-from ..inputs import has_control_characters
-from ..models import (
+from dashboard.models import (
     AuditAction,
     DeviceLogin,
     DeviceLoginStatus,
@@ -38,9 +32,16 @@ from ..models import (
     VendorAccount,
     team_ids_for,
 )
-from .accounts import clean_label, save_verified_account
-from .common import ServiceError, audit_record, column_max
-from .vendor_answers import shown
+from dashboard.models.columns import column_max
+from dashboard.services.accounts import clean_label, save_verified_account
+from dashboard.services.audit import audit_record
+from dashboard.services.errors import ServiceError
+from dashboard.services.vendor_answers import shown
+from dashboard.validation.text import has_control_characters
+from providers.base import ProviderError
+from providers.device_login import TERMINAL, PollState, next_interval
+from providers.http import check_base_url
+from providers.registry import get_provider
 
 logger = logging.getLogger(__name__)
 
@@ -194,7 +195,7 @@ def enqueue_device_login_poll(login_id: int, *, at: datetime | None = None) -> b
     """Queue a poll of the sign-in (at `at`, when the queue can delay a task). A poll that
     could not be queued loses nothing: the sweep queues it again."""
     try:
-        from ..tasks import poll_device_login  # late: tasks imports services
+        from dashboard.tasks import poll_device_login  # late: tasks imports services
 
         task = poll_device_login
         if at is not None:

@@ -20,11 +20,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from dashboard import listing
+from dashboard.models import ExportChunk, ExportStatus, ProjectExport, VendorAccount, team_ids_for
 from providers.registry import PROVIDERS
-
-from .. import selectors
-from ..export_files import ExportChunk, ExportStatus, ProjectExport
-from ..models import VendorAccount, team_ids_for
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +58,7 @@ def safe_cell(value: object) -> str:
     return text
 
 
-def export_size(query: selectors.ProjectQuery, counts: dict) -> int:
+def export_size(query: listing.ProjectQuery, counts: dict) -> int:
     """How many rows the export holds, counted no further than the streaming limit."""
     if counts["exact"]:
         return counts["total"]
@@ -97,14 +95,14 @@ class _Batch:
         return batch
 
 
-def csv_batches(query: selectors.ProjectQuery) -> Iterator[CsvBatch]:
+def csv_batches(query: listing.ProjectQuery) -> Iterator[CsvBatch]:
     """The header, then the rows in batches of BATCH rows.
 
     The first batch is read before anything is yielded, so a failing query fails the
     request (an error status), never a 200 with only the header line.
     """
     fields = [field for _, field in CSV_COLUMNS]
-    rows = selectors.project_list(query).values_list(*fields, "team_id").iterator(chunk_size=BATCH)
+    rows = listing.project_list(query).values_list(*fields, "team_id").iterator(chunk_size=BATCH)
     vendor_names = {slug: provider.name for slug, provider in PROVIDERS.items()}
     created_at, vendor = fields.index("created_at"), fields.index("vendor")
     batch = _Batch()
@@ -121,7 +119,7 @@ def csv_batches(query: selectors.ProjectQuery) -> Iterator[CsvBatch]:
     yield batch.take()
 
 
-def stream_csv(query: selectors.ProjectQuery) -> Iterator[str]:
+def stream_csv(query: listing.ProjectQuery) -> Iterator[str]:
     """csv_batches for a streamed answer: a failure after the start breaks the transfer.
 
     Too late for an error status, so the file says so in a last line and the connection
@@ -142,7 +140,7 @@ def stream_csv(query: selectors.ProjectQuery) -> Iterator[str]:
 
 
 def export_start(*, user, filters: dict) -> ProjectExport:
-    from ..tasks import build_export
+    from dashboard.tasks import build_export
 
     export = ProjectExport.objects.create(requested_by=user, filters=dict(filters))
     try:
@@ -165,8 +163,8 @@ def export_build(export_id: int) -> str:
         return "skipped: not queued"
     export = ProjectExport.objects.select_related("requested_by").get(pk=export_id)
     accounts = VendorAccount.objects.for_user(export.requested_by)
-    filters = selectors.clean_filters(export.filters, accounts=accounts)
-    query = selectors.project_query(user=export.requested_by, filters=filters)
+    filters = listing.clean_filters(export.filters, accounts=accounts)
+    query = listing.project_query(user=export.requested_by, filters=filters)
     rows, team_ids = 0, set()
     try:
         for number, batch in enumerate(csv_batches(query)):

@@ -12,14 +12,20 @@ from dataclasses import dataclass, replace
 from django.db import transaction
 from django.utils import timezone
 
+from dashboard.models import (
+    AuditAction,
+    AuditEvent,
+    Project,
+    ProjectOrigin,
+    ProjectStatus,
+    VendorAccount,
+)
+from dashboard.services.audit import SUMMARY_MAX
+from dashboard.services.vendor_answers import RowCheck, UnstorableRow
+from dashboard.services.vendor_calls import call_vendor_for
+from dashboard.validation.text import printable
 from providers.base import RemoteProject
 from providers.registry import get_provider
-
-from ..inputs import printable
-from ..models import AuditAction, AuditEvent, Project, ProjectOrigin, ProjectStatus, VendorAccount
-from .common import SUMMARY_MAX
-from .vendor_answers import RowCheck, UnstorableRow
-from .vendor_calls import call_vendor_for
 
 BATCH = 500
 

@@ -18,14 +18,10 @@ from django.db.models.functions import Upper
 from django.db.models.lookups import Exact
 from django.utils import timezone
 
-from providers.base import ErrorKind, ProviderError
-from providers.registry import get_provider
-
-from ..inputs import has_control_characters, printable
-from ..models import AuditAction, Project, ProjectStatus, VendorAccount
-from ..spec_forms import clean_project
-from .common import ServiceError, audit_record
-from .vendor_answers import (
+from dashboard.models import AuditAction, Project, ProjectStatus, VendorAccount
+from dashboard.services.audit import audit_record
+from dashboard.services.errors import ServiceError
+from dashboard.services.vendor_answers import (
     ERROR_CODE_MAX,
     NAME_MAX,
     UNSTORABLE_ID,
@@ -33,7 +29,11 @@ from .vendor_answers import (
     storable,
     untrackable_message,
 )
-from .vendor_calls import call_vendor
+from dashboard.services.vendor_calls import call_vendor
+from dashboard.validation.text import has_control_characters, printable
+from dashboard.validation.vendor_fields import clean_project
+from providers.base import ErrorKind, ProviderError
+from providers.registry import get_provider
 
 logger = logging.getLogger(__name__)
 
@@ -132,7 +132,9 @@ def enqueue_submit(project_id: int) -> bool:
     """Hand a pending create to the queue. A failure here loses nothing: the row is
     pending and never attempted, so the background sweep queues it again."""
     try:
-        from ..tasks import submit_project  # late: tasks imports this module; may fail to load
+        from dashboard.tasks import (
+            submit_project,  # late: tasks imports this module; may fail to load
+        )
 
         submit_project.enqueue(project_id)
     except Exception:

@@ -18,13 +18,12 @@ from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
-from providers.base import ErrorKind, ProjectList, RemoteProject
-from providers.registry import get_provider
-
-from ..models import NO_ERROR, AuditAction, Project, ProjectStatus, VendorAccount
-from .common import ServiceError, audit_record, project_move, projects_move
-from .importing import list_remote, lost_create_matches
-from .vendor_answers import (
+from dashboard.models import NO_ERROR, AuditAction, Project, ProjectStatus, VendorAccount
+from dashboard.services.audit import audit_record
+from dashboard.services.errors import ServiceError
+from dashboard.services.importing import list_remote, lost_create_matches
+from dashboard.services.moves import project_move, projects_move
+from dashboard.services.vendor_answers import (
     MATCHES_TRACKED,
     UNSTORABLE_ID,
     RowCheck,
@@ -32,6 +31,8 @@ from .vendor_answers import (
     remote_id_problem,
     untrackable_message,
 )
+from providers.base import ErrorKind, ProjectList, RemoteProject
+from providers.registry import get_provider
 
 NOT_FOUND_AT_VENDOR = "not_found_at_vendor"
 

@@ -7,9 +7,10 @@ from collections.abc import Collection, Iterable
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from ..inputs import printable
-from ..models import AuditAction, Membership, Role, Team
-from .common import ServiceError, audit_record
+from dashboard.models import AuditAction, Membership, Role, Team
+from dashboard.services.audit import audit_record
+from dashboard.services.errors import ServiceError
+from dashboard.validation.text import printable
 
 
 def _check_role(role: str) -> str:

@@ -12,15 +12,21 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.utils import timezone
 
+from dashboard.models import NO_ERROR, AuditAction, Project, ProjectStatus, VendorAccount
+from dashboard.services.audit import audit_record
+from dashboard.services.errors import ServiceError
+from dashboard.services.moves import project_move
+from dashboard.services.projects import enqueue_submit
+from dashboard.services.reconciling import (
+    NOT_FOUND_AT_VENDOR,
+    reconcile_each,
+    take_listing,
+    tracked_remote_ids,
+)
+from dashboard.services.vendor_answers import RowCheck, UnstorableRow
+from dashboard.services.vendor_calls import call_vendor_for
 from providers.base import RETRYABLE_KINDS, RemoteProject
 from providers.registry import get_provider
-
-from ..models import NO_ERROR, AuditAction, Project, ProjectStatus, VendorAccount
-from .common import ServiceError, audit_record, project_move
-from .projects import enqueue_submit
-from .reconciling import NOT_FOUND_AT_VENDOR, reconcile_each, take_listing, tracked_remote_ids
-from .vendor_answers import RowCheck, UnstorableRow
-from .vendor_calls import call_vendor_for
 
 logger = logging.getLogger(__name__)
 

@@ -18,12 +18,12 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
+from dashboard.models import Project
+from dashboard.models.columns import column_max
+from dashboard.services.errors import ServiceError
+from dashboard.validation.text import has_control_characters, printable
+from dashboard.validation.vendor_fields import field_for
 from providers.base import Provider, RemoteProject
-
-from ..inputs import has_control_characters, printable
-from ..models import Project
-from ..spec_forms import field_for
-from .common import ServiceError, column_max
 
 REMOTE_ID_MAX = column_max(Project, "remote_id")
 NAME_MAX = column_max(Project, "name")

@@ -14,11 +14,11 @@ from contextlib import contextmanager
 from django.conf import settings
 from django.db import transaction
 
+from dashboard.models import AccountStatus, AuditAction, VendorAccount
+from dashboard.services.audit import audit_record
+from dashboard.services.errors import ServiceError
 from providers.base import Credentials, ErrorKind, Provider, ProviderError
 from providers.registry import PROVIDERS, get_provider
-
-from ..models import AccountStatus, AuditAction, VendorAccount
-from .common import ServiceError, audit_record
 
 UNREADABLE_CREDENTIALS = (
     "The stored credentials can't be decrypted with the configured encryption keys. "

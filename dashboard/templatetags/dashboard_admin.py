@@ -1,6 +1,6 @@
 from django import template
 
-from ..attention import attention_counts
+from dashboard.admin.attention import attention_counts
 
 register = template.Library()
 

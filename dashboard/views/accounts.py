@@ -6,17 +6,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from providers.registry import PROVIDERS
-
-from .. import services
-from ..forms import (
+from dashboard import services
+from dashboard.forms import (
     AccountBasicsForm,
     AccountConnectForm,
     AccountReplaceForm,
     apply_errors,
     replace_credentials,
 )
-from ..models import AuditEvent, Role, VendorAccount, admin_teams
+from dashboard.models import AuditEvent, Role, VendorAccount, admin_teams
+from providers.registry import PROVIDERS
 
 
 def account_list(request: HttpRequest) -> HttpResponse:
@@ -55,7 +54,7 @@ def account_connect(request: HttpRequest, vendor: str) -> HttpResponse:
             apply_errors(form, exc.field_errors, exc.message)
         else:
             messages.success(request, f"{provider.name} account “{account.label}” connected.")
-            return redirect("account_detail", pk=account.pk)
+            return redirect("dashboard:account_detail", pk=account.pk)
     return render(
         request,
         "dashboard/accounts/connect.html",
@@ -103,7 +102,7 @@ def account_replace(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and replace_credentials(form, account=account, user=request.user):
         messages.success(request, "New credentials verified and saved.")
-        return redirect("account_detail", pk=account.pk)
+        return redirect("dashboard:account_detail", pk=account.pk)
     return render(
         request,
         "dashboard/accounts/replace.html",
@@ -120,7 +119,7 @@ def account_verify(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(request, "The vendor accepted the stored credentials.")
-    return redirect("account_detail", pk=account.pk)
+    return redirect("dashboard:account_detail", pk=account.pk)
 
 
 @require_POST
@@ -136,7 +135,7 @@ def account_plan(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, " ".join(exc.field_errors.values()) or exc.message)
     else:
         messages.success(request, "Plan saved. Project limits follow it from now on.")
-    return redirect("account_detail", pk=account.pk)
+    return redirect("dashboard:account_detail", pk=account.pk)
 
 
 @require_http_methods(["GET", "POST"])
@@ -145,5 +144,5 @@ def account_disconnect(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         services.account_disconnect(account=account, user=request.user)
         messages.success(request, f"“{account.label}” disconnected. Its projects stay in the list.")
-        return redirect("account_detail", pk=account.pk)
+        return redirect("dashboard:account_detail", pk=account.pk)
     return render(request, "dashboard/accounts/disconnect.html", {"account": account})

@@ -6,12 +6,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from providers.registry import PROVIDERS
-
-from .. import services
-from ..forms import AccountBasicsForm, AccountConnectForm, apply_errors
-from ..inputs import parse_id
-from ..models import (
+from dashboard import services
+from dashboard.forms import AccountBasicsForm, AccountConnectForm, apply_errors
+from dashboard.models import (
     DeviceLogin,
     DeviceLoginStatus,
     Role,
@@ -19,8 +16,10 @@ from ..models import (
     admin_teams,
     team_ids_for,
 )
-from ..services.device_login import EXPIRED_MESSAGE
-from .common import wants_fragment
+from dashboard.services.device_login import EXPIRED_MESSAGE
+from dashboard.validation.ids import parse_id
+from dashboard.views.htmx import wants_fragment
+from providers.registry import PROVIDERS
 
 
 @require_POST
@@ -53,7 +52,7 @@ def device_login_start(request: HttpRequest, vendor: str) -> HttpResponse:
         except services.ServiceError as exc:
             apply_errors(form, exc.field_errors, exc.message)
         else:
-            return redirect("device_login_status", reference=login.reference)
+            return redirect("dashboard:device_login_status", reference=login.reference)
     return render(
         request,
         "dashboard/accounts/connect.html",

@@ -10,12 +10,10 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
-from providers.registry import PROVIDERS, get_provider
-
-from .. import selectors, services
-from ..forms import ProjectForm, apply_errors, raw_values
-from ..inputs import parse_id
-from ..models import (
+from dashboard import listing, services
+from dashboard.forms import ProjectForm, apply_errors, raw_values
+from dashboard.listing.comparison import sent_and_answered
+from dashboard.models import (
     AccountStatus,
     AuditEvent,
     Membership,
@@ -25,20 +23,21 @@ from ..models import (
     role_in,
     roles_at_least,
 )
-from ..models import Project as ProjectModel
-from ..project_page import sent_and_answered
-from .common import wants_fragment
+from dashboard.models import Project as ProjectModel
+from dashboard.validation.ids import parse_id
+from dashboard.views.htmx import wants_fragment
+from providers.registry import PROVIDERS, get_provider
 
 
 @require_GET
 @vary_on_headers("HX-Request")
 def project_list(request: HttpRequest) -> HttpResponse:
     accounts = VendorAccount.objects.for_user(request.user).only("pk", "label").order_by("label")
-    filters = selectors.clean_filters(request.GET, accounts=accounts)
-    query = selectors.project_query(user=request.user, filters=filters)
-    counts = selectors.list_counts(query)
+    filters = listing.clean_filters(request.GET, accounts=accounts)
+    query = listing.project_query(user=request.user, filters=filters)
+    counts = listing.list_counts(query)
     position = request.GET.get("after") or request.GET.get("before")
-    page = selectors.project_page(query, position=position, counts=counts)
+    page = listing.list_page(query, position=position, counts=counts)
     status_labels = dict(ProjectStatus.choices)
     vendor_labels = {slug: p.name for slug, p in PROVIDERS.items()}
     _add_display(page, status_labels=status_labels, vendor_labels=vendor_labels)
@@ -54,7 +53,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "filtered": any(key != "sort" for key in filters),
         "accounts": accounts,
-        "sort_next": selectors.next_sorts(filters["sort"]),
+        "sort_next": listing.next_sorts(filters["sort"]),
         "vendors": PROVIDERS.values(),
         "statuses": ProjectStatus.choices,
         "creators": _team_mates(request.user),
@@ -68,7 +67,7 @@ def _add_display(rows, *, status_labels: dict, vendor_labels: dict) -> None:
     """Each row's link (from one reverse() for the page) and labels: a reverse or a
     template filter per row was most of what rendering the list cost."""
     stub = str(uuid.UUID(int=0))
-    pattern = reverse("project_detail", args=[stub])
+    pattern = reverse("dashboard:project_detail", args=[stub])
     for row in rows:
         row["url"] = pattern.replace(stub, str(row["reference"]))
         row["status_label"] = status_labels.get(row["status"], row["status"])
@@ -141,7 +140,7 @@ def _project_submit(request: HttpRequest, account: VendorAccount) -> HttpRespons
     elif "idempotency_key" in form.errors:
         form.add_error(None, "This form has expired. Reload the page and submit again.")
     if project is not None and not _refused(project):
-        url = reverse("project_detail", args=[project.reference])
+        url = reverse("dashboard:project_detail", args=[project.reference])
         return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     if project is not None:
         # The vendor said no: show its words at the fields, with a fresh key for the next try.

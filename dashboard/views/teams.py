@@ -1,16 +1,12 @@
 """The user's teams: who is in them with which role; team admins manage membership."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from providers.registry import PROVIDERS
-
-from .. import selectors, services
-from ..inputs import parse_id
-from ..models import (
+from dashboard import services
+from dashboard.models import (
     Membership,
     Role,
     Team,
@@ -50,7 +46,7 @@ def _done(request: HttpRequest, call, *, success: str = "") -> HttpResponse:
     else:
         if success:
             messages.success(request, success)
-    return redirect("team_list")
+    return redirect("dashboard:team_list")
 
 
 @require_POST
@@ -86,27 +82,3 @@ def team_member_remove(request: HttpRequest, pk: int, member: int) -> HttpRespon
     return _done(
         request, lambda: services.team_member_remove(membership=membership, actor=request.user)
     )
-
-
-@require_GET
-def activity(request: HttpRequest) -> HttpResponse:
-    """The team's audit trail as a feed, filterable by kind, person and vendor."""
-    kind = request.GET.get("kind", "")
-    person = parse_id(request.GET.get("person"))
-    vendor = request.GET.get("vendor", "")
-    events = selectors.activity(user=request.user, kind=kind, person=person, vendor=vendor)
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
-    people = (
-        Membership.objects.filter(team_id__in=team_ids_for(request.user))
-        .select_related("user")
-        .order_by("user__username")
-        .distinct()
-    )
-    context = {
-        "page": page,
-        "kinds": selectors.ACTIVITY_KINDS,
-        "people": {m.user_id: m.user.get_username() for m in people},
-        "vendors": {slug: p.name for slug, p in PROVIDERS.items()},
-        "chosen": {"kind": kind, "person": person, "vendor": vendor},
-    }
-    return render(request, "dashboard/teams/activity.html", context)

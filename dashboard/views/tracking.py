@@ -13,8 +13,8 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from .. import services
-from ..models import Project, Role, VendorAccount
+from dashboard import services
+from dashboard.models import Project, Role, VendorAccount
 
 
 def _member_project(request: HttpRequest, reference) -> Project:
@@ -103,7 +103,7 @@ def account_import(request: HttpRequest, pk: int) -> HttpResponse:
         chosen = _chosen_remote_ids(request)
         if chosen == []:
             messages.info(request, "Nothing was selected, so nothing was imported.")
-            return redirect("account_import", pk=account.pk)
+            return redirect("dashboard:account_import", pk=account.pk)
         try:
             adopted = services.account_import(account=account, user=request.user, remote_ids=chosen)
         except services.ServiceError as exc:
@@ -118,7 +118,7 @@ def account_import(request: HttpRequest, pk: int) -> HttpResponse:
                     "Nothing new was imported: those projects are tracked here already, or "
                     "can't be imported (the list says why).",
                 )
-        return redirect("account_import", pk=account.pk)
+        return redirect("dashboard:account_import", pk=account.pk)
     candidates, error = [], ""
     try:
         candidates = services.account_import_candidates(account=account, user=request.user)
@@ -157,7 +157,7 @@ def project_refresh(request: HttpRequest, reference) -> HttpResponse:
             )
         else:
             messages.success(request, "Refreshed from the vendor.")
-    return redirect("project_detail", reference=project.reference)
+    return redirect("dashboard:project_detail", reference=project.reference)
 
 
 @require_POST
@@ -196,7 +196,7 @@ def project_reconcile(request: HttpRequest, reference) -> HttpResponse:
 def _to_project(request: HttpRequest, project: Project) -> HttpResponse:
     """Back to the project's page, whole, where the message shows (an htmx request is
     sent there by the browser: a redirect it followed would bring back a fragment)."""
-    url = reverse("project_detail", args=[project.reference])
+    url = reverse("dashboard:project_detail", args=[project.reference])
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
@@ -207,4 +207,4 @@ def project_retry(request: HttpRequest, reference) -> HttpResponse:
         services.project_retry(project=project, user=request.user)
     except services.ServiceError as exc:
         messages.error(request, exc.message)
-    return redirect("project_detail", reference=project.reference)
+    return redirect("dashboard:project_detail", reference=project.reference)

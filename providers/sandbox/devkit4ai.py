@@ -17,7 +17,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 
-from .core import SandboxRequest, SandboxResponse, SandboxState, VendorStandIn
+from providers.sandbox.core import SandboxRequest, SandboxResponse, SandboxState, VendorStandIn
 
 SIGNING_SECRET = b"devkit4ai-sandbox-signing-secret"  # a stand-in's, not a real secret
 DEMO_EMAIL = "dev@sandbox.devkit.test"

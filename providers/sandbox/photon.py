@@ -20,7 +20,7 @@ import uuid
 from datetime import UTC, datetime
 from urllib.parse import parse_qs
 
-from .core import SandboxRequest, SandboxResponse, SandboxState, VendorStandIn
+from providers.sandbox.core import SandboxRequest, SandboxResponse, SandboxState, VendorStandIn
 
 CLIENT_ID = "photon-cli"
 DEFAULT_SIGNING_SECRET = "photon-sandbox-signing-secret"  # a stand-in's, not a real secret

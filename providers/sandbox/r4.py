@@ -10,7 +10,7 @@ import time
 from collections import defaultdict, deque
 from datetime import UTC, datetime
 
-from .core import SandboxRequest, SandboxResponse, SandboxState, VendorStandIn
+from providers.sandbox.core import SandboxRequest, SandboxResponse, SandboxState, VendorStandIn
 
 PREFIX = "/api/v1/machine"
 DEFAULT_SIGNING_SECRET = "r4-sandbox-signing-secret"  # a stand-in's, not a real secret

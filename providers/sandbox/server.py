@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from .core import (
+from providers.sandbox.core import (
     Fault,
     SandboxRequest,
     SandboxResponse,
@@ -17,10 +17,10 @@ from .core import (
     VendorStandIn,
     mutated,
 )
-from .devkit4ai import DevKit4AIStandIn
-from .otas import OTASStandIn
-from .photon import PhotonStandIn
-from .r4 import R4StandIn
+from providers.sandbox.devkit4ai import DevKit4AIStandIn
+from providers.sandbox.otas import OTASStandIn
+from providers.sandbox.photon import PhotonStandIn
+from providers.sandbox.r4 import R4StandIn
 
 STAND_INS: tuple[type[VendorStandIn], ...] = (
     R4StandIn,

@@ -36,28 +36,31 @@ def test_no_page_has_a_serious_or_critical_violation(page, live_server, a_team_w
     check("login")
     log_in(page, live_server, "ada")
     paths = {
-        "list": reverse("project_list"),
-        "list filtered to nothing": reverse("project_list") + "?status=failed&vendor=otas",
-        "accounts": reverse("account_list"),
-        "team": reverse("team_list"),
-        "activity": reverse("activity"),
+        "list": reverse("dashboard:project_list"),
+        "list filtered to nothing": reverse("dashboard:project_list")
+        + "?status=failed&vendor=otas",
+        "accounts": reverse("dashboard:account_list"),
+        "team": reverse("dashboard:team_list"),
+        "activity": reverse("dashboard:activity"),
         "password change": reverse("password_change"),
         "admin index": reverse("admin:index"),
     }
     for vendor, account in accounts.items():
-        paths[f"new project ({vendor})"] = reverse("project_new") + f"?account={account.pk}"
-        paths[f"connect ({vendor})"] = reverse("account_connect", args=[vendor])
-        paths[f"account ({vendor})"] = reverse("account_detail", args=[account.pk])
-        paths[f"import ({vendor})"] = reverse("account_import", args=[account.pk])
+        paths[f"new project ({vendor})"] = (
+            reverse("dashboard:project_new") + f"?account={account.pk}"
+        )
+        paths[f"connect ({vendor})"] = reverse("dashboard:account_connect", args=[vendor])
+        paths[f"account ({vendor})"] = reverse("dashboard:account_detail", args=[account.pk])
+        paths[f"import ({vendor})"] = reverse("dashboard:account_import", args=[account.pk])
     for state, project in projects.items():
-        paths[f"project {state}"] = reverse("project_detail", args=[project.reference])
+        paths[f"project {state}"] = reverse("dashboard:project_detail", args=[project.reference])
     for name, path in paths.items():
         response = page.goto(live_server.url + path)
         assert response.status == 200, (name, response.status)
         check(name)
 
     # A form showing a live error, and a revealed secret.
-    page.goto(live_server.url + reverse("project_new") + f"?account={accounts['r4'].pk}")
+    page.goto(live_server.url + reverse("dashboard:project_new") + f"?account={accounts['r4'].pk}")
     wait_for_htmx_settled(page)
     page.get_by_label("Name").fill("x" * 300)
     expect(page.locator("#feedback-name .error")).to_be_visible()
@@ -68,7 +71,7 @@ def test_no_page_has_a_serious_or_critical_violation(page, live_server, a_team_w
     check("revealed secret")
 
     # Device sign-in, started as a person would.
-    page.goto(live_server.url + reverse("account_connect", args=["photon"]))
+    page.goto(live_server.url + reverse("dashboard:account_connect", args=["photon"]))
     device_form = page.locator("form", has=page.get_by_role("button", name="Start sign-in"))
     device_form.get_by_label("Label").fill("Photon second")
     device_form.get_by_label("Base URL").fill(accounts["photon"].base_url)

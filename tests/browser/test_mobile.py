@@ -28,13 +28,13 @@ def test_no_page_scrolls_sideways_on_a_phone(browser, live_server, r4_account, s
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", name="Projects")).to_be_visible()
     pages = [
-        reverse("project_list"),
-        reverse("project_detail", args=[project.reference]),
-        reverse("project_new") + f"?account={r4_account.pk}",
-        reverse("account_list"),
-        reverse("account_detail", args=[r4_account.pk]),
-        reverse("account_connect", args=["r4"]),
-        reverse("account_import", args=[r4_account.pk]),
+        reverse("dashboard:project_list"),
+        reverse("dashboard:project_detail", args=[project.reference]),
+        reverse("dashboard:project_new") + f"?account={r4_account.pk}",
+        reverse("dashboard:account_list"),
+        reverse("dashboard:account_detail", args=[r4_account.pk]),
+        reverse("dashboard:account_connect", args=["r4"]),
+        reverse("dashboard:account_import", args=[r4_account.pk]),
     ]
     too_wide = {}
     for path in pages:

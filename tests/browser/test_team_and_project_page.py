@@ -60,7 +60,7 @@ def test_a_project_page_holds_each_action_exactly_once(
     context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
     page = context.new_page()
     log_in(page, live_server, "ada")
-    page.goto(live_server.url + reverse("project_detail", args=[project.reference]))
+    page.goto(live_server.url + reverse("dashboard:project_detail", args=[project.reference]))
 
     counts = {name: page.get_by_role("button", name=name, exact=True).count() for name in ACTIONS}
     assert counts == {name: int(name == offered) for name in ACTIONS}

@@ -35,77 +35,119 @@ def _views(account, project, with_secret, with_plans):
     admin_get = {"owner": 200, "member": 404, "viewer": 404, "outsider": 404}
     admin_post = {"owner": 302, "member": 404, "viewer": 404, "outsider": 404}
     return [
-        ("project detail", "get", reverse("project_detail", args=[project.reference]), None, read),
-        ("new project form", "get", reverse("project_new") + f"?account={account.pk}", None, write),
+        (
+            "project detail",
+            "get",
+            reverse("dashboard:project_detail", args=[project.reference]),
+            None,
+            read,
+        ),
+        (
+            "new project form",
+            "get",
+            reverse("dashboard:project_new") + f"?account={account.pk}",
+            None,
+            write,
+        ),
         (
             "create project",
             "post",
-            reverse("project_new"),
+            reverse("dashboard:project_new"),
             new_data,
             {"owner": 302, "member": 302, "viewer": 404, "outsider": 404},
         ),
-        ("live validation", "post", reverse("project_validate"), validate_data, write),
-        ("account detail", "get", reverse("account_detail", args=[account.pk]), None, read),
-        ("import from vendor", "get", reverse("account_import", args=[account.pk]), None, write),
+        ("live validation", "post", reverse("dashboard:project_validate"), validate_data, write),
+        (
+            "account detail",
+            "get",
+            reverse("dashboard:account_detail", args=[account.pk]),
+            None,
+            read,
+        ),
+        (
+            "import from vendor",
+            "get",
+            reverse("dashboard:account_import", args=[account.pk]),
+            None,
+            write,
+        ),
         (
             "import selected",
             "post",
-            reverse("account_import", args=[account.pk]),
+            reverse("dashboard:account_import", args=[account.pk]),
             {"remote_id": "x"},
             {"owner": 302, "member": 302, "viewer": 404, "outsider": 404},
         ),
         (
             "refresh",
             "post",
-            reverse("project_refresh", args=[project.reference]),
+            reverse("dashboard:project_refresh", args=[project.reference]),
             None,
             {"owner": 302, "member": 302, "viewer": 404, "outsider": 404},
         ),
         (
             "check at vendor",
             "post",
-            reverse("project_reconcile", args=[project.reference]),
+            reverse("dashboard:project_reconcile", args=[project.reference]),
             None,
             {"owner": 302, "member": 302, "viewer": 404, "outsider": 404},
         ),
         (
             "retry",
             "post",
-            reverse("project_retry", args=[project.reference]),
+            reverse("dashboard:project_retry", args=[project.reference]),
             None,
             {"owner": 302, "member": 302, "viewer": 404, "outsider": 404},
         ),
         (
             "reveal secret",
             "post",
-            reverse("project_secret_reveal", args=[with_secret.reference]),
+            reverse("dashboard:project_secret_reveal", args=[with_secret.reference]),
             {"name": "projectSecret"},
             {"owner": 200, "member": 404, "viewer": 404, "outsider": 404},
         ),
         (
             "plan",
             "post",
-            reverse("account_plan", args=[with_plans.pk]),
+            reverse("dashboard:account_plan", args=[with_plans.pk]),
             {"plan": "cloud_starter"},
             admin_post,
         ),
-        ("replace form", "get", reverse("account_replace", args=[account.pk]), None, admin_get),
         (
-            "replace",
-            "post",
-            reverse("account_replace", args=[account.pk]),
-            {"base_url": account.base_url, "api_key": mint_key("acc00001")},
-            admin_post,
-        ),
-        ("verify", "post", reverse("account_verify", args=[account.pk]), None, admin_post),
-        (
-            "disconnect form",
+            "replace form",
             "get",
-            reverse("account_disconnect", args=[account.pk]),
+            reverse("dashboard:account_replace", args=[account.pk]),
             None,
             admin_get,
         ),
-        ("disconnect", "post", reverse("account_disconnect", args=[account.pk]), None, admin_post),
+        (
+            "replace",
+            "post",
+            reverse("dashboard:account_replace", args=[account.pk]),
+            {"base_url": account.base_url, "api_key": mint_key("acc00001")},
+            admin_post,
+        ),
+        (
+            "verify",
+            "post",
+            reverse("dashboard:account_verify", args=[account.pk]),
+            None,
+            admin_post,
+        ),
+        (
+            "disconnect form",
+            "get",
+            reverse("dashboard:account_disconnect", args=[account.pk]),
+            None,
+            admin_get,
+        ),
+        (
+            "disconnect",
+            "post",
+            reverse("dashboard:account_disconnect", args=[account.pk]),
+            None,
+            admin_post,
+        ),
     ]
 
 
@@ -132,14 +174,18 @@ def test_every_object_view_answers_by_role(client, world, role, request, sandbox
 
 def test_outsider_lists_show_nothing_of_other_teams(client, world, outsider):
     client.force_login(outsider)
-    assert b"Secret plans" not in client.get(reverse("project_list")).content
+    assert b"Secret plans" not in client.get(reverse("dashboard:project_list")).content
     assert (
         b"Secret plans"
-        not in client.get(reverse("project_list"), {"q": "Secret"}, HTTP_HX_REQUEST="true").content
+        not in client.get(
+            reverse("dashboard:project_list"), {"q": "Secret"}, HTTP_HX_REQUEST="true"
+        ).content
     )
-    assert world["account"].label.encode() not in client.get(reverse("account_list")).content
+    assert (
+        world["account"].label.encode() not in client.get(reverse("dashboard:account_list")).content
+    )
     # Filtering by a foreign account id is ignored, not honoured.
-    page = client.get(reverse("project_list"), {"account": world["account"].pk}).content
+    page = client.get(reverse("dashboard:project_list"), {"account": world["account"].pk}).content
     assert b"Secret plans" not in page
 
 
@@ -148,7 +194,7 @@ def test_outsider_cannot_connect_an_account_into_another_team(
 ):
     client.force_login(outsider)
     response = client.post(
-        reverse("account_connect", args=["r4"]),
+        reverse("dashboard:account_connect", args=["r4"]),
         {
             "team": team.pk,
             "label": "Sneaky",
@@ -164,7 +210,7 @@ def test_outsider_cannot_connect_an_account_into_another_team(
 @pytest.mark.parametrize("role", ("member", "viewer"))
 def test_non_admins_cannot_open_the_connect_page(client, world, role, request):
     client.force_login(request.getfixturevalue(role))
-    assert client.get(reverse("account_connect", args=["r4"])).status_code == 404
+    assert client.get(reverse("dashboard:account_connect", args=["r4"])).status_code == 404
 
 
 @pytest.mark.parametrize(
@@ -192,7 +238,11 @@ def test_malformed_posts_never_500(client, world, member, sandbox):
         ({"account": account}, 200, 404),  # the form again, with errors; no field to check
         ({"account": account, "idempotency_key": "garbage", "name": "ok"}, 200, 404),
     ):
-        assert client.post(reverse("project_new"), data).status_code == create_status, data
-        assert client.post(reverse("project_validate"), data).status_code == validate_status
+        assert client.post(reverse("dashboard:project_new"), data).status_code == create_status, (
+            data
+        )
+        assert (
+            client.post(reverse("dashboard:project_validate"), data).status_code == validate_status
+        )
     assert Project.objects.count() == 2
     assert sandbox.calls("r4") == []

@@ -19,7 +19,7 @@ def history(team, owner, member, r4_account, sandbox):
 
 def test_the_feed_shows_the_teams_events_and_filters_them(client, history, member, owner):
     client.force_login(member)
-    url = reverse("activity")
+    url = reverse("dashboard:activity")
     page = client.get(url).content.decode()
     assert "Account verified" in page and "Project create requested" in page
     assert "Account connected" in page
@@ -34,7 +34,7 @@ def test_the_feed_shows_the_teams_events_and_filters_them(client, history, membe
 
 def test_an_outsider_sees_none_of_it_and_junk_filters_are_ignored(client, history, outsider):
     client.force_login(outsider)
-    url = reverse("activity")
+    url = reverse("dashboard:activity")
     assert "Account verified" not in client.get(url).content.decode()
     junk_filters = ({"person": "²"}, {"person": "9" * 40}, {"kind": "\x00"}, {"vendor": "x\x00"})
     for junk in junk_filters:

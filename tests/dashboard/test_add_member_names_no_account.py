@@ -12,7 +12,9 @@ from tests.factories import MembershipFactory, UserFactory
 def answer(client, team, typed: str, role: str = "member") -> str:
     """The messages on the page the add leads to: what the answer tells the admin."""
     page = client.post(
-        reverse("team_member_add", args=[team.pk]), {"username": typed, "role": role}, follow=True
+        reverse("dashboard:team_member_add", args=[team.pk]),
+        {"username": typed, "role": role},
+        follow=True,
     ).content.decode()
     found = re.search(r'<ul class="messages">(.*?)</ul>', page, re.S)
     return unescape(re.sub(r"<[^>]+>", " ", found.group(1))).strip() if found else ""

@@ -77,11 +77,13 @@ def test_the_team_pages_count_only_active_admins(client, team, owner):
     client.force_login(owner)
     mine = Membership.objects.get(team=team, user=owner)
     page = client.post(
-        reverse("team_member_role", args=[team.pk, mine.pk]), {"role": "member"}, follow=True
+        reverse("dashboard:team_member_role", args=[team.pk, mine.pk]),
+        {"role": "member"},
+        follow=True,
     ).content.decode()
     assert "at least one admin" in page
     assert Membership.objects.get(pk=mine.pk).role == Role.ADMIN
-    client.post(reverse("team_member_remove", args=[team.pk, mine.pk]))
+    client.post(reverse("dashboard:team_member_remove", args=[team.pk, mine.pk]))
     assert Membership.objects.filter(pk=mine.pk, role=Role.ADMIN).exists()
 
 

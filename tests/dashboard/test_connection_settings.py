@@ -20,7 +20,7 @@ SHOW = (
 def database_settings(argv: list[str], **env: str) -> subprocess.CompletedProcess:
     """The default database's settings in a process started as `manage.py <argv>`."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("DATABASE_")}
-    environment.update(DJANGO_SETTINGS_MODULE="dashboard.settings", ENV_FILE="/dev/null")
+    environment.update(DJANGO_SETTINGS_MODULE="config.settings", ENV_FILE="/dev/null")
     environment.update(DEBUG="True", CONN_MAX_AGE="60", **env)  # 60: what `make run` writes
     return subprocess.run(
         [sys.executable, "-c", SHOW.format(argv=argv)],

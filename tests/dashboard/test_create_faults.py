@@ -43,7 +43,7 @@ def test_no_fault_makes_the_create_page_fail(
 ):
     client.force_login(member)
     sandbox.inject(fault, vendor="r4", delay=1.5)
-    response = client.post(reverse("project_new"), form_data(r4_account), **HX)
+    response = client.post(reverse("dashboard:project_new"), form_data(r4_account), **HX)
     assert response.status_code == 200
     project = Project.objects.get()
     assert project.status == status
@@ -53,4 +53,6 @@ def test_no_fault_makes_the_create_page_fail(
         alert = f'<div class="form-error" role="alert"><p>{escape(message)}</p></div>'
         assert alert in response.content.decode()
     else:  # sent on to the project's page, which says the outcome is unknown
-        assert response["HX-Redirect"] == reverse("project_detail", args=[project.reference])
+        assert response["HX-Redirect"] == reverse(
+            "dashboard:project_detail", args=[project.reference]
+        )

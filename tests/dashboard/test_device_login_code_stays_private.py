@@ -21,7 +21,7 @@ def started(client, team, owner, sandbox):
     """A sign-in started through the page, as an admin would; the owner is logged in."""
     client.force_login(owner)
     response = client.post(
-        reverse("device_login_start", args=["photon"]),
+        reverse("dashboard:device_login_start", args=["photon"]),
         {
             "device-team": team.pk,
             "device-label": "Photon main",
@@ -48,8 +48,8 @@ def ended(login, sandbox):
 def test_the_activity_feed_never_shows_the_code(client, started, role, request):
     client.force_login(request.getfixturevalue(role))
 
-    feed = client.get(reverse("activity")).content.decode()
-    signins = client.get(reverse("activity"), {"kind": "device_login"}).content.decode()
+    feed = client.get(reverse("dashboard:activity")).content.decode()
+    signins = client.get(reverse("dashboard:activity"), {"kind": "device_login"}).content.decode()
 
     assert "Photon sign-in started for “Photon main”" in signins  # the events are there
     assert started.user_code not in feed and started.user_code not in signins
@@ -65,7 +65,7 @@ def test_no_audit_row_holds_the_code_after_the_sign_in_ends(client, started, san
     ended(started, sandbox)
 
     summaries = list(AuditEvent.objects.values_list("summary", flat=True))
-    feed = client.get(reverse("activity"), {"kind": "device_login"}).content.decode()
+    feed = client.get(reverse("dashboard:activity"), {"kind": "device_login"}).content.decode()
 
     assert len(summaries) == 2 and "Sign-in denied" in feed
     assert all(started.user_code not in summary for summary in summaries)
@@ -91,7 +91,7 @@ def test_the_queued_poll_holds_only_the_sign_ins_id(client, team, owner, sandbox
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     client.force_login(owner)
     client.post(
-        reverse("device_login_start", args=["photon"]),
+        reverse("dashboard:device_login_start", args=["photon"]),
         {
             "device-team": team.pk,
             "device-label": "Photon main",

@@ -61,7 +61,7 @@ def test_the_status_page_asks_the_vendor_nothing_and_writes_nothing(
     photon.approve(login.user_code, "ada")
     before = DeviceLogin.objects.filter(pk=login.pk).values().get()
     client.force_login(owner)
-    url = reverse("device_login_status", args=[login.reference])
+    url = reverse("dashboard:device_login_status", args=[login.reference])
 
     with CaptureQueriesContext(connection) as queries:
         page = client.get(url)
@@ -95,7 +95,9 @@ def test_the_page_shows_what_the_worker_recorded(client, team, owner, sandbox, p
     tasks.poll_device_login.call(login.pk)
     client.force_login(owner)
 
-    html = client.get(reverse("device_login_status", args=[login.reference])).content.decode()
+    html = client.get(
+        reverse("dashboard:device_login_status", args=[login.reference])
+    ).content.decode()
 
     assert "Connected as ada@sandbox.photon.test" in html and "every 2s" not in html
 

@@ -151,7 +151,9 @@ def test_renewing_an_account_disconnected_after_the_start_leaves_it_disconnected
     assert account.status == AccountStatus.DISCONNECTED and dict(account.credentials) == {}
     assert_ended_failed_saying(login, "“Old” was disconnected after this sign-in started")
     client.force_login(owner)
-    html = client.get(reverse("device_login_status", args=[login.reference])).content.decode()
+    html = client.get(
+        reverse("dashboard:device_login_status", args=[login.reference])
+    ).content.decode()
     assert "was disconnected after this sign-in started" in html and "Start again" in html
 
 

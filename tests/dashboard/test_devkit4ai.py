@@ -47,10 +47,10 @@ def test_connect_stores_tokens_encrypted_and_never_the_password(
     caplog.set_level(logging.DEBUG)
     client.force_login(owner)
     response = client.post(
-        reverse("account_connect", args=["devkit4ai"]), connect_form(team, sandbox)
+        reverse("dashboard:account_connect", args=["devkit4ai"]), connect_form(team, sandbox)
     )
     account = VendorAccount.objects.get()
-    assert response["Location"] == reverse("account_detail", args=[account.pk])
+    assert response["Location"] == reverse("dashboard:account_detail", args=[account.pk])
     assert "password" not in account.credentials and account.credentials["access_token"]
     assert (
         account.plan == "free_starter" and account.credential_hint == f"{DEMO_EMAIL} · key ••••cdef"
@@ -79,7 +79,8 @@ def test_connect_failures_each_say_what_is_wrong_and_save_nothing(
 ):
     client.force_login(owner)
     html = client.post(
-        reverse("account_connect", args=["devkit4ai"]), connect_form(team, sandbox, **typed)
+        reverse("dashboard:account_connect", args=["devkit4ai"]),
+        connect_form(team, sandbox, **typed),
     )
     assert words in html.content.decode()
     assert VendorAccount.objects.count() == 0
@@ -133,15 +134,17 @@ def test_an_admin_changing_the_plan_raises_the_limit(
     client.force_login(member)
     assert (
         client.post(
-            reverse("account_plan", args=[devkit_account.pk]), {"plan": "cloud_starter"}
+            reverse("dashboard:account_plan", args=[devkit_account.pk]), {"plan": "cloud_starter"}
         ).status_code
         == 404
     )
     client.force_login(owner)
-    client.post(reverse("account_plan", args=[devkit_account.pk]), {"plan": "cloud_starter"})
+    client.post(
+        reverse("dashboard:account_plan", args=[devkit_account.pk]), {"plan": "cloud_starter"}
+    )
     assert VendorAccount.objects.get().plan == "cloud_starter"
     assert AuditEvent.objects.filter(action="account.plan_changed").exists()
-    client.post(reverse("account_plan", args=[devkit_account.pk]), {"plan": "platinum"})
+    client.post(reverse("dashboard:account_plan", args=[devkit_account.pk]), {"plan": "platinum"})
     assert VendorAccount.objects.get().plan == "cloud_starter"
     assert create(VendorAccount.objects.get(), member).status == ProjectStatus.CREATED
 
@@ -183,7 +186,7 @@ def test_the_vendors_own_tier_refusal_is_shown(client, devkit_account, member, s
         stand_in.projects[str(i)] = {"id": str(i), "owner_id": owner_id, "is_active": True}
     client.force_login(member)
     html = client.post(
-        reverse("project_new"),
+        reverse("dashboard:project_new"),
         {
             "account": devkit_account.pk,
             "idempotency_key": str(uuid.uuid4()),
@@ -199,7 +202,7 @@ def test_a_422_lands_on_the_field_loc_names(client, devkit_account, member, sand
     sandbox.inject("error_400", vendor="devkit4ai", path_contains="projects", method="POST")
     client.force_login(member)
     html = client.post(
-        reverse("project_new"),
+        reverse("dashboard:project_new"),
         {
             "account": devkit_account.pk,
             "idempotency_key": str(uuid.uuid4()),
@@ -213,7 +216,7 @@ def test_a_422_lands_on_the_field_loc_names(client, devkit_account, member, sand
 def test_guidance_shows_live_as_advice_and_never_blocks(client, devkit_account, member, sandbox):
     create(devkit_account, member, name="Staging - Mobile App")
     client.force_login(member)
-    url = reverse("project_validate")
+    url = reverse("dashboard:project_validate")
     data = {"account": devkit_account.pk, "idempotency_key": str(uuid.uuid4()), "_field": "name"}
     html = client.post(url, {**data, "name": "Test"}, **HX).content.decode()
     assert 'class="advice"' in html and "generic" in html and 'class="error"' not in html
@@ -221,5 +224,5 @@ def test_guidance_shows_live_as_advice_and_never_blocks(client, devkit_account, 
     assert "already has this name" in html
     html = client.post(url, {**data, "name": "Ok"}, **HX).content.decode()
     assert "at least 3 characters" in html  # a limit is an error, advice is not
-    response = client.post(reverse("project_new"), {**data, "name": "Test"}, **HX)
+    response = client.post(reverse("dashboard:project_new"), {**data, "name": "Test"}, **HX)
     assert "HX-Redirect" in response  # advice did not stop the submit

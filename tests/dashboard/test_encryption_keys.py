@@ -55,13 +55,13 @@ def test_check_passes_with_the_right_keys_in_any_rotation_order(settings, r4_acc
 
 def test_pages_still_work_and_say_what_needs_attention(client, member, r4_account, wrong_key):
     client.force_login(member)
-    listing = client.get(reverse("project_list"))
+    listing = client.get(reverse("dashboard:project_list"))
     assert listing.status_code == 200 and "Kept while the key is wrong" in listing.content.decode()
-    accounts = client.get(reverse("account_list")).content.decode()
+    accounts = client.get(reverse("dashboard:account_list")).content.decode()
     assert accounts.count("Credentials unreadable: reconnect") == 1
-    detail = client.get(reverse("account_detail", args=[r4_account.pk])).content.decode()
+    detail = client.get(reverse("dashboard:account_detail", args=[r4_account.pk])).content.decode()
     assert "can't be decrypted with the configured encryption keys" in detail
-    export = client.get(reverse("project_export"))
+    export = client.get(reverse("dashboard:project_export"))
     assert b"".join(export.streaming_content).count(b"Kept while the key is wrong") == 1
 
 

@@ -3,8 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from dashboard.export_files import ProjectExport
-from dashboard.models import Membership, Role
+from dashboard.models import Membership, ProjectExport, Role
 from tests.factories import MembershipFactory, ProjectFactory, R4AccountFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -21,12 +20,12 @@ def two_teams(settings, member, team, other_team, r4_account):
 
 def export_of(client, user, **filters) -> ProjectExport:
     client.force_login(user)
-    response = client.get(reverse("project_export"), filters)
+    response = client.get(reverse("dashboard:project_export"), filters)
     return ProjectExport.objects.get(reference=response["Location"].split("/")[-2])
 
 
 def download(client, export):
-    return client.get(reverse("export_download", args=[export.reference]))
+    return client.get(reverse("dashboard:export_download", args=[export.reference]))
 
 
 def leave(user, team) -> None:
@@ -50,7 +49,9 @@ def test_after_leaving_the_team_the_export_is_gone(client, member, team, r4_acco
     leave(member, team)
 
     assert download(client, export).status_code == 404
-    assert client.get(reverse("export_detail", args=[export.reference])).status_code == 404
+    assert (
+        client.get(reverse("dashboard:export_detail", args=[export.reference])).status_code == 404
+    )
 
 
 def test_an_export_of_two_teams_is_gone_when_one_membership_was_removed(
@@ -60,7 +61,9 @@ def test_an_export_of_two_teams_is_gone_when_one_membership_was_removed(
     leave(member, other_team)
 
     assert download(client, export).status_code == 404
-    assert client.get(reverse("export_detail", args=[export.reference])).status_code == 404
+    assert (
+        client.get(reverse("dashboard:export_detail", args=[export.reference])).status_code == 404
+    )
 
 
 def test_an_export_holding_one_team_stays_when_another_team_is_left(
@@ -78,6 +81,6 @@ def test_a_small_streamed_export_is_not_cached_either(client, member, r4_account
     ProjectFactory(account=r4_account, status="created")
     client.force_login(member)
 
-    response = client.get(reverse("project_export"))
+    response = client.get(reverse("dashboard:project_export"))
 
     assert response.status_code == 200 and response["Cache-Control"] == "private, no-store"

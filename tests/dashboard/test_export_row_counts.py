@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from dashboard import services
-from dashboard.export_files import ProjectExport
+from dashboard.models import ProjectExport
 from tests.factories import ProjectFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -29,11 +29,11 @@ def test_a_built_export_counts_projects_not_line_breaks(
     monkeypatch.setattr(services.exports, "BATCH", 3)  # and over two chunks
     client.force_login(member)
 
-    page = client.get(client.get(reverse("project_export"))["Location"]).content.decode()
+    page = client.get(client.get(reverse("dashboard:project_export"))["Location"]).content.decode()
 
     export = ProjectExport.objects.get()
     assert export.rows == len(NAMES) and "4 projects" in page
-    download = client.get(reverse("export_download", args=[export.reference]))
+    download = client.get(reverse("dashboard:export_download", args=[export.reference]))
     text = b"".join(download.streaming_content).decode()
     header, *rows = csv.reader(io.StringIO(text, newline=""))
     assert sorted(row[header.index("name")] for row in rows) == sorted(NAMES)
@@ -55,7 +55,7 @@ def test_a_stream_that_breaks_says_how_many_projects_it_wrote(
 
     monkeypatch.setattr(services.exports, "safe_cell", failing_in_the_third_row)
     client.force_login(member)
-    response = client.get(reverse("project_export"))
+    response = client.get(reverse("dashboard:project_export"))
 
     received = []
     with pytest.raises(OSError):  # after its last line, the transfer is aborted

@@ -30,8 +30,8 @@ def test_connect_create_with_live_checks_list_detail_and_import(
     client, team, owner, member, sandbox, acme
 ):
     client.force_login(owner)
-    assert "Connect Acme" in client.get(reverse("account_list")).content.decode()
-    url = reverse("account_connect", args=["acme"])
+    assert "Connect Acme" in client.get(reverse("dashboard:account_list")).content.decode()
+    url = reverse("dashboard:account_connect", args=["acme"])
     page = client.get(url).content.decode()
     assert page.count("Connect with an Acme token") == 1 and 'name="token"' in page
     form = {"team": team.pk, "label": "Acme main", "base_url": sandbox.base_url("acme")}
@@ -45,38 +45,44 @@ def test_connect_create_with_live_checks_list_detail_and_import(
     client.force_login(member)
     key = str(uuid.uuid4())
     check = {"account": account.pk, "idempotency_key": key, "_field": "title"}
-    html = client.post(reverse("project_validate"), {**check, "title": "t" * 41}, **HX)
+    html = client.post(reverse("dashboard:project_validate"), {**check, "title": "t" * 41}, **HX)
     assert "the most this vendor accepts is 40" in html.content.decode()
-    html = client.post(reverse("project_validate"), {**check, "title": "Good title"}, **HX)
+    html = client.post(
+        reverse("dashboard:project_validate"), {**check, "title": "Good title"}, **HX
+    )
     assert "Looks good." in html.content.decode()
-    new_form = client.get(reverse("project_new"), {"account": account.pk}).content.decode()
+    new_form = client.get(
+        reverse("dashboard:project_new"), {"account": account.pk}
+    ).content.decode()
     assert 'name="title"' in new_form and 'name="notes"' in new_form
 
     # Create; and a refusal by Acme lands on the field it names.
     created = client.post(
-        reverse("project_new"),
+        reverse("dashboard:project_new"),
         {"account": account.pk, "idempotency_key": key, "title": "Good title", "notes": ""},
         **HX,
     )
     project = Project.objects.get()
-    assert created["HX-Redirect"] == reverse("project_detail", args=[project.reference])
+    assert created["HX-Redirect"] == reverse("dashboard:project_detail", args=[project.reference])
     assert project.status == ProjectStatus.CREATED and project.remote_id == "1"
     refused = client.post(
-        reverse("project_new"),
+        reverse("dashboard:project_new"),
         {"account": account.pk, "idempotency_key": str(uuid.uuid4()), "title": "Forbidden one"},
         **HX,
     ).content.decode()
     assert "Acme refused the title." in feedback(refused, "title")
 
     # List, filter and detail.
-    listing = client.get(reverse("project_list"), {"vendor": "acme"}).content.decode()
+    listing = client.get(reverse("dashboard:project_list"), {"vendor": "acme"}).content.decode()
     assert "Good title" in listing and "Acme" in listing
-    detail = client.get(reverse("project_detail", args=[project.reference])).content.decode()
+    detail = client.get(
+        reverse("dashboard:project_detail", args=[project.reference])
+    ).content.decode()
     assert "Created at Acme with id" in detail
 
     # Import a project made at Acme directly.
     acme.projects["99"] = {"id": "99", "title": "Made at Acme"}
-    import_url = reverse("account_import", args=[account.pk])
+    import_url = reverse("dashboard:account_import", args=[account.pk])
     assert "Made at Acme" in client.get(import_url).content.decode()
     assert client.post(import_url, {"remote_id": "99"}).status_code == 302
     imported = Project.objects.get(remote_id="99")

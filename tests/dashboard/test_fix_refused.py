@@ -28,12 +28,14 @@ def refused(team, owner, member, sandbox):
 
 
 def fix_url(project):
-    return f"{reverse('project_new')}?account={project.account_id}&fix={project.reference}"
+    return f"{reverse('dashboard:project_new')}?account={project.account_id}&fix={project.reference}"
 
 
 def test_the_refused_projects_page_links_to_the_form_to_fix_it(client, member, refused):
     client.force_login(member)
-    html = client.get(reverse("project_detail", args=[refused.reference])).content.decode()
+    html = client.get(
+        reverse("dashboard:project_detail", args=[refused.reference])
+    ).content.decode()
     assert html.count("Edit and submit again") == 1
     assert html.count("fix=" + str(refused.reference)) == 1
 
@@ -49,7 +51,7 @@ def test_the_form_to_fix_holds_what_was_sent_and_the_vendors_words_at_the_field(
     assert str(refused.idempotency_key) not in html  # a new key: the resubmit is a new create
     key = html.split('name="idempotency_key" value="')[1].split('"')[0]
     response = client.post(
-        reverse("project_new"),
+        reverse("dashboard:project_new"),
         {"account": refused.account_id, "idempotency_key": key, "name": "Staging - Fixed"},
         **HX,
     )
@@ -65,6 +67,6 @@ def test_only_members_of_the_team_may_open_it(client, request, refused, who):
 
 def test_a_malformed_or_unknown_reference_is_a_404(client, member, refused):
     client.force_login(member)
-    base = f"{reverse('project_new')}?account={refused.account_id}&fix="
+    base = f"{reverse('dashboard:project_new')}?account={refused.account_id}&fix="
     assert client.get(base + "not-a-uuid").status_code == 404
     assert client.get(base + str(uuid.uuid4())).status_code == 404

@@ -21,13 +21,15 @@ def test_import_all_adopts_every_untracked_project_in_batches(
 ):
     monkeypatch.setattr(services.importing, "BATCH", 500)
     client.force_login(member)
-    page = client.get(reverse("account_import", args=[r4_account.pk])).content.decode()
+    page = client.get(reverse("dashboard:account_import", args=[r4_account.pk])).content.decode()
     assert "Import all 1200 not tracked yet" in page
-    response = client.post(reverse("account_import", args=[r4_account.pk]), {"all": "1"})
+    response = client.post(reverse("dashboard:account_import", args=[r4_account.pk]), {"all": "1"})
     assert response.status_code == 302
     assert Project.objects.filter(origin="imported").count() == 1200
     assert AuditEvent.objects.filter(action="project.imported").count() == 1200
-    client.post(reverse("account_import", args=[r4_account.pk]), {"all": "1"})  # nothing new
+    client.post(
+        reverse("dashboard:account_import", args=[r4_account.pk]), {"all": "1"}
+    )  # nothing new
     assert Project.objects.count() == 1200
 
 
@@ -37,7 +39,7 @@ def test_a_selection_past_the_form_field_limit_arrives_as_one_field(
     client.force_login(member)
     chosen = many_at_vendor[:1100]
     response = client.post(
-        reverse("account_import", args=[r4_account.pk]), {"remote_ids": "\n".join(chosen)}
+        reverse("dashboard:account_import", args=[r4_account.pk]), {"remote_ids": "\n".join(chosen)}
     )
     assert response.status_code == 302
     assert set(Project.objects.values_list("remote_id", flat=True)) == set(chosen)

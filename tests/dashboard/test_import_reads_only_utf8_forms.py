@@ -33,7 +33,7 @@ def test_a_form_in_another_charset_is_refused_with_that_reason(
     client, member, r4_account, at_vendor, charset
 ):
     client.force_login(member)
-    url = reverse("account_import", args=[r4_account.pk])
+    url = reverse("dashboard:account_import", args=[r4_account.pk])
 
     response = post_form(client, url, f"remote_id={at_vendor}".encode(), charset)
 
@@ -47,7 +47,7 @@ def test_a_form_in_another_charset_is_refused_with_that_reason(
 @pytest.mark.parametrize("charset", ["utf-8", "UTF8"])
 def test_a_form_declared_utf8_is_imported(client, member, r4_account, at_vendor, charset):
     client.force_login(member)
-    url = reverse("account_import", args=[r4_account.pk])
+    url = reverse("dashboard:account_import", args=[r4_account.pk])
 
     response = post_form(client, url, f"remote_id={at_vendor}".encode(), charset)
 

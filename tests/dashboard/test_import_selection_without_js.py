@@ -42,7 +42,7 @@ def form_token(client: Client, url: str) -> str:
 
 
 def test_a_selection_past_a_thousand_boxes_is_imported(browser_without_js, r4_account, at_vendor):
-    url = reverse("account_import", args=[r4_account.pk])
+    url = reverse("dashboard:account_import", args=[r4_account.pk])
     chosen = at_vendor[:1100]
     form = {"csrfmiddlewaretoken": form_token(browser_without_js, url), "remote_id": chosen}
 
@@ -56,7 +56,7 @@ def test_a_selection_past_a_thousand_boxes_is_imported(browser_without_js, r4_ac
 def test_the_import_still_refuses_a_form_without_its_csrf_token(
     browser_without_js, r4_account, at_vendor
 ):
-    url = reverse("account_import", args=[r4_account.pk])
+    url = reverse("dashboard:account_import", args=[r4_account.pk])
     token = form_token(browser_without_js, url)  # the page was seen: the cookie is set
     wrong = token[:-4] + ("aaaa" if not token.endswith("aaaa") else "bbbb")
     for form in (
@@ -73,7 +73,7 @@ def test_a_selection_past_the_views_own_bound_says_so_and_imports_nothing(
     browser_without_js, r4_account, at_vendor, monkeypatch
 ):
     monkeypatch.setattr(tracking, "IMPORT_MAX_FIELDS", 1100)
-    url = reverse("account_import", args=[r4_account.pk])
+    url = reverse("dashboard:account_import", args=[r4_account.pk])
     form = {"csrfmiddlewaretoken": form_token(browser_without_js, url), "remote_id": at_vendor}
 
     response = submit(browser_without_js, url, form, follow=True)
@@ -89,5 +89,5 @@ def test_other_views_keep_the_global_field_limit(client, member, r4_account):
     client.force_login(member)
     fields = {f"field{i}": "x" for i in range(1100)}
     assert client.post(
-        reverse("project_new"), {"account": r4_account.pk, **fields}
+        reverse("dashboard:project_new"), {"account": r4_account.pk, **fields}
     ).status_code == (400)

@@ -39,7 +39,9 @@ def test_a_persons_check_says_the_list_was_incomplete_and_fails_nothing(
 ):
     sandbox.inject("mutate", **UNREADABLE_ROW)
     client.force_login(member)
-    response = client.post(reverse("project_reconcile", args=[lost.reference]), follow=True)
+    response = client.post(
+        reverse("dashboard:project_reconcile", args=[lost.reference]), follow=True
+    )
 
     lost.refresh_from_db()
     assert lost.status == ProjectStatus.UNKNOWN and not services.project_can_retry(lost)

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from dashboard import selectors
+from dashboard import listing
 from dashboard.models import Project, ProjectStatus, Role
 from tests.factories import MembershipFactory, ProjectFactory, R4AccountFactory, TeamFactory
 
@@ -42,7 +42,9 @@ def walk(client, params, pattern):
     """Every project reference on every page, following one kind of link to the end."""
     seen, query, pages = [], params, 0
     while True:
-        html = unescape(client.get(reverse("project_list") + "?" + query, **HX).content.decode())
+        html = unescape(
+            client.get(reverse("dashboard:project_list") + "?" + query, **HX).content.decode()
+        )
         seen.append(ROW.findall(html))
         pages += 1
         found = pattern.search(html)
@@ -51,30 +53,32 @@ def walk(client, params, pattern):
         query = found.group(1)
 
 
-@pytest.mark.parametrize("sort", list(selectors.SORTS))
+@pytest.mark.parametrize("sort", list(listing.SORTS))
 def test_every_project_appears_once_in_the_databases_order(client, member, crowd, sort):
     client.force_login(member)
     expected = [
         str(r)
-        for r in crowd.order_by(*selectors.SORTS[sort].fields()).values_list("reference", flat=True)
+        for r in crowd.order_by(*listing.SORTS[sort].fields()).values_list("reference", flat=True)
     ]
     pages = walk(client, f"sort={sort}", NEXT)
     assert [len(p) for p in pages] == [25, 25, 10]
     assert [ref for page in pages for ref in page] == expected
     # ...and back again from the last page
-    last = client.get(reverse("project_list") + "?" + f"sort={sort}", **HX).content.decode()
+    last = client.get(
+        reverse("dashboard:project_list") + "?" + f"sort={sort}", **HX
+    ).content.decode()
     html = unescape(last)
     for _ in range(2):
         html = unescape(
             client.get(
-                reverse("project_list") + "?" + NEXT.search(html).group(1), **HX
+                reverse("dashboard:project_list") + "?" + NEXT.search(html).group(1), **HX
             ).content.decode()
         )
     back = walk(client, PREVIOUS.search(html).group(1), PREVIOUS)
     assert [ref for page in reversed(back) for ref in page] == expected[:50]
     assert (
         "Page 1 of 3 (60 projects)"
-        in client.get(reverse("project_list"), {"sort": sort}).content.decode()
+        in client.get(reverse("dashboard:project_list"), {"sort": sort}).content.decode()
     )
 
 
@@ -82,12 +86,12 @@ def test_a_deep_page_costs_the_queries_of_the_first(
     client, member, crowd, django_assert_max_num_queries
 ):
     client.force_login(member)
-    first = client.get(reverse("project_list"), {"sort": "status"}, **HX).content.decode()
+    first = client.get(reverse("dashboard:project_list"), {"sort": "status"}, **HX).content.decode()
     second = unescape(NEXT.search(unescape(first)).group(1))
     with CaptureQueriesContext(connection) as on_first:
-        client.get(reverse("project_list"), {"sort": "status"}, **HX)
+        client.get(reverse("dashboard:project_list"), {"sort": "status"}, **HX)
     with CaptureQueriesContext(connection) as deeper:
-        client.get(reverse("project_list") + "?" + second, **HX)
+        client.get(reverse("dashboard:project_list") + "?" + second, **HX)
     assert len(on_first) <= len(deeper) <= len(on_first) + 2  # a second range at a group's end
     assert not any("OFFSET" in q["sql"].upper() for q in deeper.captured_queries)
 
@@ -95,13 +99,15 @@ def test_a_deep_page_costs_the_queries_of_the_first(
 @pytest.mark.parametrize("token", ["x", "a" * 3000, "eyJhIjoxfQ:1:bad", "\x00"])
 def test_a_forged_or_foreign_page_token_shows_the_first_page(client, member, crowd, token):
     client.force_login(member)
-    html = client.get(reverse("project_list"), {"after": token}).content.decode()
+    html = client.get(reverse("dashboard:project_list"), {"after": token}).content.decode()
     assert "Page 1 of 3" in html
     other_sort = NEXT.search(
-        unescape(client.get(reverse("project_list"), {"sort": "name"}).content.decode())
+        unescape(client.get(reverse("dashboard:project_list"), {"sort": "name"}).content.decode())
     ).group(1)
     token = re.search(r"after=([^&]+)", other_sort).group(1)
-    html = client.get(reverse("project_list") + f"?sort=status&after={token}").content.decode()
+    html = client.get(
+        reverse("dashboard:project_list") + f"?sort=status&after={token}"
+    ).content.decode()
     assert "Page 1 of 3" in html  # a token made for another sort is not followed
 
 
@@ -111,19 +117,19 @@ def test_counts_for_a_search_are_exact_when_known_else_more_than_a_page(
     """A search counts what it found: every match when it read them whole or they fit on
     the first page; otherwise only that there are more than a page (item 18: counting a
     common term's thousands of matches grew with the list; it showed "1000+")."""
-    from dashboard import search
+    from dashboard.listing import search
 
     account = R4AccountFactory(team=team)
     for i in range(30):
         ProjectFactory(account=account, name=f"The searchable / {i}")
     client.force_login(member)
     # A whole word ("searchable") finds the 30 matches through the word index: all counted.
-    html = client.get(reverse("project_list"), {"q": "e searchable /"}).content.decode()
+    html = client.get(reverse("dashboard:project_list"), {"q": "e searchable /"}).content.decode()
     assert "<strong>30</strong> projects" in html and "Page 1 of 2 (30 projects)" in html
     monkeypatch.setattr(search, "CANDIDATES", 3)  # too many to read whole
-    html = client.get(reverse("project_list"), {"q": "e searchable /"}).content.decode()
+    html = client.get(reverse("dashboard:project_list"), {"q": "e searchable /"}).content.decode()
     assert "<strong>25+</strong> projects" in html and "Page 1 (more than 25 projects)" in html
-    html = client.get(reverse("project_list"), {"q": "e searchable / 2"}).content.decode()
+    html = client.get(reverse("dashboard:project_list"), {"q": "e searchable / 2"}).content.decode()
     assert "<strong>11</strong> projects" in html  # 2, 20-29: they fit on the page
 
 
@@ -139,12 +145,12 @@ def test_the_list_costs_a_fixed_number_of_queries(client, member, team, teams):
         ProjectFactory.create_batch(size, account=R4AccountFactory(team=team), status="created")
         for params in ({}, {"sort": "name", "status": "created"}):
             with CaptureQueriesContext(connection) as captured:
-                client.get(reverse("project_list"), params)
+                client.get(reverse("dashboard:project_list"), params)
             counts.append(len(captured.captured_queries))
     assert counts == [10] * 4
 
 
-@pytest.mark.parametrize("sort", list(selectors.SORTS))
+@pytest.mark.parametrize("sort", list(listing.SORTS))
 def test_a_search_pages_through_its_matches_in_the_databases_order(client, member, crowd, sort):
     """The first page comes from the matches as the search read them (in the list's order,
     with no query of its own); the next from the keys. Across two teams, with ties."""
@@ -155,12 +161,10 @@ def test_a_search_pages_through_its_matches_in_the_databases_order(client, membe
     matches = crowd.filter(name__startswith="Build ")
     expected = [
         str(r)
-        for r in matches.order_by(*selectors.SORTS[sort].fields()).values_list(
-            "reference", flat=True
-        )
+        for r in matches.order_by(*listing.SORTS[sort].fields()).values_list("reference", flat=True)
     ]
     with CaptureQueriesContext(connection) as captured:
-        client.get(reverse("project_list"), {"q": "d x /", "sort": sort}, **HX)
+        client.get(reverse("dashboard:project_list"), {"q": "d x /", "sort": sort}, **HX)
     # session, user, teams, (SQLite: the word probe), matches, by remote id, rows, can create
     assert len(captured) == 7 + (connection.vendor == "sqlite")
     pages = walk(client, f"q=d+x+/&sort={sort}", NEXT)
@@ -168,13 +172,13 @@ def test_a_search_pages_through_its_matches_in_the_databases_order(client, membe
     assert [ref for page in pages for ref in page] == expected
 
 
-@pytest.mark.parametrize("sort", list(selectors.SORTS))
+@pytest.mark.parametrize("sort", list(listing.SORTS))
 def test_a_common_term_pages_through_its_matches_in_the_databases_order(
     client, member, team, sort, monkeypatch
 ):
     """Item 18: a term too common to read whole has its first page found by walking each
     team's list; the next pages come from the keys. Two teams, ties, every sort."""
-    from dashboard import search
+    from dashboard.listing import search
 
     monkeypatch.setattr(search, "WALK_FROM", 3, raising=False)
     second = TeamFactory(name="Second")
@@ -194,9 +198,7 @@ def test_a_common_term_pages_through_its_matches_in_the_databases_order(
     matches = Project.objects.filter(name__endswith=" nightly")
     expected = [
         str(r)
-        for r in matches.order_by(*selectors.SORTS[sort].fields()).values_list(
-            "reference", flat=True
-        )
+        for r in matches.order_by(*listing.SORTS[sort].fields()).values_list("reference", flat=True)
     ]
     client.force_login(member)
     pages = walk(client, f"q=nightly&sort={sort}", NEXT)

@@ -12,7 +12,7 @@ HX = {"HTTP_HX_REQUEST": "true"}
 
 def live(client, account, field, **values):
     data = {"account": account.pk, "idempotency_key": str(uuid.uuid4()), "_field": field, **values}
-    return client.post(reverse("project_validate"), data, **HX).content.decode()
+    return client.post(reverse("dashboard:project_validate"), data, **HX).content.decode()
 
 
 def test_looks_good_never_sits_beside_advice_or_under_a_checkbox(
@@ -32,7 +32,7 @@ def test_every_described_by_id_exists_and_checkbox_groups_have_a_legend(
 ):
     photon = photon_account(team, sandbox)
     client.force_login(member)
-    page = client.get(reverse("project_new"), {"account": photon.pk}).content.decode()
+    page = client.get(reverse("dashboard:project_new"), {"account": photon.pk}).content.decode()
     described = re.findall(r'aria-describedby="([^"]+)"', page)
     assert described
     for ids in described:

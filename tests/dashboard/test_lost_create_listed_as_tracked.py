@@ -107,7 +107,9 @@ def test_the_import_does_not_offer_a_row_that_is_probably_our_lost_create(
     )
 
     client.force_login(owner)
-    html = unescape(client.get(reverse("account_import", args=[r4_account.pk])).content.decode())
+    html = unescape(
+        client.get(reverse("dashboard:account_import", args=[r4_account.pk])).content.decode()
+    )
     assert "probably" in html and "“Lost one”" in html and "Check at vendor" in html
     assert 'name="remote_id"' not in html
     assert Project.objects.filter(account=r4_account).count() == 1

@@ -1,4 +1,4 @@
-"""One definition of a control character (dashboard.inputs) for every check and every
+"""One definition of a control character (dashboard.validation.text) for every check and every
 cleaning: a name the form accepts is the name that is stored, looked up and searched, and a
 vendor's name passes the very same check."""
 
@@ -44,7 +44,7 @@ def test_a_tab_in_a_vendors_name_is_refused_as_a_typed_one_is(client, member, r4
     listed["a" * 24] = {"id": "a" * 24, "name": "Tab\there", "externalId": None}
     listed["b" * 24] = {"id": "b" * 24, "name": "Fine", "externalId": None}
     client.force_login(member)
-    url = reverse("account_import", args=[r4_account.pk])
+    url = reverse("dashboard:account_import", args=[r4_account.pk])
 
     page = client.post(url, {"all": "1"}, follow=True).content.decode()
 
@@ -59,7 +59,7 @@ def test_half_a_surrogate_pair_from_a_vendor_is_refused_and_the_rest_imported(
     listed["a" * 24] = {"id": "a" * 24, "name": "Half \ud800 pair", "externalId": None}
     listed["b" * 24] = {"id": "b" * 24, "name": "Fine", "externalId": None}
     client.force_login(member)
-    url = reverse("account_import", args=[r4_account.pk])
+    url = reverse("dashboard:account_import", args=[r4_account.pk])
 
     response = client.post(url, {"all": "1"}, follow=True)
 

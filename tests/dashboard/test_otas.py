@@ -33,7 +33,7 @@ def test_connect_by_login_keeps_only_the_token(client, team, owner, sandbox, cap
     caplog.set_level(logging.DEBUG)
     client.force_login(owner)
     client.post(
-        reverse("account_connect", args=["otas"]),
+        reverse("dashboard:account_connect", args=["otas"]),
         connect_data(team, sandbox.base_url("otas"), email=DEMO_EMAIL, password=DEMO_PASSWORD),
     )
     account = VendorAccount.objects.get()
@@ -45,12 +45,15 @@ def test_connect_with_a_pasted_token(client, team, owner, sandbox):
     client.force_login(owner)
     token = mint_token(DEMO_EMAIL)
     client.post(
-        reverse("account_connect", args=["otas"]),
+        reverse("dashboard:account_connect", args=["otas"]),
         connect_data(team, sandbox.base_url("otas"), user_token=token),
     )
     account = VendorAccount.objects.get()
     assert account.credentials == {"user_token": token}
-    assert token not in client.get(reverse("account_detail", args=[account.pk])).content.decode()
+    assert (
+        token
+        not in client.get(reverse("dashboard:account_detail", args=[account.pk])).content.decode()
+    )
 
 
 @pytest.mark.parametrize(
@@ -70,7 +73,7 @@ def test_private_base_urls_are_refused_on_the_field_with_no_request(
     settings.DEBUG = True
     client.force_login(owner)
     html = client.post(
-        reverse("account_connect", args=["otas"]),
+        reverse("dashboard:account_connect", args=["otas"]),
         connect_data(team, base_url, email=DEMO_EMAIL, password=DEMO_PASSWORD),
     ).content.decode()
     assert "private or reserved address" in html
@@ -79,7 +82,9 @@ def test_private_base_urls_are_refused_on_the_field_with_no_request(
 
 def test_create_with_a_domain_through_the_form(client, member, otas_account, sandbox):
     client.force_login(member)
-    form = client.get(reverse("project_new"), {"account": otas_account.pk}, **HX).content.decode()
+    form = client.get(
+        reverse("dashboard:project_new"), {"account": otas_account.pk}, **HX
+    ).content.decode()
     assert (
         'name="project_domain"' in form
         and 'type="url"' in form
@@ -87,7 +92,7 @@ def test_create_with_a_domain_through_the_form(client, member, otas_account, san
         and "maxlength" not in form
     )
     response = client.post(
-        reverse("project_new"),
+        reverse("dashboard:project_new"),
         {
             "account": otas_account.pk,
             "idempotency_key": str(uuid.uuid4()),
@@ -98,7 +103,7 @@ def test_create_with_a_domain_through_the_form(client, member, otas_account, san
         **HX,
     )
     project = Project.objects.get()
-    assert response["HX-Redirect"] == reverse("project_detail", args=[project.reference])
+    assert response["HX-Redirect"] == reverse("dashboard:project_detail", args=[project.reference])
     assert project.name == "My Agent App" and project.status == ProjectStatus.CREATED
     assert project.vendor_response["domain"] == "https://myapp.example.com"
 
@@ -112,7 +117,7 @@ def test_a_bad_domain_is_a_field_error_and_nothing_is_sent(
     client.force_login(member)
     calls = len(sandbox.calls("otas"))
     html = client.post(
-        reverse("project_new"),
+        reverse("dashboard:project_new"),
         {
             "account": otas_account.pk,
             "idempotency_key": str(uuid.uuid4()),
@@ -143,7 +148,7 @@ def test_errors_list_is_shown_on_its_field(client, member, otas_account, sandbox
     sandbox.inject("error_400", vendor="otas", method="POST")
     client.force_login(member)
     html = client.post(
-        reverse("project_new"),
+        reverse("dashboard:project_new"),
         {"account": otas_account.pk, "idempotency_key": str(uuid.uuid4()), "project_name": "App"},
         **HX,
     )

@@ -145,10 +145,10 @@ def test_the_account_page_offers_sign_in_again(client, team, owner, sandbox, sta
     client.force_login(owner)
     assert (
         b"Sign in again with Photon"
-        in client.get(reverse("account_detail", args=[account.pk])).content
+        in client.get(reverse("dashboard:account_detail", args=[account.pk])).content
     )
     response = client.post(
-        reverse("device_login_start", args=["photon"]),
+        reverse("dashboard:device_login_start", args=["photon"]),
         {
             "account": account.pk,
             "device-team": team.pk,
@@ -187,7 +187,7 @@ def test_the_status_page_shows_the_code_and_link_but_never_the_device_code(
 ):
     client.force_login(owner)
     response = client.post(
-        reverse("device_login_start", args=["photon"]),
+        reverse("dashboard:device_login_start", args=["photon"]),
         {
             "device-team": team.pk,
             "device-label": "Photon main",
@@ -195,7 +195,7 @@ def test_the_status_page_shows_the_code_and_link_but_never_the_device_code(
         },
     )
     login = DeviceLogin.objects.get()
-    assert response["Location"] == reverse("device_login_status", args=[login.reference])
+    assert response["Location"] == reverse("dashboard:device_login_status", args=[login.reference])
     html = client.get(response["Location"]).content.decode()
     assert (
         login.user_code in html and login.verification_uri_complete in html and "Expires in" in html
@@ -214,10 +214,12 @@ def test_a_denied_sign_in_offers_start_again(client, team, owner, sandbox, stand
     login = start(team, owner, sandbox)
     stand_in.approve(login.user_code, deny=True)
     poll(login, 5)
-    html = client.get(reverse("device_login_status", args=[login.reference])).content.decode()
+    html = client.get(
+        reverse("dashboard:device_login_status", args=[login.reference])
+    ).content.decode()
     assert "Denied." in html and "Start again" in html and "every 2s" not in html
     again = client.post(
-        reverse("device_login_start", args=["photon"]),
+        reverse("dashboard:device_login_start", args=["photon"]),
         {
             "device-team": team.pk,
             "device-label": "Photon main",
@@ -233,9 +235,12 @@ def test_only_the_admin_who_started_it_can_watch_a_sign_in(
 ):
     login = start(team, owner, sandbox)
     client.force_login(request.getfixturevalue(role))
-    assert client.get(reverse("device_login_status", args=[login.reference])).status_code == 404
+    assert (
+        client.get(reverse("dashboard:device_login_status", args=[login.reference])).status_code
+        == 404
+    )
     assert client.post(
-        reverse("device_login_start", args=["photon"]),
+        reverse("dashboard:device_login_start", args=["photon"]),
         {
             "device-team": team.pk,
             "device-label": "x",
@@ -249,7 +254,7 @@ def test_paste_a_token_to_connect(client, team, owner, sandbox):
     client.force_login(owner)
     token = mint_token("carol")
     client.post(
-        reverse("account_connect", args=["photon"]),
+        reverse("dashboard:account_connect", args=["photon"]),
         {
             "team": team.pk,
             "label": "Pasted",
@@ -259,4 +264,7 @@ def test_paste_a_token_to_connect(client, team, owner, sandbox):
     )
     account = VendorAccount.objects.get()
     assert account.identity == "carol@sandbox.photon.test"
-    assert token not in client.get(reverse("account_detail", args=[account.pk])).content.decode()
+    assert (
+        token
+        not in client.get(reverse("dashboard:account_detail", args=[account.pk])).content.decode()
+    )

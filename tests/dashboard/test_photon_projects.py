@@ -32,13 +32,13 @@ def create_via_view(client, account, **fields):
         "location": "United States",
         **fields,
     }
-    return client.post(reverse("project_new"), data, HTTP_HX_REQUEST="true")
+    return client.post(reverse("dashboard:project_new"), data, HTTP_HX_REQUEST="true")
 
 
 def test_create_with_every_field_through_the_form(client, member, photon_account, sandbox):
     client.force_login(member)
     form = client.get(
-        reverse("project_new"), {"account": photon_account.pk}, HTTP_HX_REQUEST="true"
+        reverse("dashboard:project_new"), {"account": photon_account.pk}, HTTP_HX_REQUEST="true"
     ).content.decode()
     assert (
         'value="United States"' in form
@@ -53,7 +53,7 @@ def test_create_with_every_field_through_the_form(client, member, photon_account
         platforms=["imessage", "whatsapp_business"],
     )
     project = Project.objects.get()
-    assert response["HX-Redirect"] == reverse("project_detail", args=[project.reference])
+    assert response["HX-Redirect"] == reverse("dashboard:project_detail", args=[project.reference])
     assert sandbox.calls("photon", method="POST")[-1]["json"] == {
         "name": "Support bot",
         "location": "United States",
@@ -127,7 +127,7 @@ def secret_project(photon_account, member, sandbox):
 
 def test_an_admin_reveals_the_secret_once_and_it_is_audited(client, owner, secret_project):
     client.force_login(owner)
-    url = reverse("project_secret_reveal", args=[secret_project.reference])
+    url = reverse("dashboard:project_secret_reveal", args=[secret_project.reference])
     response = client.post(url, {"name": "projectSecret"}, HTTP_HX_REQUEST="true")
     value = secret_project.secrets["projectSecret"]
     assert value in response.content.decode()
@@ -138,7 +138,7 @@ def test_an_admin_reveals_the_secret_once_and_it_is_audited(client, owner, secre
     assert (
         value
         not in client.get(
-            reverse("project_detail", args=[secret_project.reference])
+            reverse("dashboard:project_detail", args=[secret_project.reference])
         ).content.decode()
     )
 
@@ -151,12 +151,18 @@ def test_reveal_and_regenerate_are_404_for_everyone_but_admins(
     reference = secret_project.reference
     assert (
         client.post(
-            reverse("project_secret_reveal", args=[reference]), {"name": "projectSecret"}
+            reverse("dashboard:project_secret_reveal", args=[reference]), {"name": "projectSecret"}
         ).status_code
         == 404
     )
-    assert client.get(reverse("project_secret_regenerate", args=[reference])).status_code == 404
-    assert client.post(reverse("project_secret_regenerate", args=[reference])).status_code == 404
+    assert (
+        client.get(reverse("dashboard:project_secret_regenerate", args=[reference])).status_code
+        == 404
+    )
+    assert (
+        client.post(reverse("dashboard:project_secret_regenerate", args=[reference])).status_code
+        == 404
+    )
     assert not AuditEvent.objects.filter(action__startswith="project.secret").exists()
     assert (
         len(
@@ -172,7 +178,7 @@ def test_regenerate_after_confirmation_stores_the_new_secret(
     client, owner, secret_project, sandbox
 ):
     client.force_login(owner)
-    url = reverse("project_secret_regenerate", args=[secret_project.reference])
+    url = reverse("dashboard:project_secret_regenerate", args=[secret_project.reference])
     assert b"stops working" in client.get(url).content
     old = secret_project.secrets["projectSecret"]
     client.post(url)
@@ -190,6 +196,8 @@ def test_r4_projects_offer_no_regeneration(client, owner, team, sandbox):
     project = ProjectFactory(account=R4AccountFactory(team=team), secrets={"x": "y"})
     client.force_login(owner)
     assert (
-        client.get(reverse("project_secret_regenerate", args=[project.reference])).status_code
+        client.get(
+            reverse("dashboard:project_secret_regenerate", args=[project.reference])
+        ).status_code
         == 404
     )

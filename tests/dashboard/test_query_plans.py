@@ -94,16 +94,16 @@ SHAPES = {
 
 @pytest.mark.parametrize("shape", list(SHAPES))
 def test_the_list_uses_indexes(lists, shape, monkeypatch):
-    from dashboard import search
+    from dashboard.listing import search
 
     monkeypatch.setattr(search, "CANDIDATES", 100)  # "Service" is then a common term
     with CaptureQueriesContext(connection) as first:
-        html = lists.get(reverse("project_list"), SHAPES[shape], **HX).content.decode()
+        html = lists.get(reverse("dashboard:project_list"), SHAPES[shape], **HX).content.decode()
     captured = list(first.captured_queries)
     following = re.search(r'href="\?([^"]*after=[^"]+)"', unescape(html))
     if following:  # the next page too
         with CaptureQueriesContext(connection) as deeper:
-            lists.get(reverse("project_list") + "?" + unescape(following.group(1)), **HX)
+            lists.get(reverse("dashboard:project_list") + "?" + unescape(following.group(1)), **HX)
         captured += deeper.captured_queries
     explained = plans(captured)
     assert explained, "no project query was captured"
@@ -118,7 +118,7 @@ def test_the_live_name_probe_uses_an_index(client, member, owner, team, sandbox)
     client.force_login(member)
     data = {"account": account.pk, "idempotency_key": str(uuid.uuid4()), "name": "Project 1"}
     with CaptureQueriesContext(connection) as captured:
-        client.post(reverse("project_validate"), data | {"_field": "name"}, **HX)
+        client.post(reverse("dashboard:project_validate"), data | {"_field": "name"}, **HX)
     probe = [p for p in plans(captured.captured_queries) if "UPPER" in p]
     assert len(probe) == 1 and full_scans(probe[0]) == []
 

@@ -60,7 +60,7 @@ def test_a_persons_check_whose_listing_was_asked_for_inside_the_wait_says_not_fo
     client, lost_just_inside_the_wait, member, sandbox
 ):
     client.force_login(member)
-    url = reverse("project_reconcile", args=[lost_just_inside_the_wait.reference])
+    url = reverse("dashboard:project_reconcile", args=[lost_just_inside_the_wait.reference])
 
     page = unescape(client.post(url, follow=True).content.decode())
 

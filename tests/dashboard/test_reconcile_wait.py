@@ -79,7 +79,7 @@ def test_a_persons_early_check_says_not_found_yet_and_fails_nothing(
 ):
     settings.PROJECT_RECONCILE_AFTER_SECONDS = 120
     client.force_login(member)
-    url = reverse("project_reconcile", args=[just_lost.reference])
+    url = reverse("dashboard:project_reconcile", args=[just_lost.reference])
     page = unescape(client.post(url, follow=True).content.decode())
 
     after = timezone.localtime(just_lost.attempted_at + timedelta(seconds=120))
@@ -95,10 +95,10 @@ def test_an_early_check_by_htmx_sends_the_browser_to_the_page_that_says_so(
 ):
     settings.PROJECT_RECONCILE_AFTER_SECONDS = 120
     client.force_login(member)
-    url = reverse("project_reconcile", args=[just_lost.reference])
+    url = reverse("dashboard:project_reconcile", args=[just_lost.reference])
     response = client.post(url, HTTP_HX_REQUEST="true")
 
-    page_url = reverse("project_detail", args=[just_lost.reference])
+    page_url = reverse("dashboard:project_detail", args=[just_lost.reference])
     assert response.status_code == 200 and response["HX-Redirect"] == page_url
     page = unescape(client.get(page_url).content.decode())
     assert "Not found at R4 yet" in page and "look again after" in page
@@ -112,7 +112,7 @@ def test_a_check_once_the_vendor_has_surely_finished_fails_it_for_a_retry(
     vendor_has_surely_finished(just_lost, settings)
     client.force_login(member)
     page = client.post(
-        reverse("project_reconcile", args=[just_lost.reference]), follow=True
+        reverse("dashboard:project_reconcile", args=[just_lost.reference]), follow=True
     ).content.decode()
     just_lost.refresh_from_db()
     assert just_lost.status == ProjectStatus.FAILED and "Retry (same request)" in page

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from dashboard import search
+from dashboard.listing import search
 from dashboard.models import Project
 from tests.factories import ProjectFactory, R4AccountFactory, TeamFactory
 
@@ -21,7 +21,7 @@ NAMES = [
 
 
 def found_names(client, term: str) -> set[str]:
-    html = client.get(reverse("project_list"), {"q": term}, **HX).content.decode()
+    html = client.get(reverse("dashboard:project_list"), {"q": term}, **HX).content.decode()
     return set(
         re.findall(r'/projects/[0-9a-f-]{36}/" hx-boost="false">([^<]+)</a>', unescape(html))
     )
@@ -153,7 +153,7 @@ def test_a_user_in_no_team_searches_and_finds_nothing(client, named):
 
     client.force_login(UserFactory())
     for term in ("Build 42 -", "uild 42", "al"):
-        response = client.get(reverse("project_list"), {"q": term}, **HX)
+        response = client.get(reverse("dashboard:project_list"), {"q": term}, **HX)
         assert response.status_code == 200
         assert "No projects match these filters" in response.content.decode()
 
@@ -201,7 +201,7 @@ def test_a_common_term_reads_a_page_of_matches_not_all_of_them(common):
     """Item 18: a word in many names grew with them (every match read, to order or count
     it). Its first page comes from walking the list; no query returns more than a page."""
     with CaptureQueriesContext(connection) as captured:
-        html = common.get(reverse("project_list"), {"q": "nightly"}).content.decode()
+        html = common.get(reverse("dashboard:project_list"), {"q": "nightly"}).content.decode()
     assert max(rows_each_query_read(captured.captured_queries)) <= 26
     assert len(re.findall(r'hx-boost="false">Job \d+ nightly</a>', html)) == 25
     # Counted no further than the page: honest, and no per-vendor or status counts.
@@ -230,6 +230,6 @@ def test_a_walk_that_ends_without_its_page_leaves_the_term_to_the_index(
         ProjectFactory.build(account=account, name=f"New {i}") for i in range(100)
     )
     client.force_login(member)
-    html = client.get(reverse("project_list"), {"q": "nightly"}).content.decode()
+    html = client.get(reverse("dashboard:project_list"), {"q": "nightly"}).content.decode()
     assert found_names(client, "nightly") == {f"Old {i} nightly" for i in range(8)}
     assert "<strong>8</strong> projects" in html

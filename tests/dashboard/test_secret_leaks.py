@@ -26,7 +26,7 @@ def _walk_the_product(client, team, sandbox):
     """Connect, create, browse and administer; returns every HTML page seen."""
     pages = []
     response = client.post(
-        reverse("account_connect", args=["r4"]),
+        reverse("dashboard:account_connect", args=["r4"]),
         {
             "team": team.pk,
             "label": "Leaky?",
@@ -38,7 +38,7 @@ def _walk_the_product(client, team, sandbox):
     pages.append(response.content)
     account = VendorAccount.objects.get()
     response = client.post(
-        reverse("project_new"),
+        reverse("dashboard:project_new"),
         {
             "account": account.pk,
             "idempotency_key": str(uuid.uuid4()),
@@ -52,11 +52,11 @@ def _walk_the_product(client, team, sandbox):
     project.secrets = {"projectSecret": PROJECT_SECRET}
     project.save()
     for url in (
-        reverse("project_list"),
-        reverse("project_detail", args=[project.reference]),
-        reverse("account_list"),
-        reverse("account_detail", args=[account.pk]),
-        reverse("account_replace", args=[account.pk]),
+        reverse("dashboard:project_list"),
+        reverse("dashboard:project_detail", args=[project.reference]),
+        reverse("dashboard:account_list"),
+        reverse("dashboard:account_detail", args=[account.pk]),
+        reverse("dashboard:account_replace", args=[account.pk]),
         reverse("admin:dashboard_vendoraccount_changelist"),
         reverse("admin:dashboard_vendoraccount_change", args=[account.pk]),
         reverse("admin:dashboard_vendoraccount_replace_credentials", args=[account.pk]),
@@ -69,7 +69,7 @@ def _walk_the_product(client, team, sandbox):
         pages.append(response.content)
     # A failed key replacement re-renders the form: the typed key must not come back.
     response = client.post(
-        reverse("account_replace", args=[account.pk]),
+        reverse("dashboard:account_replace", args=[account.pk]),
         {"base_url": account.base_url, "api_key": KEY[:-1] + "X"},
     )
     pages.append(response.content)
@@ -170,7 +170,7 @@ def test_photon_token_and_project_secret_never_leak(client, team, admin_user, sa
     client.force_login(admin_user)
     token = mint_token("leaky")
     client.post(
-        reverse("account_connect", args=["photon"]),
+        reverse("dashboard:account_connect", args=["photon"]),
         {
             "team": team.pk,
             "label": "Photon",
@@ -180,7 +180,7 @@ def test_photon_token_and_project_secret_never_leak(client, team, admin_user, sa
     )
     account = VendorAccount.objects.get()
     response = client.post(
-        reverse("project_new"),
+        reverse("dashboard:project_new"),
         {
             "account": account.pk,
             "idempotency_key": str(uuid.uuid4()),
@@ -194,9 +194,9 @@ def test_photon_token_and_project_secret_never_leak(client, team, admin_user, sa
     pages = [response.content] + [
         client.get(url).content
         for url in (
-            reverse("project_list"),
-            reverse("project_detail", args=[project.reference]),
-            reverse("account_detail", args=[account.pk]),
+            reverse("dashboard:project_list"),
+            reverse("dashboard:project_detail", args=[project.reference]),
+            reverse("dashboard:account_detail", args=[account.pk]),
             reverse("admin:dashboard_project_change", args=[project.pk]),
             reverse("admin:dashboard_vendoraccount_change", args=[account.pk]),
             reverse("admin:dashboard_auditevent_changelist"),

@@ -17,7 +17,7 @@ def run(*args, **env):
         if k not in ("SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")
     }
     environment.update(env)
-    environment["DJANGO_SETTINGS_MODULE"] = "dashboard.settings"
+    environment["DJANGO_SETTINGS_MODULE"] = "config.settings"
     environment["ENV_FILE"] = "/dev/null"  # a developer's .env must not decide these tests
     return subprocess.run(
         [sys.executable, "manage.py", *args],

@@ -3,8 +3,8 @@
 import pytest
 from django.db.models import Count
 
+from dashboard.listing.tallies import group_counts, tallied_counts
 from dashboard.models import Project, ProjectStatus, ProjectTally
-from dashboard.tallies import group_counts, tallied_counts
 from tests.factories import ProjectFactory, R4AccountFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -56,14 +56,14 @@ def test_import_lists_new_and_tracked_and_adopts_only_new(client, r4_account, me
         ("Made in R4", False),
     }
     client.force_login(member)
-    page = client.get(reverse("account_import", args=[r4_account.pk])).content.decode()
+    page = client.get(reverse("dashboard:account_import", args=[r4_account.pk])).content.decode()
     assert "Made in R4" in page and "Tracked" in page and 'value="' + "a" * 24 in page
     client.post(
-        reverse("account_import", args=[r4_account.pk]),
+        reverse("dashboard:account_import", args=[r4_account.pk]),
         {"remote_id": ["a" * 24, tracked.remote_id]},
     )
     client.post(
-        reverse("account_import", args=[r4_account.pk]), {"remote_id": ["a" * 24]}
+        reverse("dashboard:account_import", args=[r4_account.pk]), {"remote_id": ["a" * 24]}
     )  # again: no dup
     imported = Project.objects.get(origin="imported")
     assert (imported.name, imported.remote_id, imported.status) == (
@@ -73,7 +73,7 @@ def test_import_lists_new_and_tracked_and_adopts_only_new(client, r4_account, me
     )
     assert imported.created_at.year == 2026 and Project.objects.count() == 2
     assert AuditEvent.objects.filter(action="project.imported").count() == 1
-    listing = client.get(reverse("project_list")).content.decode()
+    listing = client.get(reverse("dashboard:project_list")).content.decode()
     assert "(imported)" in listing
 
 
@@ -142,12 +142,14 @@ def test_not_found_is_failed_then_a_retry_reuses_the_row_and_key(
     sent = timezone.now() - timedelta(seconds=settings.PROJECT_RECONCILE_AFTER_SECONDS + 1)
     Project.objects.filter(pk=project.pk).update(attempted_at=sent)
     client.force_login(member)
-    client.post(reverse("project_reconcile", args=[project.reference]))
+    client.post(reverse("dashboard:project_reconcile", args=[project.reference]))
     project.refresh_from_db()
     assert project.status == ProjectStatus.FAILED and project.error_code == "not_found_at_vendor"
-    page = client.get(reverse("project_detail", args=[project.reference])).content.decode()
+    page = client.get(
+        reverse("dashboard:project_detail", args=[project.reference])
+    ).content.decode()
     assert "Retry (same request)" in page and "no matching project" in page
-    client.post(reverse("project_retry", args=[project.reference]))
+    client.post(reverse("dashboard:project_retry", args=[project.reference]))
     project.refresh_from_db()
     assert project.status == ProjectStatus.CREATED and project.idempotency_key == key
     assert Project.objects.count() == 1 and len(sandbox.calls("r4", method="POST")) == 2
@@ -192,9 +194,13 @@ def test_several_matches_are_shown_and_a_person_picks(client, photon_account, me
     twin = dict(next(iter(stand_in.projects.values())), id=str(uuid.uuid4()))
     stand_in.projects[twin["id"]] = twin  # someone made another "Twin" at the same time
     client.force_login(member)
-    page = client.post(reverse("project_reconcile", args=[lost.reference])).content.decode()
+    page = client.post(
+        reverse("dashboard:project_reconcile", args=[lost.reference])
+    ).content.decode()
     assert "Several projects could be" in page and twin["id"] in page
-    client.post(reverse("project_reconcile", args=[lost.reference]), {"remote_id": twin["id"]})
+    client.post(
+        reverse("dashboard:project_reconcile", args=[lost.reference]), {"remote_id": twin["id"]}
+    )
     lost.refresh_from_db()
     assert lost.status == ProjectStatus.CREATED and lost.remote_id == twin["id"]
     summaries = list(
@@ -207,7 +213,8 @@ def test_several_matches_are_shown_and_a_person_picks(client, photon_account, me
     )
     assert (
         client.post(
-            reverse("project_reconcile", args=[lost.reference]), {"remote_id": "not-a-candidate"}
+            reverse("dashboard:project_reconcile", args=[lost.reference]),
+            {"remote_id": "not-a-candidate"},
         ).status_code
         == 302
     )
@@ -239,7 +246,7 @@ def test_sweep_times_out_from_the_attempt_and_requeues_what_was_never_sent(
     )
     client.force_login(member)
     # A page view changes nothing: the sweep runs in the background.
-    page = client.get(reverse("project_detail", args=[stuck.reference])).content.decode()
+    page = client.get(reverse("dashboard:project_detail", args=[stuck.reference])).content.decode()
     assert "every 2s" in page
     stuck.refresh_from_db()
     assert stuck.status == ProjectStatus.PENDING
@@ -303,7 +310,7 @@ def test_csv_export_follows_the_filters_and_holds_no_secrets(client, r4_account,
     )
     ProjectFactory(account=r4_account, name="Failed one", status=ProjectStatus.FAILED)
     client.force_login(member)
-    response = client.get(reverse("project_export"), {"status": "created"})
+    response = client.get(reverse("dashboard:project_export"), {"status": "created"})
     assert response["Content-Type"].startswith("text/csv")
     body = b"".join(response.streaming_content).decode()
     rows = list(csv.reader(io.StringIO(body)))
@@ -311,7 +318,7 @@ def test_csv_export_follows_the_filters_and_holds_no_secrets(client, r4_account,
     assert len(rows) == 2 and rows[1][3] == "'=cmd|' /C calc'!A0"  # formula defused
     assert "ps_SHOULD_NOT_EXPORT" not in body and "Failed one" not in body
     client.force_login(outsider)
-    body = b"".join(client.get(reverse("project_export")).streaming_content).decode()
+    body = b"".join(client.get(reverse("dashboard:project_export")).streaming_content).decode()
     assert body.strip().count("\n") == 0  # header only
 
 
@@ -319,11 +326,11 @@ def test_the_list_shows_counts_per_status_and_vendor(client, r4_account, member)
     ProjectFactory.create_batch(3, account=r4_account, status=ProjectStatus.CREATED)
     ProjectFactory(account=r4_account, status=ProjectStatus.UNKNOWN)
     client.force_login(member)
-    html = client.get(reverse("project_list")).content.decode()
+    html = client.get(reverse("dashboard:project_list")).content.decode()
     assert "<strong>4</strong> projects" in html and "R4: 4" in html
     assert "Created: 3" in html and "Outcome unknown: 1" in html
     html = client.get(
-        reverse("project_list"), {"status": "unknown"}, HTTP_HX_REQUEST="true"
+        reverse("dashboard:project_list"), {"status": "unknown"}, HTTP_HX_REQUEST="true"
     ).content.decode()
     assert "<strong>1</strong> project<" in html
 
@@ -345,7 +352,7 @@ def test_the_list_makes_a_constant_number_of_queries(client, team, member, sandb
                 created_by=member,
             )
         with CaptureQueriesContext(connection) as captured:
-            assert client.get(reverse("project_list"), params).status_code == 200
+            assert client.get(reverse("dashboard:project_list"), params).status_code == 200
         return len(captured)
 
     assert queries_with(3) == queries_with(60)

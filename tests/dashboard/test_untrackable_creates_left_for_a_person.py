@@ -63,7 +63,7 @@ def test_a_create_answered_under_an_unstorable_id_is_never_concluded_absent(
     assert services.projects_reconcile_unknown()["accounts"] == 0  # not even looked for
     totals = services.account_sync(account=account)
     client.force_login(member)
-    check = reverse("project_reconcile", args=[project.reference])
+    check = reverse("dashboard:project_reconcile", args=[project.reference])
     page = unescape(client.post(check, follow=True).content.decode())
 
     assert (totals.failed_reconcile, totals.waiting, totals.still_unknown) == (0, 0, 1)

@@ -15,7 +15,9 @@ from tests.factories import ProjectFactory
 
 
 def exported(client, **params) -> list[list[str]]:
-    body = b"".join(client.get(reverse("project_export"), params).streaming_content).decode()
+    body = b"".join(
+        client.get(reverse("dashboard:project_export"), params).streaming_content
+    ).decode()
     return list(csv.reader(io.StringIO(body)))
 
 
@@ -76,7 +78,7 @@ def test_an_export_that_breaks_midway_says_so_and_aborts_the_transfer(
     client.force_login(member)
     received = []
     with pytest.raises(OSError, match="the disk went away"):
-        for piece in client.get(reverse("project_export")).streaming_content:
+        for piece in client.get(reverse("dashboard:project_export")).streaming_content:
             received.append(piece.decode())
     lines = "".join(received).splitlines()
     assert len(lines) == 4 and lines[-1].startswith("ERROR: the export stopped after 2 rows")
@@ -113,7 +115,9 @@ def test_a_stored_non_web_address_is_never_rendered_as_a_link(client, team, owne
     )
     DeviceLogin.objects.filter(pk=login.pk).update(verification_uri_complete="javascript:alert(1)")
     client.force_login(owner)
-    page = client.get(reverse("device_login_status", args=[login.reference])).content.decode()
+    page = client.get(
+        reverse("dashboard:device_login_status", args=[login.reference])
+    ).content.decode()
     assert "javascript:" not in page and "Open Photon to approve" not in page
     assert login.user_code in page
 

@@ -28,7 +28,7 @@ def test_the_import_page_lists_projects_from_an_answer_in_an_odd_charset(
     )
     client = Client(raise_request_exception=False)
     client.force_login(member)
-    response = client.get(reverse("account_import", args=[r4_account.pk]))
+    response = client.get(reverse("dashboard:account_import", args=[r4_account.pk]))
     assert response.status_code == 200
     page = response.content.decode()
     assert "Café launch" in page and "Import all 1 not tracked yet" in page

@@ -27,7 +27,7 @@ def test_an_over_long_id_is_never_imported_and_never_offered_as_new(
     too_long = "a" * (ID_MAX + 1)
     listed[too_long] = {"id": too_long, "name": "Long id", "externalId": None}
     listed["b" * 24] = {"id": "b" * 24, "name": "Short id", "externalId": None}
-    url = reverse("account_import", args=[r4_account.pk])
+    url = reverse("dashboard:account_import", args=[r4_account.pk])
     client.force_login(member)
 
     assert client.post(url, {"all": "1"}).status_code == 302

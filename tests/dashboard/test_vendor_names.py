@@ -34,7 +34,7 @@ def test_an_import_adopts_the_good_names_and_says_why_not_the_others(
     for index, name in enumerate(BAD_NAMES):
         put(listed, index, name)
     put(listed, 99, "  Fine  ")
-    url = reverse("account_import", args=[r4_account.pk])
+    url = reverse("dashboard:account_import", args=[r4_account.pk])
     client.force_login(member)
 
     response = client.post(url, {"all": "1"}, follow=True)
@@ -82,7 +82,7 @@ def test_a_refresh_that_brings_a_bad_name_says_why_and_changes_nothing(
     client.force_login(member)
 
     page = client.post(
-        reverse("project_refresh", args=[project.reference]), follow=True
+        reverse("dashboard:project_refresh", args=[project.reference]), follow=True
     ).content.decode()
 
     assert "a name typed here would be refused: Name contains control characters" in page

@@ -31,7 +31,7 @@ def test_a_disconnect_during_a_verify_leaves_the_account_disconnected(
     disconnect_during_the_vendor_call(monkeypatch, r4_account, owner)
     client.force_login(owner)
 
-    page = client.post(reverse("account_verify", args=[r4_account.pk]), follow=True)
+    page = client.post(reverse("dashboard:account_verify", args=[r4_account.pk]), follow=True)
 
     assert len(sandbox.calls("r4", **R4_ME)) == 1  # the vendor accepted the old key
     account = VendorAccount.objects.get()
@@ -44,7 +44,7 @@ def test_a_disconnect_during_a_verify_leaves_the_account_disconnected(
     # A create with it is refused here, before any vendor call.
     client.force_login(member)
     client.post(
-        reverse("project_new"),
+        reverse("dashboard:project_new"),
         {"account": account.pk, "idempotency_key": str(uuid.uuid4()), "name": "Staging - X"},
     )
     assert sandbox.calls("r4", **R4_CREATE) == []

@@ -38,7 +38,7 @@ def form_data(account, **fields):
 
 
 def test_anonymous_users_go_to_the_login_page(client, db):
-    response = client.get(reverse("project_list"))
+    response = client.get(reverse("dashboard:project_list"))
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
     page = client.get(reverse("login"))
     assert b"Log in" in page.content and b"htmx-2.min.js" in page.content
@@ -52,12 +52,12 @@ def test_login_lands_on_the_project_list(client, member):
     response = client.post(
         reverse("login"), {"username": "member", "password": PASSWORD}, follow=True
     )
-    assert response.redirect_chain[-1][0] == reverse("project_list")
+    assert response.redirect_chain[-1][0] == reverse("dashboard:project_list")
     assert b"<h1>Projects</h1>" in response.content
 
 
 def test_choosing_an_account_swaps_in_its_vendor_form(as_member, r4_account):
-    response = as_member.get(reverse("project_new"), {"account": r4_account.pk}, **HX)
+    response = as_member.get(reverse("dashboard:project_new"), {"account": r4_account.pk}, **HX)
     html = response.content.decode()
     assert html.lstrip().startswith('<div id="vendor-form">')
     assert "<html" not in html
@@ -69,14 +69,14 @@ def test_choosing_an_account_swaps_in_its_vendor_form(as_member, r4_account):
 
 
 def test_the_full_page_works_without_javascript(as_member, r4_account):
-    response = as_member.get(reverse("project_new"), {"account": r4_account.pk})
+    response = as_member.get(reverse("dashboard:project_new"), {"account": r4_account.pk})
     html = response.content.decode()
     assert "<html" in html and "<noscript>" in html and 'action="/projects/new/"' in html
 
 
 def test_live_validation_shows_the_error_for_the_field_being_typed(as_member, r4_account, sandbox):
     data = form_data(r4_account, name="x" * 256, _field="name")
-    response = as_member.post(reverse("project_validate"), data, **HX)
+    response = as_member.post(reverse("dashboard:project_validate"), data, **HX)
     html = response.content.decode()
     # Only the message is sent: the live region it goes into stays in the page.
     assert 'id="feedback-name"' not in html and 'class="error" data-invalid' in html
@@ -87,37 +87,37 @@ def test_live_validation_shows_the_error_for_the_field_being_typed(as_member, r4
 
 def test_live_validation_of_a_good_value_says_so(as_member, r4_account):
     response = as_member.post(
-        reverse("project_validate"), form_data(r4_account, _field="description"), **HX
+        reverse("dashboard:project_validate"), form_data(r4_account, _field="description"), **HX
     )
     assert b"Looks good." in response.content
 
 
 def test_live_validation_of_an_unknown_field_is_404(as_member, r4_account):
     response = as_member.post(
-        reverse("project_validate"), form_data(r4_account, _field="secret"), **HX
+        reverse("dashboard:project_validate"), form_data(r4_account, _field="secret"), **HX
     )
     assert response.status_code == 404
 
 
 def test_htmx_create_redirects_the_client_to_the_project(as_member, r4_account, sandbox):
-    response = as_member.post(reverse("project_new"), form_data(r4_account), **HX)
+    response = as_member.post(reverse("dashboard:project_new"), form_data(r4_account), **HX)
     project = Project.objects.get()
-    assert response["HX-Redirect"] == reverse("project_detail", args=[project.reference])
+    assert response["HX-Redirect"] == reverse("dashboard:project_detail", args=[project.reference])
     page = as_member.get(response["HX-Redirect"]).content.decode()
     assert "Created at R4 with id" in page and project.remote_id in page
     assert "every 2s" not in page
 
 
 def test_plain_post_create_redirects(as_member, r4_account, sandbox):
-    response = as_member.post(reverse("project_new"), form_data(r4_account))
+    response = as_member.post(reverse("dashboard:project_new"), form_data(r4_account))
     assert response.status_code == 302
     assert Project.objects.get().status == ProjectStatus.CREATED
 
 
 def test_a_double_submit_through_the_view_makes_one_vendor_call(as_member, r4_account, sandbox):
     data = form_data(r4_account)
-    first = as_member.post(reverse("project_new"), data, **HX)
-    second = as_member.post(reverse("project_new"), data, **HX)
+    first = as_member.post(reverse("dashboard:project_new"), data, **HX)
+    second = as_member.post(reverse("dashboard:project_new"), data, **HX)
     assert first["HX-Redirect"] == second["HX-Redirect"]
     assert len(sandbox.calls("r4", method="POST")) == 1
 
@@ -134,7 +134,9 @@ def test_a_double_submit_through_the_view_makes_one_vendor_call(as_member, r4_ac
 def test_bad_input_re_renders_the_form_with_the_error_and_calls_nobody(
     as_member, r4_account, sandbox, fields, message
 ):
-    response = as_member.post(reverse("project_new"), form_data(r4_account, **fields), **HX)
+    response = as_member.post(
+        reverse("dashboard:project_new"), form_data(r4_account, **fields), **HX
+    )
     assert response.status_code == 200
     assert message in response.content.decode()
     assert Project.objects.count() == 0 and sandbox.calls("r4") == []
@@ -143,7 +145,7 @@ def test_bad_input_re_renders_the_form_with_the_error_and_calls_nobody(
 def test_a_vendor_refusal_is_shown_on_the_form_with_a_fresh_key(as_member, r4_account, sandbox):
     sandbox.inject("error_400", vendor="r4")
     data = form_data(r4_account)
-    response = as_member.post(reverse("project_new"), data, **HX)
+    response = as_member.post(reverse("dashboard:project_new"), data, **HX)
     html = response.content.decode()
     assert "R4 refused the project" in html and "verify your input" in html
     assert Project.objects.get().status == ProjectStatus.FAILED
@@ -153,14 +155,14 @@ def test_a_vendor_refusal_is_shown_on_the_form_with_a_fresh_key(as_member, r4_ac
 
 def test_outcome_unknown_goes_to_the_detail_page_and_says_so(as_member, r4_account, sandbox):
     sandbox.inject("drop", vendor="r4")
-    response = as_member.post(reverse("project_new"), form_data(r4_account), **HX)
+    response = as_member.post(reverse("dashboard:project_new"), form_data(r4_account), **HX)
     page = as_member.get(response["HX-Redirect"]).content.decode()
     assert "Outcome unknown" in page and "will not be re-sent automatically" in page
 
 
 def test_a_pending_project_polls_until_final(as_member, r4_account):
     project = ProjectFactory(account=r4_account, status=ProjectStatus.PENDING)
-    url = reverse("project_detail", args=[project.reference])
+    url = reverse("dashboard:project_detail", args=[project.reference])
     page = as_member.get(url).content.decode()
     assert 'hx-trigger="every 2s"' in page
     project.status, project.remote_id = ProjectStatus.CREATED, "a" * 24
@@ -173,7 +175,7 @@ def test_a_pending_project_polls_until_final(as_member, r4_account):
 def test_the_list_refreshes_itself_while_a_project_on_it_is_pending(as_member, r4_account):
     project = ProjectFactory(account=r4_account, status=ProjectStatus.PENDING)
     ProjectFactory(account=r4_account, status=ProjectStatus.CREATED)
-    url = reverse("project_list")
+    url = reverse("dashboard:project_list")
     assert as_member.get(url).content.decode().count('hx-trigger="every 3s"') == 1
     fragment = as_member.get(url, {"vendor": "r4"}, **HX).content.decode()
     assert fragment.count('hx-trigger="every 3s"') == 1
@@ -184,7 +186,9 @@ def test_the_list_refreshes_itself_while_a_project_on_it_is_pending(as_member, r
 
 
 def test_a_history_restore_gets_the_full_page(as_member, r4_account):
-    response = as_member.get(reverse("project_list"), HTTP_HX_HISTORY_RESTORE_REQUEST="true", **HX)
+    response = as_member.get(
+        reverse("dashboard:project_list"), HTTP_HX_HISTORY_RESTORE_REQUEST="true", **HX
+    )
     assert b"<html" in response.content
 
 
@@ -193,7 +197,7 @@ def test_list_filters_search_sort_and_paginate(as_member, r4_account):
     ProjectFactory(account=r4_account, name="Beta", status=ProjectStatus.FAILED)
     for i in range(30):
         ProjectFactory(account=r4_account, name=f"Bulk {i}", status=ProjectStatus.CREATED)
-    url = reverse("project_list")
+    url = reverse("dashboard:project_list")
     html = as_member.get(url, {"status": "failed"}, **HX).content.decode()
     assert html.lstrip().startswith('<div id="project-table"')
     assert "Beta" in html and "Alpha" not in html
@@ -211,16 +215,18 @@ def test_list_filters_search_sort_and_paginate(as_member, r4_account):
 
 def test_viewers_can_read_but_not_create(client, viewer, r4_account):
     client.force_login(viewer)
-    assert client.get(reverse("project_list")).status_code == 200
-    assert client.get(reverse("project_new"), {"account": r4_account.pk}).status_code == 404
-    assert client.post(reverse("project_new"), form_data(r4_account)).status_code == 404
+    assert client.get(reverse("dashboard:project_list")).status_code == 200
+    assert (
+        client.get(reverse("dashboard:project_new"), {"account": r4_account.pk}).status_code == 404
+    )
+    assert client.post(reverse("dashboard:project_new"), form_data(r4_account)).status_code == 404
     assert Project.objects.count() == 0
 
 
 def test_connect_an_account_through_the_form(as_owner, team, sandbox):
     key = mint_key("view0001")
     response = as_owner.post(
-        reverse("account_connect", args=["r4"]),
+        reverse("dashboard:account_connect", args=["r4"]),
         {
             "team": team.pk,
             "label": "Main",
@@ -229,7 +235,7 @@ def test_connect_an_account_through_the_form(as_owner, team, sandbox):
         },
     )
     account = VendorAccount.objects.get()
-    assert response["Location"] == reverse("account_detail", args=[account.pk])
+    assert response["Location"] == reverse("dashboard:account_detail", args=[account.pk])
     page = as_owner.get(response["Location"]).content.decode()
     assert "rk_view0001.••••" in page and key.split(".")[1] not in page
 
@@ -246,7 +252,7 @@ def test_connect_errors_sit_on_the_key_field_and_save_nothing(
     as_owner, team, sandbox, api_key, message
 ):
     response = as_owner.post(
-        reverse("account_connect", args=["r4"]),
+        reverse("dashboard:account_connect", args=["r4"]),
         {
             "team": team.pk,
             "label": "Main",
@@ -264,7 +270,7 @@ def test_connect_errors_sit_on_the_key_field_and_save_nothing(
 @pytest.mark.parametrize("base_url", ["ftp://x", "not a url", "http://u:p@127.0.0.1/"])
 def test_connect_refuses_bad_base_urls_without_calling(as_owner, team, sandbox, base_url):
     response = as_owner.post(
-        reverse("account_connect", args=["r4"]),
+        reverse("dashboard:account_connect", args=["r4"]),
         {
             "team": team.pk,
             "label": "Main",
@@ -277,14 +283,14 @@ def test_connect_refuses_bad_base_urls_without_calling(as_owner, team, sandbox, 
 
 
 def test_replace_verify_and_disconnect(as_owner, r4_account, sandbox):
-    url = reverse("account_replace", args=[r4_account.pk])
+    url = reverse("dashboard:account_replace", args=[r4_account.pk])
     as_owner.post(url, {"base_url": r4_account.base_url, "api_key": mint_key("repl0001")})
     assert VendorAccount.objects.get().credential_hint == "rk_repl0001.••••"
-    as_owner.post(reverse("account_verify", args=[r4_account.pk]))
-    as_owner.post(reverse("account_disconnect", args=[r4_account.pk]))
+    as_owner.post(reverse("dashboard:account_verify", args=[r4_account.pk]))
+    as_owner.post(reverse("dashboard:account_disconnect", args=[r4_account.pk]))
     account = VendorAccount.objects.get()
     assert account.status == AccountStatus.DISCONNECTED
-    page = as_owner.get(reverse("account_detail", args=[account.pk])).content.decode()
+    page = as_owner.get(reverse("dashboard:account_detail", args=[account.pk])).content.decode()
     assert "Disconnected" in page and "account.disconnected" not in page
 
 
@@ -300,7 +306,9 @@ def test_the_project_page_shows_each_action_and_row_once(
     as_member, r4_account, status, changes, action
 ):
     project = ProjectFactory(account=r4_account, status=status, **changes)
-    html = as_member.get(reverse("project_detail", args=[project.reference])).content.decode()
+    html = as_member.get(
+        reverse("dashboard:project_detail", args=[project.reference])
+    ).content.decode()
     assert html.count(action) == 1
     assert html.count("<dt>Origin</dt>") == 1 and html.count('id="project-status"') == 1
 
@@ -315,7 +323,7 @@ def test_the_project_page_shows_each_action_and_row_once(
     ],
 )
 def test_each_connect_page_speaks_of_its_own_sign_in_method(as_owner, vendor, title):
-    html = as_owner.get(reverse("account_connect", args=[vendor])).content.decode()
+    html = as_owner.get(reverse("dashboard:account_connect", args=[vendor])).content.decode()
     assert html.count(title) == 1
     if vendor in ("devkit4ai", "otas"):
         assert "API key" not in html
@@ -323,7 +331,7 @@ def test_each_connect_page_speaks_of_its_own_sign_in_method(as_owner, vendor, ti
 
 def test_a_refused_connect_form_never_shows_anything_of_the_typed_secret(as_owner, team, sandbox):
     html = as_owner.post(
-        reverse("account_connect", args=["r4"]),
+        reverse("dashboard:account_connect", args=["r4"]),
         {"team": team.pk, "label": "R4", "base_url": sandbox.base_url("r4"), "api_key": "rk_x.y"},
     ).content.decode()
     assert "R4 rejected the API key" in html
@@ -333,7 +341,7 @@ def test_a_refused_connect_form_never_shows_anything_of_the_typed_secret(as_owne
 @pytest.mark.parametrize("label", ["", " ", "a\x00b", "tab\there", "x" * 101])
 def test_a_bad_account_label_is_refused_even_with_a_good_key(as_owner, team, sandbox, label):
     response = as_owner.post(
-        reverse("account_connect", args=["r4"]),
+        reverse("dashboard:account_connect", args=["r4"]),
         {
             "team": team.pk,
             "label": label,
@@ -349,7 +357,7 @@ def test_a_pending_project_shows_its_steps_in_a_stable_live_region(as_member, r4
     project = ProjectFactory(
         account=r4_account, status=ProjectStatus.PENDING, queued_at=timezone.now()
     )
-    url = reverse("project_detail", args=[project.reference])
+    url = reverse("dashboard:project_detail", args=[project.reference])
     page = as_member.get(url).content.decode()
     assert "Waiting for a worker to send it" in page
     assert page.count('<div aria-live="polite">') == 1

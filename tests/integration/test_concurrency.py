@@ -55,7 +55,7 @@ def test_twenty_concurrent_retries_send_exactly_one_create(
     failed = retryable_failure(r4_account, member)
     web = services_running.web(TASKS_BACKEND=IMMEDIATE_BACKEND)
     agent = UserAgent(web.url, member)
-    url = reverse("project_retry", args=[failed.reference])
+    url = reverse("dashboard:project_retry", args=[failed.reference])
 
     statuses = at_once(20, lambda _: agent.post(url).status_code)
 
@@ -77,7 +77,9 @@ def test_retries_from_the_admin_and_the_dashboard_at_once_send_one_create(
 
     def retry(i: int) -> int:
         if i % 2:
-            return teammate.post(reverse("project_retry", args=[failed.reference])).status_code
+            return teammate.post(
+                reverse("dashboard:project_retry", args=[failed.reference])
+            ).status_code
         return operator.post(
             reverse("admin:dashboard_project_changelist"), admin_action
         ).status_code
@@ -104,7 +106,7 @@ def test_ten_concurrent_imports_track_a_vendor_project_once(
     assert remote.projects["team0001"][remote_id]
     web = services_running.web(TASKS_BACKEND=IMMEDIATE_BACKEND)
     agent = UserAgent(web.url, member)
-    url = reverse("account_import", args=[r4_account.pk])
+    url = reverse("dashboard:account_import", args=[r4_account.pk])
 
     statuses = at_once(10, lambda _: agent.post(url, {"remote_id": remote_id}).status_code)
 
@@ -120,7 +122,7 @@ def test_one_idempotency_key_submitted_at_once_makes_one_project(
     agent = UserAgent(web.url, member)
     form = {"account": r4_account.pk, "idempotency_key": str(uuid.uuid4()), "name": "Once only"}
 
-    responses = at_once(10, lambda _: agent.post(reverse("project_new"), form))
+    responses = at_once(10, lambda _: agent.post(reverse("dashboard:project_new"), form))
 
     project = Project.objects.get()
     assert {r.status_code for r in responses} == {302}
@@ -137,7 +139,7 @@ def test_a_resubmitted_key_at_the_plan_limit_returns_its_project(
     agent = UserAgent(web.url, member)
     form = {"account": account.pk, "idempotency_key": str(uuid.uuid4()), "name": "Staging - Last"}
 
-    responses = at_once(8, lambda _: agent.post(reverse("project_new"), form))
+    responses = at_once(8, lambda _: agent.post(reverse("dashboard:project_new"), form))
 
     last = Project.objects.get(name="Staging - Last")
     assert [r.status_code for r in responses] == [302] * 8, [r.text[:300] for r in responses]
@@ -158,7 +160,7 @@ def test_two_creates_after_the_access_token_expired_refresh_once(
 
     def create(i):
         form = {"account": account.pk, "idempotency_key": str(uuid.uuid4()), "name": f"Race {i}"}
-        return agent.post(reverse("project_new"), form).status_code
+        return agent.post(reverse("dashboard:project_new"), form).status_code
 
     assert at_once(2, create) == [302, 302]
 
@@ -218,7 +220,7 @@ def test_two_admins_demoting_each_other_at_once_leave_the_team_an_admin(
     targets = [second, first]  # each demotes the other
 
     def demote(i):
-        url = reverse("team_member_role", args=[team.pk, targets[i].pk])
+        url = reverse("dashboard:team_member_role", args=[team.pk, targets[i].pk])
         return agents[i].post(url, {"role": "member"}).status_code
 
     for _ in range(5):

@@ -81,7 +81,10 @@ def test_runserver_closes_each_requests_connection(services_running, member, pos
     agent = UserAgent(server.url, member)
 
     for _ in range(3):
-        assert at_once(10, lambda i: agent.get(reverse("project_list")).status_code) == [200] * 10
+        assert (
+            at_once(10, lambda i: agent.get(reverse("dashboard:project_list")).status_code)
+            == [200] * 10
+        )
 
     wait_for(lambda: held("runserver") == 0, timeout=10, what="runserver's connections to close")
 
@@ -92,7 +95,9 @@ def test_gunicorn_workers_keep_no_connection_from_their_startup_checks(
     # Without the pool and with CONN_MAX_AGE=0, nothing may stay open between requests.
     web = services_running.web(workers=2, threads=2, DATABASE_URL=named("plain-web"))
     agent = UserAgent(web.url, member)
-    assert at_once(4, lambda i: agent.get(reverse("project_list")).status_code) == [200] * 4
+    assert (
+        at_once(4, lambda i: agent.get(reverse("dashboard:project_list")).status_code) == [200] * 4
+    )
 
     wait_for(lambda: held("plain-web") == 0, timeout=10, what="gunicorn's connections to close")
 
@@ -105,7 +110,7 @@ def test_gunicorn_with_the_pool_serves_forty_requests_at_once_on_its_budget(
     agent = UserAgent(web.url, member)
 
     with peak_connections("pooled-web") as peak:
-        statuses = at_once(40, lambda i: agent.get(reverse("project_list")).status_code)
+        statuses = at_once(40, lambda i: agent.get(reverse("dashboard:project_list")).status_code)
 
     assert statuses == [200] * 40
     assert 1 <= peak[0] <= 4
@@ -153,14 +158,14 @@ def test_two_pooled_workers_run_every_task_exactly_once(
 
 def submit(agent, account, name):
     form = {"account": account.pk, "idempotency_key": str(uuid.uuid4()), "name": name}
-    return agent.post(reverse("project_new"), form)
+    return agent.post(reverse("dashboard:project_new"), form)
 
 
-# `gunicorn --preload`, as a script: the master imports dashboard.wsgi (the startup checks
+# `gunicorn --preload`, as a script: the master imports config.wsgi (the startup checks
 # query the database there), then forks workers whose threads each run a query.
 PRELOAD_THEN_FORK = """
 import json, os, sys, threading
-import dashboard.wsgi  # the master's import
+import config.wsgi  # the master's import
 from django.db import connection, connections
 
 def query(pids):

@@ -13,7 +13,7 @@ PRODUCTION = {
     "SECRET_KEY": "kJ8s-production-like-secret-key-with-enough-entropy-9f3Qz7Lm2Xw",
     "ALLOWED_HOSTS": "127.0.0.1",
     "SECURE_SSL_REDIRECT": "False",  # TLS ends at the proxy in front; this test speaks http
-    "DJANGO_SETTINGS_MODULE": "dashboard.settings",
+    "DJANGO_SETTINGS_MODULE": "config.settings",
     "ENV_FILE": "/dev/null",
 }
 

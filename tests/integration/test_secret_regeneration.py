@@ -32,7 +32,7 @@ def test_two_regenerates_at_once_store_the_secret_the_vendor_issued_last(
     servers = [services_running.web(TASKS_BACKEND=IMMEDIATE_BACKEND, workers=1, threads=1)]
     servers.append(services_running.web(TASKS_BACKEND=IMMEDIATE_BACKEND, workers=1, threads=1))
     agents = [UserAgent(servers[0].url, owner), UserAgent(servers[1].url, other_admin.user)]
-    url = reverse("project_secret_regenerate", args=[project.reference])
+    url = reverse("dashboard:project_secret_regenerate", args=[project.reference])
 
     assert at_once(2, lambda i: agents[i].post(url).status_code) == [302, 302]
 

@@ -1,4 +1,4 @@
-"""gunicorn runs no system checks of its own: dashboard.wsgi runs them, so a broken deployment
+"""gunicorn runs no system checks of its own: config.wsgi runs them, so a broken deployment
 stops at the start instead of answering 500 on every page."""
 
 import subprocess
@@ -32,7 +32,7 @@ IMPORT_IN_EVENT_LOOP = """
 import asyncio, importlib
 
 async def serve():
-    importlib.import_module("dashboard.asgi")
+    importlib.import_module("config.asgi")
     print("loaded")
 
 asyncio.run(serve())

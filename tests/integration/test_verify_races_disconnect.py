@@ -22,12 +22,12 @@ def test_a_disconnect_sent_while_a_verify_waits_for_the_vendor_wins(
     answers = {}
 
     def verify():
-        answers["verify"] = agent.post(reverse("account_verify", args=[r4_account.pk]))
+        answers["verify"] = agent.post(reverse("dashboard:account_verify", args=[r4_account.pk]))
 
     verifying = threading.Thread(target=verify)
     verifying.start()
     wait_for(lambda: sandbox.calls(**R4_ME), what="the verify to reach the vendor")
-    disconnect = agent.post(reverse("account_disconnect", args=[r4_account.pk]))
+    disconnect = agent.post(reverse("dashboard:account_disconnect", args=[r4_account.pk]))
     verifying.join(timeout=60)
 
     assert disconnect.status_code == 302 and answers["verify"].status_code == 302

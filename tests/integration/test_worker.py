@@ -18,7 +18,7 @@ R4_CREATE = {"vendor": "r4", "method": "POST", "path": "/api/v1/machine/project"
 
 def submit(agent, account, name, key=None):
     form = {"account": account.pk, "idempotency_key": str(key or uuid.uuid4()), "name": name}
-    return agent.post(reverse("project_new"), form)
+    return agent.post(reverse("dashboard:project_new"), form)
 
 
 def settled(**filters):

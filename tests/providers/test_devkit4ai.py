@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from dashboard.spec_forms import clean_credentials, clean_project
+from dashboard.validation.vendor_fields import clean_credentials, clean_project
 from providers.base import ErrorKind, ProviderError
 from providers.devkit4ai import DevKit4AI
 from providers.sandbox.devkit4ai import DEMO_DEVELOPER_KEY, DEMO_EMAIL, DEMO_PASSWORD

@@ -2,7 +2,7 @@
 
 import pytest
 
-from dashboard.spec_forms import clean_credentials, clean_project
+from dashboard.validation.vendor_fields import clean_credentials, clean_project
 from providers.base import ErrorKind, ProviderError
 from providers.device_login import PollState
 from providers.photon import Photon

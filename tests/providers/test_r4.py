@@ -2,7 +2,7 @@
 
 import pytest
 
-from dashboard.spec_forms import clean_credentials, clean_project
+from dashboard.validation.vendor_fields import clean_credentials, clean_project
 from providers.base import ErrorKind, ProviderError
 from providers.r4 import R4
 from providers.sandbox.r4 import mint_key

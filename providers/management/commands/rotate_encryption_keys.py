@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
-from providers import secrets
+from providers import encryption
 
 
 class Command(BaseCommand):
@@ -12,7 +12,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         totals = {"rotated": 0, "current": 0, "empty": 0}
         quote = connection.ops.quote_name
-        for model, field in secrets.encrypted_fields():
+        for model, field in encryption.encrypted_fields():
             table, column, pk = model._meta.db_table, field.column, model._meta.pk.column
             counts = {"rotated": 0, "current": 0, "empty": 0}
             with connection.cursor() as cursor:
@@ -48,11 +48,11 @@ class Command(BaseCommand):
             token = row[0] if row else None
             if not token:
                 return "empty"
-            if secrets.is_current(token):
+            if encryption.is_current(token):
                 return "current"
             try:
-                rotated = secrets.rotate(token)
-            except secrets.DecryptionError as exc:
+                rotated = encryption.rotate(token)
+            except encryption.DecryptionError as exc:
                 raise CommandError(f"{model.__name__} #{row_pk}.{field.name}: {exc}") from None
             cursor.execute(
                 f"UPDATE {quote(table)} SET {quote(column)} = %s WHERE {quote(pk)} = %s",  # noqa: S608

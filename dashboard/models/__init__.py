@@ -1,0 +1,54 @@
+"""The app's models, one module per aggregate; import them from here."""
+
+from dashboard.models.accounts import AccountStatus, VendorAccount
+from dashboard.models.audit import AuditAction, AuditEvent
+from dashboard.models.device_logins import DeviceLogin, DeviceLoginStatus
+from dashboard.models.exports import ExportChunk, ExportStatus, ProjectExport
+from dashboard.models.projects import (
+    NO_ERROR,
+    PROJECT_TRANSITIONS,
+    Project,
+    ProjectOrigin,
+    ProjectStatus,
+)
+from dashboard.models.scheduling import ScheduledJob
+from dashboard.models.tallies import ProjectTally
+from dashboard.models.teams import (
+    ROLE_RANK,
+    Membership,
+    Role,
+    Team,
+    TeamScopedQuerySet,
+    admin_teams,
+    role_in,
+    roles_at_least,
+    team_ids_for,
+)
+
+__all__ = [
+    "NO_ERROR",
+    "PROJECT_TRANSITIONS",
+    "ROLE_RANK",
+    "AccountStatus",
+    "AuditAction",
+    "AuditEvent",
+    "DeviceLogin",
+    "DeviceLoginStatus",
+    "ExportChunk",
+    "ExportStatus",
+    "Membership",
+    "Project",
+    "ProjectExport",
+    "ProjectOrigin",
+    "ProjectStatus",
+    "ProjectTally",
+    "Role",
+    "ScheduledJob",
+    "Team",
+    "TeamScopedQuerySet",
+    "VendorAccount",
+    "admin_teams",
+    "role_in",
+    "roles_at_least",
+    "team_ids_for",
+]

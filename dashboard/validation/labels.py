@@ -1,0 +1,15 @@
+"""An account's label, as every form and service checks it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+LABEL_ERROR = "Give the account a name of 1 to 100 characters, without control characters."
+
+
+def label_field(**options: Any):
+    """The account label, as every form and service checks it (length and NUL by Django)."""
+    from django import forms
+
+    messages = dict.fromkeys(("required", "max_length", "null_characters_not_allowed"), LABEL_ERROR)
+    return forms.CharField(max_length=100, error_messages=messages, **options)

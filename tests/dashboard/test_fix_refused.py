@@ -28,7 +28,9 @@ def refused(team, owner, member, sandbox):
 
 
 def fix_url(project):
-    return f"{reverse('dashboard:project_new')}?account={project.account_id}&fix={project.reference}"
+    return (
+        f"{reverse('dashboard:project_new')}?account={project.account_id}&fix={project.reference}"
+    )
 
 
 def test_the_refused_projects_page_links_to_the_form_to_fix_it(client, member, refused):

@@ -88,6 +88,14 @@ def sandbox(_sandbox_server, settings, monkeypatch):
     _sandbox_server.reset()
 
 
+@pytest.fixture
+def photon(sandbox):
+    """The sandbox's Photon, on the tests' clock: it does not enforce the poll interval."""
+    stand_in = sandbox.vendors["photon"]
+    stand_in.enforce_interval = False
+    return stand_in
+
+
 @pytest.fixture(autouse=True)
 def _fast_timeouts(settings):
     settings.VENDOR_HTTP_CONNECT_TIMEOUT = 1.0

@@ -1,7 +1,9 @@
 import uuid
+from datetime import timedelta
 
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from dashboard.models import AccountStatus, Membership, Project, Role, Team, VendorAccount
 from providers.sandbox.r4 import mint_key
@@ -69,33 +71,58 @@ class ProjectFactory(factory.django.DjangoModelFactory):
     idempotency_key = factory.LazyFunction(uuid.uuid4)
 
 
-def connect_devkit4ai(team, owner, sandbox):
-    """A Dev Kit for AI account signed in at the sandbox (it holds tokens, never the password)."""
+def connect_account(team, owner, sandbox, vendor, credentials_input, *, label):
+    """An account at the sandbox's `vendor`, connected by `owner` as the connect page would."""
     from dashboard import services
-    from providers.sandbox.devkit4ai import DEMO_DEVELOPER_KEY, DEMO_EMAIL, DEMO_PASSWORD
 
     return services.account_connect(
         team=team,
         user=owner,
-        vendor="devkit4ai",
-        label="DevKit",
-        base_url=sandbox.base_url("devkit4ai"),
-        credentials_input={
-            "email": DEMO_EMAIL,
-            "password": DEMO_PASSWORD,
-            "developer_key": DEMO_DEVELOPER_KEY,
-        },
+        vendor=vendor,
+        label=label,
+        base_url=sandbox.base_url(vendor),
+        credentials_input=credentials_input,
     )
 
 
-def photon_account(team, sandbox, *, label: str = "Photon"):
-    """A Photon account holding a token the sandbox accepts."""
+def connect_devkit4ai(team, owner, sandbox):
+    """A Dev Kit for AI account signed in at the sandbox (it holds tokens, never the password)."""
+    from providers.sandbox.devkit4ai import DEMO_DEVELOPER_KEY, DEMO_EMAIL, DEMO_PASSWORD
+
+    credentials = {
+        "email": DEMO_EMAIL,
+        "password": DEMO_PASSWORD,
+        "developer_key": DEMO_DEVELOPER_KEY,
+    }
+    return connect_account(team, owner, sandbox, "devkit4ai", credentials, label="DevKit")
+
+
+def photon_account(team, sandbox, *, label: str = "Photon", **columns):
+    """A Photon account holding a token the sandbox accepts (unless `columns` say otherwise)."""
     from providers.sandbox.photon import mint_token
 
+    columns.setdefault("credentials", {"access_token": mint_token("ada")})
     return VendorAccount.objects.create(
+        team=team, vendor="photon", label=label, base_url=sandbox.base_url("photon"), **columns
+    )
+
+
+def start_photon_sign_in(team, owner, sandbox, *, now=None, account=None, label="Photon main"):
+    """A device sign-in at the sandbox's Photon, started by `owner` at `now` (default: now)."""
+    from dashboard import services
+
+    return services.device_login_start(
         team=team,
+        user=owner,
         vendor="photon",
         label=label,
         base_url=sandbox.base_url("photon"),
-        credentials={"access_token": mint_token("ada")},
+        account=account,
+        now=now,
     )
+
+
+def start_photon_sign_in_due(team, owner, sandbox, **options):
+    """A sign-in whose first poll is due now by the wall clock (Photon asks for 5 s between)."""
+    now = timezone.now() - timedelta(seconds=6)
+    return start_photon_sign_in(team, owner, sandbox, now=now, **options)

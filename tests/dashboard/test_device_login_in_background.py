@@ -18,32 +18,15 @@ from django_tasks_db.models import DBTaskResult
 from dashboard import services, tasks
 from dashboard.models import AuditEvent, DeviceLogin, VendorAccount
 from providers.sandbox.photon import mint_token
+from tests.factories import start_photon_sign_in
+from tests.factories import start_photon_sign_in_due as start_due
 
 DB_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 T0 = timezone.now().replace(microsecond=0)
 
 
-@pytest.fixture
-def photon(sandbox):
-    stand_in = sandbox.vendors["photon"]
-    stand_in.enforce_interval = False  # the clock of these tests is ours, not the wall's
-    return stand_in
-
-
 def start(team, owner, sandbox, *, now=None):
-    return services.device_login_start(
-        team=team,
-        user=owner,
-        vendor="photon",
-        label="Photon main",
-        base_url=sandbox.base_url("photon"),
-        now=now or T0,
-    )
-
-
-def start_due(team, owner, sandbox):
-    """A sign-in whose first poll is due now, by the wall clock the task reads."""
-    return start(team, owner, sandbox, now=timezone.now() - timedelta(seconds=6))
+    return start_photon_sign_in(team, owner, sandbox, now=now or T0)
 
 
 def token_calls(sandbox):

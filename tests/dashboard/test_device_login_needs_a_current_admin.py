@@ -6,24 +6,19 @@ demoted could otherwise approve it with their own vendor login, and the team's a
 when its account left the team or was disconnected after the sign-in started.
 """
 
-from datetime import timedelta
-
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from dashboard import services, tasks
 from dashboard.models import AccountStatus, AuditEvent, Membership, Role, VendorAccount
 from providers.registry import get_provider
 from providers.sandbox.photon import mint_token
-from tests.factories import MembershipFactory, UserFactory, photon_account
-
-
-@pytest.fixture
-def photon(sandbox):
-    stand_in = sandbox.vendors["photon"]
-    stand_in.enforce_interval = False
-    return stand_in
+from tests.factories import (
+    MembershipFactory,
+    UserFactory,
+    photon_account,
+    start_photon_sign_in_due,
+)
 
 
 @pytest.fixture
@@ -34,15 +29,8 @@ def second_admin(team):
 
 def start_due(team, owner, sandbox, account=None):
     """A sign-in started by `owner`, its first poll due now by the wall clock."""
-    return services.device_login_start(
-        team=team,
-        user=owner,
-        vendor="photon",
-        label=account.label if account else "Photon main",
-        base_url=sandbox.base_url("photon"),
-        account=account,
-        now=timezone.now() - timedelta(seconds=6),
-    )
+    label = account.label if account else "Photon main"
+    return start_photon_sign_in_due(team, owner, sandbox, account=account, label=label)
 
 
 def token_calls(sandbox):

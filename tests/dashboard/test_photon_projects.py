@@ -6,21 +6,15 @@ import pytest
 from django.urls import reverse
 
 from dashboard import services
-from dashboard.models import AccountStatus, AuditEvent, Project, ProjectStatus, VendorAccount
-from providers.sandbox.photon import mint_token
+from dashboard.models import AccountStatus, AuditEvent, Project, ProjectStatus
+from tests import factories
 from tests.factories import R4AccountFactory
 
 
 @pytest.fixture
 def photon_account(team, owner, sandbox):
-    return VendorAccount.objects.create(
-        team=team,
-        vendor="photon",
-        label="Photon",
-        created_by=owner,
-        base_url=sandbox.base_url("photon"),
-        credentials={"access_token": mint_token("ada")},
-        credential_hint="token ••••abcd",
+    return factories.photon_account(
+        team, sandbox, created_by=owner, credential_hint="token ••••abcd"
     )
 
 

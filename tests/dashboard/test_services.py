@@ -9,6 +9,7 @@ from django.db import connection
 from dashboard import services
 from dashboard.models import AccountStatus, AuditEvent, Project, ProjectStatus, VendorAccount
 from providers.sandbox.r4 import mint_key
+from tests.factories import connect_account
 
 
 def create(account, user, key=None, **data):
@@ -184,14 +185,7 @@ def test_a_queued_task_leaves_the_project_pending(r4_account, member, sandbox, s
 
 
 def connect(team, owner, sandbox, key):
-    return services.account_connect(
-        team=team,
-        user=owner,
-        vendor="r4",
-        label="Main",
-        base_url=sandbox.base_url("r4"),
-        credentials_input={"api_key": key},
-    )
+    return connect_account(team, owner, sandbox, "r4", {"api_key": key}, label="Main")
 
 
 def test_connect_verifies_then_stores_the_key_encrypted_and_shows_only_its_public_part(

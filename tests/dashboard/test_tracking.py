@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dashboard import services
-from dashboard.models import AuditEvent, Project, ProjectStatus, VendorAccount
-from providers.sandbox.photon import mint_token
+from dashboard.models import AuditEvent, Project, ProjectStatus
+from tests import factories
 from tests.factories import ProjectFactory, R4AccountFactory
 
 
@@ -26,14 +26,7 @@ def create(account, user, **data):
 
 @pytest.fixture
 def photon_account(team, owner, sandbox):
-    return VendorAccount.objects.create(
-        team=team,
-        vendor="photon",
-        label="Photon",
-        created_by=owner,
-        base_url=sandbox.base_url("photon"),
-        credentials={"access_token": mint_token("ada")},
-    )
+    return factories.photon_account(team, sandbox, created_by=owner)
 
 
 # --- import ------------------------------------------------------------------------------
@@ -226,24 +219,20 @@ def test_sweep_times_out_from_the_attempt_and_requeues_what_was_never_sent(
     settings.PROJECT_PENDING_TIMEOUT_SECONDS = 60
     settings.PROJECT_REQUEUE_AFTER_SECONDS = 30
     an_hour_ago = timezone.now() - timedelta(hours=1)
-    stuck = ProjectFactory(
-        account=r4_account,
-        status=ProjectStatus.PENDING,
-        created_at=an_hour_ago,
-        queued_at=an_hour_ago,
-        attempted_at=timezone.now() - timedelta(minutes=5),
+
+    def pending_for_an_hour(**times):
+        return ProjectFactory(
+            account=r4_account, status=ProjectStatus.PENDING, created_at=an_hour_ago, **times
+        )
+
+    stuck = pending_for_an_hour(
+        queued_at=an_hour_ago, attempted_at=timezone.now() - timedelta(minutes=5)
     )
     # Old, but retried a moment ago: its clock starts at the new attempt.
-    retried = ProjectFactory(
-        account=r4_account,
-        status=ProjectStatus.PENDING,
-        created_at=an_hour_ago,
-        queued_at=an_hour_ago,
-        attempted_at=timezone.now() - timedelta(seconds=5),
+    retried = pending_for_an_hour(
+        queued_at=an_hour_ago, attempted_at=timezone.now() - timedelta(seconds=5)
     )
-    never_sent = ProjectFactory(
-        account=r4_account, status=ProjectStatus.PENDING, created_at=an_hour_ago, queued_at=None
-    )
+    never_sent = pending_for_an_hour(queued_at=None)
     client.force_login(member)
     # A page view changes nothing: the sweep runs in the background.
     page = client.get(reverse("dashboard:project_detail", args=[stuck.reference])).content.decode()

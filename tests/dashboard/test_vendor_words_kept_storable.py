@@ -8,12 +8,12 @@ import math
 import uuid
 from datetime import timedelta
 
-import pytest
 from django.utils import timezone
 
 from dashboard import services
 from dashboard.models import AuditEvent, DeviceLogin, Project, ProjectStatus, VendorAccount
 from tests.factories import photon_account
+from tests.factories import start_photon_sign_in_due as start_due
 
 CONTROLS = "\x00\x07\x1b\x7f\x85\ud800"  # NUL, bell, escape, DEL, a C1 control, half a pair
 
@@ -121,24 +121,6 @@ def test_a_verify_answer_with_control_characters_keeps_a_clean_identity(r4_accou
     assert account.identity == "Acme Ltd"
     event = AuditEvent.objects.get(action="account.verified")
     assert event.summary == "Credentials verified (Acme Ltd)."
-
-
-@pytest.fixture
-def photon(sandbox):
-    stand_in = sandbox.vendors["photon"]
-    stand_in.enforce_interval = False
-    return stand_in
-
-
-def start_due(team, owner, sandbox):
-    return services.device_login_start(
-        team=team,
-        user=owner,
-        vendor="photon",
-        label="Photon main",
-        base_url=sandbox.base_url("photon"),
-        now=timezone.now() - timedelta(seconds=6),
-    )
 
 
 def test_a_sign_in_whose_vendor_names_the_user_with_control_characters_connects(

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from dashboard.models import AccountStatus, Project, VendorAccount
 from providers.sandbox.r4 import mint_key
+from tests.dashboard.forms import post_connect
 from tests.factories import ProjectFactory, connect_devkit4ai, photon_account
 
 ROLES = ("owner", "member", "viewer", "outsider")
@@ -32,6 +33,7 @@ def _views(account, project, with_secret, with_plans):
     validate_data = {**new_data, "_field": "name"}
     read = {"owner": 200, "member": 200, "viewer": 200, "outsider": 404}
     write = {"owner": 200, "member": 200, "viewer": 404, "outsider": 404}
+    write_post = {"owner": 302, "member": 302, "viewer": 404, "outsider": 404}
     admin_get = {"owner": 200, "member": 404, "viewer": 404, "outsider": 404}
     admin_post = {"owner": 302, "member": 404, "viewer": 404, "outsider": 404}
     return [
@@ -54,7 +56,7 @@ def _views(account, project, with_secret, with_plans):
             "post",
             reverse("dashboard:project_new"),
             new_data,
-            {"owner": 302, "member": 302, "viewer": 404, "outsider": 404},
+            write_post,
         ),
         ("live validation", "post", reverse("dashboard:project_validate"), validate_data, write),
         (
@@ -76,28 +78,28 @@ def _views(account, project, with_secret, with_plans):
             "post",
             reverse("dashboard:account_import", args=[account.pk]),
             {"remote_id": "x"},
-            {"owner": 302, "member": 302, "viewer": 404, "outsider": 404},
+            write_post,
         ),
         (
             "refresh",
             "post",
             reverse("dashboard:project_refresh", args=[project.reference]),
             None,
-            {"owner": 302, "member": 302, "viewer": 404, "outsider": 404},
+            write_post,
         ),
         (
             "check at vendor",
             "post",
             reverse("dashboard:project_reconcile", args=[project.reference]),
             None,
-            {"owner": 302, "member": 302, "viewer": 404, "outsider": 404},
+            write_post,
         ),
         (
             "retry",
             "post",
             reverse("dashboard:project_retry", args=[project.reference]),
             None,
-            {"owner": 302, "member": 302, "viewer": 404, "outsider": 404},
+            write_post,
         ),
         (
             "reveal secret",
@@ -193,14 +195,8 @@ def test_outsider_cannot_connect_an_account_into_another_team(
     client, world, outsider, team, sandbox
 ):
     client.force_login(outsider)
-    response = client.post(
-        reverse("dashboard:account_connect", args=["r4"]),
-        {
-            "team": team.pk,
-            "label": "Sneaky",
-            "base_url": sandbox.base_url("r4"),
-            "api_key": mint_key("sneak001"),
-        },
+    response = post_connect(
+        client, "r4", team, sandbox.base_url("r4"), label="Sneaky", api_key=mint_key("sneak001")
     )
     assert response.status_code == 200
     assert not VendorAccount.objects.filter(label="Sneaky").exists()

@@ -14,20 +14,14 @@ from django_tasks_db.models import DBTaskResult
 
 from dashboard import tasks
 from dashboard.models import AuditEvent, DeviceLogin
+from tests.dashboard.forms import post_device_sign_in
 
 
 @pytest.fixture
 def started(client, team, owner, sandbox):
     """A sign-in started through the page, as an admin would; the owner is logged in."""
     client.force_login(owner)
-    response = client.post(
-        reverse("dashboard:device_login_start", args=["photon"]),
-        {
-            "device-team": team.pk,
-            "device-label": "Photon main",
-            "device-base_url": sandbox.base_url("photon"),
-        },
-    )
+    response = post_device_sign_in(client, team, sandbox.base_url("photon"))
     assert response.status_code == 302
     login = DeviceLogin.objects.get()
     # The admin who started it sees the code: the one page where it belongs.
@@ -90,14 +84,7 @@ def test_the_admin_pages_never_show_the_code(client, started, owner):
 def test_the_queued_poll_holds_only_the_sign_ins_id(client, team, owner, sandbox, settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     client.force_login(owner)
-    client.post(
-        reverse("dashboard:device_login_start", args=["photon"]),
-        {
-            "device-team": team.pk,
-            "device-label": "Photon main",
-            "device-base_url": sandbox.base_url("photon"),
-        },
-    )
+    post_device_sign_in(client, team, sandbox.base_url("photon"))
     login = DeviceLogin.objects.get()
 
     queued = DBTaskResult.objects.get()

@@ -12,9 +12,8 @@ from dashboard import services
 from dashboard.models import AccountStatus, AuditEvent, Project, ProjectStatus, VendorAccount
 from providers.sandbox.devkit4ai import DEMO_DEVELOPER_KEY, DEMO_EMAIL, DEMO_PASSWORD
 from tests.conftest import database_bytes
+from tests.dashboard.forms import HX, post_new_project
 from tests.factories import ProjectFactory, connect_devkit4ai
-
-HX = {"HTTP_HX_REQUEST": "true"}
 
 
 def connect_form(team, sandbox, **typed):
@@ -185,14 +184,8 @@ def test_the_vendors_own_tier_refusal_is_shown(client, devkit_account, member, s
     for i in range(5):  # projects made elsewhere: the vendor knows, we don't
         stand_in.projects[str(i)] = {"id": str(i), "owner_id": owner_id, "is_active": True}
     client.force_login(member)
-    html = client.post(
-        reverse("dashboard:project_new"),
-        {
-            "account": devkit_account.pk,
-            "idempotency_key": str(uuid.uuid4()),
-            "name": "Staging - Mobile App",
-        },
-        **HX,
+    html = post_new_project(
+        client, devkit_account, htmx=True, name="Staging - Mobile App"
     ).content.decode()
     assert "reached its subscription tier" in html
     assert Project.objects.get().status == ProjectStatus.FAILED
@@ -201,14 +194,8 @@ def test_the_vendors_own_tier_refusal_is_shown(client, devkit_account, member, s
 def test_a_422_lands_on_the_field_loc_names(client, devkit_account, member, sandbox):
     sandbox.inject("error_400", vendor="devkit4ai", path_contains="projects", method="POST")
     client.force_login(member)
-    html = client.post(
-        reverse("dashboard:project_new"),
-        {
-            "account": devkit_account.pk,
-            "idempotency_key": str(uuid.uuid4()),
-            "name": "Staging - Mobile App",
-        },
-        **HX,
+    html = post_new_project(
+        client, devkit_account, htmx=True, name="Staging - Mobile App"
     ).content.decode()
     assert "Project name is invalid" in html.split('id="feedback-name"')[1].split("</div>")[0]
 

@@ -9,33 +9,24 @@ from django.urls import reverse
 from dashboard import services
 from dashboard.models import AccountStatus, Project, ProjectStatus, VendorAccount
 from providers.sandbox.otas import DEMO_EMAIL, DEMO_PASSWORD, mint_token
+from tests.dashboard.forms import HX, post_connect, post_new_project
+from tests.factories import connect_account
 
-HX = {"HTTP_HX_REQUEST": "true"}
 
-
-def connect_data(team, base_url, **typed):
-    return {"team": team.pk, "label": "OTAS self-hosted", "base_url": base_url, **typed}
+def connect(client, team, base_url, **typed):
+    return post_connect(client, "otas", team, base_url, label="OTAS self-hosted", **typed)
 
 
 @pytest.fixture
 def otas_account(team, owner, sandbox):
-    return services.account_connect(
-        team=team,
-        user=owner,
-        vendor="otas",
-        label="OTAS",
-        base_url=sandbox.base_url("otas"),
-        credentials_input={"email": DEMO_EMAIL, "password": DEMO_PASSWORD},
-    )
+    credentials = {"email": DEMO_EMAIL, "password": DEMO_PASSWORD}
+    return connect_account(team, owner, sandbox, "otas", credentials, label="OTAS")
 
 
 def test_connect_by_login_keeps_only_the_token(client, team, owner, sandbox, caplog):
     caplog.set_level(logging.DEBUG)
     client.force_login(owner)
-    client.post(
-        reverse("dashboard:account_connect", args=["otas"]),
-        connect_data(team, sandbox.base_url("otas"), email=DEMO_EMAIL, password=DEMO_PASSWORD),
-    )
+    connect(client, team, sandbox.base_url("otas"), email=DEMO_EMAIL, password=DEMO_PASSWORD)
     account = VendorAccount.objects.get()
     assert set(account.credentials) == {"user_token"} and account.identity == DEMO_EMAIL
     assert DEMO_PASSWORD not in caplog.text and account.credentials["user_token"] not in caplog.text
@@ -44,10 +35,7 @@ def test_connect_by_login_keeps_only_the_token(client, team, owner, sandbox, cap
 def test_connect_with_a_pasted_token(client, team, owner, sandbox):
     client.force_login(owner)
     token = mint_token(DEMO_EMAIL)
-    client.post(
-        reverse("dashboard:account_connect", args=["otas"]),
-        connect_data(team, sandbox.base_url("otas"), user_token=token),
-    )
+    connect(client, team, sandbox.base_url("otas"), user_token=token)
     account = VendorAccount.objects.get()
     assert account.credentials == {"user_token": token}
     assert (
@@ -72,9 +60,8 @@ def test_private_base_urls_are_refused_on_the_field_with_no_request(
     settings.ALLOWED_VENDOR_HOSTS = []
     settings.DEBUG = True
     client.force_login(owner)
-    html = client.post(
-        reverse("dashboard:account_connect", args=["otas"]),
-        connect_data(team, base_url, email=DEMO_EMAIL, password=DEMO_PASSWORD),
+    html = connect(
+        client, team, base_url, email=DEMO_EMAIL, password=DEMO_PASSWORD
     ).content.decode()
     assert "private or reserved address" in html
     assert VendorAccount.objects.count() == 0 and sandbox.calls() == []
@@ -91,16 +78,13 @@ def test_create_with_a_domain_through_the_form(client, member, otas_account, san
         and 'data-counter-max="200"' in form
         and "maxlength" not in form
     )
-    response = client.post(
-        reverse("dashboard:project_new"),
-        {
-            "account": otas_account.pk,
-            "idempotency_key": str(uuid.uuid4()),
-            "project_name": "My Agent App",
-            "project_description": "Recommendation agent",
-            "project_domain": "https://myapp.example.com",
-        },
-        **HX,
+    response = post_new_project(
+        client,
+        otas_account,
+        htmx=True,
+        project_name="My Agent App",
+        project_description="Recommendation agent",
+        project_domain="https://myapp.example.com",
     )
     project = Project.objects.get()
     assert response["HX-Redirect"] == reverse("dashboard:project_detail", args=[project.reference])
@@ -116,15 +100,8 @@ def test_a_bad_domain_is_a_field_error_and_nothing_is_sent(
 ):
     client.force_login(member)
     calls = len(sandbox.calls("otas"))
-    html = client.post(
-        reverse("dashboard:project_new"),
-        {
-            "account": otas_account.pk,
-            "idempotency_key": str(uuid.uuid4()),
-            "project_name": "App",
-            "project_domain": domain,
-        },
-        **HX,
+    html = post_new_project(
+        client, otas_account, htmx=True, project_name="App", project_domain=domain
     ).content.decode()
     feedback = html.split('id="feedback-project_domain"')[1].split("</div>")[0]
     assert 'class="error"' in feedback
@@ -147,10 +124,6 @@ def test_an_invalid_token_flags_the_account(client, member, otas_account, sandbo
 def test_errors_list_is_shown_on_its_field(client, member, otas_account, sandbox):
     sandbox.inject("error_400", vendor="otas", method="POST")
     client.force_login(member)
-    html = client.post(
-        reverse("dashboard:project_new"),
-        {"account": otas_account.pk, "idempotency_key": str(uuid.uuid4()), "project_name": "App"},
-        **HX,
-    )
+    html = post_new_project(client, otas_account, htmx=True, project_name="App")
     feedback = html.content.decode().split('id="feedback-project_name"')[1].split("</div>")[0]
     assert "This field is invalid" in feedback

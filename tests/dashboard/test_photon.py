@@ -14,26 +14,25 @@ from dashboard.models import (
     VendorAccount,
 )
 from providers.sandbox.photon import mint_token
+from tests.dashboard.forms import post_connect, post_device_sign_in
+from tests.factories import photon_account, start_photon_sign_in
 
 T0 = timezone.now().replace(microsecond=0)
 
 
+def start(team, owner, sandbox, **options):
+    return start_photon_sign_in(team, owner, sandbox, now=T0, **options)
+
+
 @pytest.fixture
-def stand_in(sandbox):
-    photon = sandbox.vendors["photon"]
-    photon.enforce_interval = False  # the clock here is ours, not the wall's
-    return photon
-
-
-def start(team, owner, sandbox, **kwargs):
-    return services.device_login_start(
-        team=team,
-        user=owner,
-        vendor="photon",
-        label="Photon main",
-        base_url=sandbox.base_url("photon"),
-        now=T0,
-        **kwargs,
+def account_to_renew(team, sandbox):
+    """A Photon account whose token no longer works: it wants a sign-in again."""
+    return photon_account(
+        team,
+        sandbox,
+        label="Old",
+        credentials={"access_token": "x" * 20},
+        status=AccountStatus.NEEDS_RECONNECT,
     )
 
 
@@ -54,14 +53,14 @@ def poll(login, seconds):
 # --- device sign-in rules --------------------------------------------------------------
 
 
-def test_start_keeps_the_device_code_encrypted_server_side(team, owner, sandbox, stand_in):
+def test_start_keeps_the_device_code_encrypted_server_side(team, owner, sandbox, photon):
     login = start(team, owner, sandbox)
     assert login.secrets["device_code"] and len(login.user_code) == 9
     assert (login.interval, login.expires_at) == (5, at(1800))
     assert AuditEvent.objects.filter(action="device_login.started").exists()
 
 
-def test_the_vendor_interval_is_respected(team, owner, sandbox, stand_in):
+def test_the_vendor_interval_is_respected(team, owner, sandbox, photon):
     login = start(team, owner, sandbox)
     poll(login, 4)
     assert token_calls(sandbox) == []
@@ -73,9 +72,9 @@ def test_the_vendor_interval_is_respected(team, owner, sandbox, stand_in):
     assert len(token_calls(sandbox)) == 2
 
 
-def test_slow_down_adds_five_seconds_each_time(team, owner, sandbox, stand_in):
+def test_slow_down_adds_five_seconds_each_time(team, owner, sandbox, photon):
     login = start(team, owner, sandbox)
-    stand_in.scripted_token_answers = ["slow_down", "slow_down"]
+    photon.scripted_token_answers = ["slow_down", "slow_down"]
     login = poll(login, 5)
     assert login.interval == 10 and login.next_poll_at == at(15)
     poll(login, 14)
@@ -85,9 +84,9 @@ def test_slow_down_adds_five_seconds_each_time(team, owner, sandbox, stand_in):
     assert login.status == "pending"
 
 
-def test_http_429_adds_ten_seconds(team, owner, sandbox, stand_in):
+def test_http_429_adds_ten_seconds(team, owner, sandbox, photon):
     login = start(team, owner, sandbox)
-    stand_in.scripted_token_answers = [429]
+    photon.scripted_token_answers = [429]
     login = poll(login, 5)
     assert login.interval == 15 and login.next_poll_at == at(20) and login.status == "pending"
 
@@ -101,10 +100,10 @@ def test_http_429_adds_ten_seconds(team, owner, sandbox, stand_in):
     ],
 )
 def test_terminal_answers_end_the_flow_and_forget_the_device_code(
-    team, owner, sandbox, stand_in, answer, status, words
+    team, owner, sandbox, photon, answer, status, words
 ):
     login = start(team, owner, sandbox)
-    stand_in.scripted_token_answers = [answer]
+    photon.scripted_token_answers = [answer]
     login = poll(login, 5)
     assert login.status == status and words in login.message
     assert dict(DeviceLogin.objects.get().secrets) == {}
@@ -113,15 +112,15 @@ def test_terminal_answers_end_the_flow_and_forget_the_device_code(
     assert VendorAccount.objects.count() == 0
 
 
-def test_expiry_by_the_clock_stops_without_asking_the_vendor(team, owner, sandbox, stand_in):
+def test_expiry_by_the_clock_stops_without_asking_the_vendor(team, owner, sandbox, photon):
     login = start(team, owner, sandbox)
     login = poll(login, 1800)
     assert login.status == "expired" and token_calls(sandbox) == []
 
 
-def test_approval_connects_the_account_with_the_token_encrypted(team, owner, sandbox, stand_in):
+def test_approval_connects_the_account_with_the_token_encrypted(team, owner, sandbox, photon):
     login = start(team, owner, sandbox)
-    stand_in.approve(login.user_code, "ada")
+    photon.approve(login.user_code, "ada")
     login = poll(login, 5)
     assert login.status == "approved" and "ada@sandbox.photon.test" in login.message
     account = VendorAccount.objects.get()
@@ -133,48 +132,27 @@ def test_approval_connects_the_account_with_the_token_encrypted(team, owner, san
     assert dict(DeviceLogin.objects.get().secrets) == {}
 
 
-def test_the_account_page_offers_sign_in_again(client, team, owner, sandbox, stand_in):
-    account = VendorAccount.objects.create(
-        team=team,
-        vendor="photon",
-        label="Old",
-        base_url=sandbox.base_url("photon"),
-        credentials={"access_token": "x" * 20},
-        status=AccountStatus.NEEDS_RECONNECT,
-    )
+def test_the_account_page_offers_sign_in_again(
+    client, team, owner, sandbox, photon, account_to_renew
+):
     client.force_login(owner)
-    assert (
-        b"Sign in again with Photon"
-        in client.get(reverse("dashboard:account_detail", args=[account.pk])).content
+    page = client.get(reverse("dashboard:account_detail", args=[account_to_renew.pk]))
+    assert b"Sign in again with Photon" in page.content
+    response = post_device_sign_in(
+        client, team, sandbox.base_url("photon"), label="Old", account=account_to_renew.pk
     )
-    response = client.post(
-        reverse("dashboard:device_login_start", args=["photon"]),
-        {
-            "account": account.pk,
-            "device-team": team.pk,
-            "device-label": "Old",
-            "device-base_url": sandbox.base_url("photon"),
-        },
-    )
-    assert response.status_code == 302 and DeviceLogin.objects.get().account == account
+    assert response.status_code == 302 and DeviceLogin.objects.get().account == account_to_renew
 
 
-def test_signing_in_again_renews_an_existing_account(team, owner, sandbox, stand_in):
-    account = VendorAccount.objects.create(
-        team=team,
-        vendor="photon",
-        label="Old",
-        base_url=sandbox.base_url("photon"),
-        credentials={"access_token": "x" * 20},
-        status=AccountStatus.NEEDS_RECONNECT,
-    )
-    login = start(team, owner, sandbox, account=account)
-    stand_in.approve(login.user_code, "bob")
+def test_signing_in_again_renews_an_existing_account(
+    team, owner, sandbox, photon, account_to_renew
+):
+    login = start(team, owner, sandbox, account=account_to_renew)
+    photon.approve(login.user_code, "bob")
     poll(login, 5)
-    account.refresh_from_db()
-    assert account.status == AccountStatus.ACTIVE and account.credentials[
-        "access_token"
-    ] == mint_token("bob")
+    account_to_renew.refresh_from_db()
+    assert account_to_renew.status == AccountStatus.ACTIVE
+    assert account_to_renew.credentials["access_token"] == mint_token("bob")
     assert VendorAccount.objects.count() == 1
     assert AuditEvent.objects.filter(action="account.replaced").exists()
 
@@ -183,17 +161,10 @@ def test_signing_in_again_renews_an_existing_account(team, owner, sandbox, stand
 
 
 def test_the_status_page_shows_the_code_and_link_but_never_the_device_code(
-    client, team, owner, sandbox, stand_in
+    client, team, owner, sandbox, photon
 ):
     client.force_login(owner)
-    response = client.post(
-        reverse("dashboard:device_login_start", args=["photon"]),
-        {
-            "device-team": team.pk,
-            "device-label": "Photon main",
-            "device-base_url": sandbox.base_url("photon"),
-        },
-    )
+    response = post_device_sign_in(client, team, sandbox.base_url("photon"))
     login = DeviceLogin.objects.get()
     assert response["Location"] == reverse("dashboard:device_login_status", args=[login.reference])
     html = client.get(response["Location"]).content.decode()
@@ -209,29 +180,22 @@ def test_the_status_page_shows_the_code_and_link_but_never_the_device_code(
     assert fragment["Cache-Control"] == "no-store"
 
 
-def test_a_denied_sign_in_offers_start_again(client, team, owner, sandbox, stand_in):
+def test_a_denied_sign_in_offers_start_again(client, team, owner, sandbox, photon):
     client.force_login(owner)
     login = start(team, owner, sandbox)
-    stand_in.approve(login.user_code, deny=True)
+    photon.approve(login.user_code, deny=True)
     poll(login, 5)
     html = client.get(
         reverse("dashboard:device_login_status", args=[login.reference])
     ).content.decode()
     assert "Denied." in html and "Start again" in html and "every 2s" not in html
-    again = client.post(
-        reverse("dashboard:device_login_start", args=["photon"]),
-        {
-            "device-team": team.pk,
-            "device-label": "Photon main",
-            "device-base_url": sandbox.base_url("photon"),
-        },
-    )
+    again = post_device_sign_in(client, team, sandbox.base_url("photon"))
     assert again.status_code == 302 and DeviceLogin.objects.count() == 2
 
 
 @pytest.mark.parametrize("role", ["member", "viewer", "outsider"])
 def test_only_the_admin_who_started_it_can_watch_a_sign_in(
-    client, team, owner, sandbox, stand_in, role, request
+    client, team, owner, sandbox, photon, role, request
 ):
     login = start(team, owner, sandbox)
     client.force_login(request.getfixturevalue(role))
@@ -239,28 +203,17 @@ def test_only_the_admin_who_started_it_can_watch_a_sign_in(
         client.get(reverse("dashboard:device_login_status", args=[login.reference])).status_code
         == 404
     )
-    assert client.post(
-        reverse("dashboard:device_login_start", args=["photon"]),
-        {
-            "device-team": team.pk,
-            "device-label": "x",
-            "device-base_url": sandbox.base_url("photon"),
-        },
-    ).status_code == (200 if role == "outsider" else 404)  # an admin elsewhere: not this team
+    started = post_device_sign_in(client, team, sandbox.base_url("photon"), label="x")
+    # An admin elsewhere gets the form back: `team` is not theirs.
+    assert started.status_code == (200 if role == "outsider" else 404)
     assert DeviceLogin.objects.count() == 1
 
 
 def test_paste_a_token_to_connect(client, team, owner, sandbox):
     client.force_login(owner)
     token = mint_token("carol")
-    client.post(
-        reverse("dashboard:account_connect", args=["photon"]),
-        {
-            "team": team.pk,
-            "label": "Pasted",
-            "base_url": sandbox.base_url("photon"),
-            "access_token": token,
-        },
+    post_connect(
+        client, "photon", team, sandbox.base_url("photon"), label="Pasted", access_token=token
     )
     account = VendorAccount.objects.get()
     assert account.identity == "carol@sandbox.photon.test"

@@ -9,6 +9,7 @@ from django.urls import reverse
 from dashboard.models import Project, VendorAccount
 from providers.sandbox.r4 import mint_key
 from tests.conftest import database_bytes
+from tests.dashboard.forms import post_connect, post_new_project
 
 KEY = mint_key("leak0001")
 SECRET_PART = KEY.split(".", 1)[1]
@@ -25,27 +26,12 @@ def admin_user(owner):
 def _walk_the_product(client, team, sandbox):
     """Connect, create, browse and administer; returns every HTML page seen."""
     pages = []
-    response = client.post(
-        reverse("dashboard:account_connect", args=["r4"]),
-        {
-            "team": team.pk,
-            "label": "Leaky?",
-            "base_url": sandbox.base_url("r4"),
-            "api_key": KEY,
-        },
-        follow=True,
+    response = post_connect(
+        client, "r4", team, sandbox.base_url("r4"), label="Leaky?", follow=True, api_key=KEY
     )
     pages.append(response.content)
     account = VendorAccount.objects.get()
-    response = client.post(
-        reverse("dashboard:project_new"),
-        {
-            "account": account.pk,
-            "idempotency_key": str(uuid.uuid4()),
-            "name": "Staging - Leak check",
-        },
-        follow=True,
-    )
+    response = post_new_project(client, account, follow=True, name="Staging - Leak check")
     pages.append(response.content)
     project = Project.objects.get()
     # A vendor-issued secret (Photon's projectSecret, later) is stored the same way.
@@ -169,25 +155,12 @@ def test_photon_token_and_project_secret_never_leak(client, team, admin_user, sa
     caplog.set_level(logging.DEBUG)
     client.force_login(admin_user)
     token = mint_token("leaky")
-    client.post(
-        reverse("dashboard:account_connect", args=["photon"]),
-        {
-            "team": team.pk,
-            "label": "Photon",
-            "base_url": sandbox.base_url("photon"),
-            "access_token": token,
-        },
+    post_connect(
+        client, "photon", team, sandbox.base_url("photon"), label="Photon", access_token=token
     )
     account = VendorAccount.objects.get()
-    response = client.post(
-        reverse("dashboard:project_new"),
-        {
-            "account": account.pk,
-            "idempotency_key": str(uuid.uuid4()),
-            "name": "Staging - Photon leak check",
-            "spectrum": "on",
-        },
-        follow=True,
+    response = post_new_project(
+        client, account, follow=True, name="Staging - Photon leak check", spectrum="on"
     )
     project = Project.objects.get()
     secret = project.secrets["projectSecret"]

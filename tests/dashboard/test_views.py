@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from dashboard.models import AccountStatus, Project, ProjectStatus, VendorAccount
 from providers.sandbox.r4 import mint_key
+from tests.dashboard.forms import post_connect
 from tests.factories import ProjectFactory
 
 HX = {"HTTP_HX_REQUEST": "true"}
@@ -225,15 +226,7 @@ def test_viewers_can_read_but_not_create(client, viewer, r4_account):
 
 def test_connect_an_account_through_the_form(as_owner, team, sandbox):
     key = mint_key("view0001")
-    response = as_owner.post(
-        reverse("dashboard:account_connect", args=["r4"]),
-        {
-            "team": team.pk,
-            "label": "Main",
-            "base_url": sandbox.base_url("r4"),
-            "api_key": key,
-        },
-    )
+    response = post_connect(as_owner, "r4", team, sandbox.base_url("r4"), api_key=key)
     account = VendorAccount.objects.get()
     assert response["Location"] == reverse("dashboard:account_detail", args=[account.pk])
     page = as_owner.get(response["Location"]).content.decode()
@@ -251,15 +244,7 @@ def test_connect_an_account_through_the_form(as_owner, team, sandbox):
 def test_connect_errors_sit_on_the_key_field_and_save_nothing(
     as_owner, team, sandbox, api_key, message
 ):
-    response = as_owner.post(
-        reverse("dashboard:account_connect", args=["r4"]),
-        {
-            "team": team.pk,
-            "label": "Main",
-            "base_url": sandbox.base_url("r4"),
-            "api_key": api_key,
-        },
-    )
+    response = post_connect(as_owner, "r4", team, sandbox.base_url("r4"), api_key=api_key)
     html = response.content.decode()
     assert response.status_code == 200 and message in html
     assert VendorAccount.objects.count() == 0
@@ -269,15 +254,7 @@ def test_connect_errors_sit_on_the_key_field_and_save_nothing(
 
 @pytest.mark.parametrize("base_url", ["ftp://x", "not a url", "http://u:p@127.0.0.1/"])
 def test_connect_refuses_bad_base_urls_without_calling(as_owner, team, sandbox, base_url):
-    response = as_owner.post(
-        reverse("dashboard:account_connect", args=["r4"]),
-        {
-            "team": team.pk,
-            "label": "Main",
-            "base_url": base_url,
-            "api_key": mint_key("view0003"),
-        },
-    )
+    response = post_connect(as_owner, "r4", team, base_url, api_key=mint_key("view0003"))
     assert response.status_code == 200 and VendorAccount.objects.count() == 0
     assert sandbox.calls("r4") == []
 
@@ -340,14 +317,8 @@ def test_a_refused_connect_form_never_shows_anything_of_the_typed_secret(as_owne
 
 @pytest.mark.parametrize("label", ["", " ", "a\x00b", "tab\there", "x" * 101])
 def test_a_bad_account_label_is_refused_even_with_a_good_key(as_owner, team, sandbox, label):
-    response = as_owner.post(
-        reverse("dashboard:account_connect", args=["r4"]),
-        {
-            "team": team.pk,
-            "label": label,
-            "base_url": sandbox.base_url("r4"),
-            "api_key": mint_key("team0001"),
-        },
+    response = post_connect(
+        as_owner, "r4", team, sandbox.base_url("r4"), label=label, api_key=mint_key("team0001")
     )
     assert response.status_code == 200 and "1 to 100 characters" in response.content.decode()
     assert VendorAccount.objects.count() == 0

@@ -213,6 +213,30 @@ class UserAgent:
         )
 
 
+def manage(*args: str, **env: str | None) -> subprocess.Popen:
+    """`manage.py args` in a process of its own, its output kept as text."""
+    return subprocess.Popen(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=process_env(**env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def shells_at_once(code: str, count: int) -> list[subprocess.Popen]:
+    """`count` processes started together, each running `code` in `manage.py shell`."""
+    return [manage("shell", "-c", code) for _ in range(count)]
+
+
+def finished(runs: list[subprocess.Popen], timeout: float = 120) -> list[str]:
+    """Each run's output once it has ended; every run must have succeeded."""
+    outputs = [run.communicate(timeout=timeout)[0] for run in runs]
+    assert [run.returncode for run in runs] == [0] * len(runs), outputs
+    return outputs
+
+
 def at_once(count: int, call) -> list:
     """`call(i)` for i in range(count), all in flight together."""
     with ThreadPoolExecutor(max_workers=count) as pool:

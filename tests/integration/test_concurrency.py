@@ -3,8 +3,6 @@
 Runs on whichever database the suite runs on; `make test` runs it on SQLite and PostgreSQL.
 """
 
-import subprocess
-import sys
 import time
 import uuid
 from datetime import timedelta
@@ -32,7 +30,15 @@ from tests.factories import (
     UserFactory,
     connect_devkit4ai,
 )
-from tests.processes import IMMEDIATE_BACKEND, ROOT, UserAgent, at_once, process_env, wait_for
+from tests.processes import (
+    IMMEDIATE_BACKEND,
+    UserAgent,
+    at_once,
+    finished,
+    manage,
+    shells_at_once,
+    wait_for,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -193,19 +199,11 @@ def test_key_rotation_never_overwrites_a_token_refreshed_while_it_runs(
         # A refresh in flight: the row is locked and holds a new token, not yet committed.
         VendorAccount.objects.select_for_update().get(pk=r4_account.pk)
         VendorAccount.objects.filter(pk=r4_account.pk).update(credentials={"api_key": "refreshed"})
-        rotation = subprocess.Popen(
-            [sys.executable, "manage.py", "rotate_encryption_keys"],
-            cwd=ROOT,
-            env=process_env(FIELD_ENCRYPTION_KEYS=f"{new_key},{old_key}"),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
+        rotation = manage("rotate_encryption_keys", FIELD_ENCRYPTION_KEYS=f"{new_key},{old_key}")
         time.sleep(1.5)  # long enough for the rotation to reach this row and wait for it
         assert rotation.poll() is None, rotation.communicate()[0]
-    output = rotation.communicate(timeout=60)[0]
+    finished([rotation], timeout=60)
 
-    assert rotation.returncode == 0, output
     settings.FIELD_ENCRYPTION_KEYS = [new_key]  # only the new key: the row was re-encrypted
     assert VendorAccount.objects.get(pk=r4_account.pk).credentials == {"api_key": "refreshed"}
 
@@ -237,31 +235,17 @@ def test_concurrent_syncs_mark_each_lost_project_failed_once(r4_account, sandbox
         250, account=r4_account, status=ProjectStatus.UNKNOWN, attempted_at=long_ago
     )
     sync = f"services.account_sync(account=VendorAccount.objects.get(pk={r4_account.pk}))"
-    command = [
-        *(sys.executable, "manage.py", "shell", "-c"),
-        f"from dashboard import services; from dashboard.models import VendorAccount; {sync}",
-    ]
+    code = f"from dashboard import services; from dashboard.models import VendorAccount; {sync}"
     with transaction.atomic():
         # Hold the rows (PostgreSQL) or the write lock (SQLite) until every run has read
         # the same unknown projects and waits to move them: then let them all go at once.
         list(Project.objects.select_for_update().filter(pk__in=[p.pk for p in lost]))
-        runs = [
-            subprocess.Popen(
-                command,
-                cwd=ROOT,
-                env=process_env(),
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                text=True,
-            )
-            for _ in range(4)
-        ]
+        runs = shells_at_once(code, 4)
         wait_for(lambda: len(sandbox.calls("r4", method="GET")) == 4, what="four listings")
         time.sleep(1)  # each run reads its unknown projects just after listing
         assert [run.poll() for run in runs] == [None] * 4
-    outputs = [run.communicate(timeout=120)[0] for run in runs]
+    finished(runs)
 
-    assert [run.returncode for run in runs] == [0] * 4, outputs
     failed = Project.objects.filter(pk__in=[p.pk for p in lost], status=ProjectStatus.FAILED)
     assert failed.count() == len(lost)
     # Each moved by exactly one of the runs: one audit event each, none twice.

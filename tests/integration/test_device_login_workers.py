@@ -4,41 +4,22 @@ Nobody opens the sign-in's page in these tests: the workers poll the vendor, and
 sandbox's request log shows what the vendor saw.
 """
 
-import subprocess
-import sys
 import time
-from datetime import timedelta
 from itertools import pairwise
 
 import pytest
 from django.db import connection, transaction
-from django.utils import timezone
 
 from dashboard import services, tasks
 from dashboard.models import AuditEvent, DeviceLogin, Membership, Role, VendorAccount
 from providers.sandbox.photon import mint_token
-from tests.factories import MembershipFactory, UserFactory
-from tests.processes import ROOT, process_env, wait_for
+from tests.factories import MembershipFactory, UserFactory, start_photon_sign_in
+from tests.factories import start_photon_sign_in_due as start_due
+from tests.processes import finished, shells_at_once, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 DB_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-
-
-def start(team, owner, sandbox, *, now=None):
-    return services.device_login_start(
-        team=team,
-        user=owner,
-        vendor="photon",
-        label="Photon main",
-        base_url=sandbox.base_url("photon"),
-        now=now,
-    )
-
-
-def start_due(team, owner, sandbox):
-    """A sign-in whose first poll is due now, with no poll queued for it."""
-    return start(team, owner, sandbox, now=timezone.now() - timedelta(seconds=6))
 
 
 def token_calls(sandbox):
@@ -47,27 +28,8 @@ def token_calls(sandbox):
 
 def run_polls_at_once(login, count):
     """`count` processes, each running the worker's poll of `login` once."""
-    command = [
-        *(sys.executable, "manage.py", "shell", "-c"),
-        f"from dashboard import tasks; print(tasks.poll_device_login.call({login.pk}))",
-    ]
-    return [
-        subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=process_env(),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        for _ in range(count)
-    ]
-
-
-def finished(runs):
-    outputs = [run.communicate(timeout=120)[0] for run in runs]
-    assert [run.returncode for run in runs] == [0] * len(runs), outputs
-    return outputs
+    code = f"from dashboard import tasks; print(tasks.poll_device_login.call({login.pk}))"
+    return shells_at_once(code, count)
 
 
 def assert_connected_once(login, user="ada"):
@@ -79,13 +41,26 @@ def assert_connected_once(login, user="ada"):
     assert AuditEvent.objects.filter(action="device_login.ended").count() == 1
 
 
+def waiting_on_a_lock(query_like: str) -> int:
+    """How many sessions wait for a lock in a statement LIKE `query_like` (PostgreSQL)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+            " AND query LIKE %s",
+            [query_like],
+        )
+        return cursor.fetchone()[0]
+
+
 def test_two_workers_connect_an_approval_once_with_the_page_closed(
     services_running, team, owner, sandbox, settings
 ):
     settings.TASKS = DB_QUEUE
     photon = sandbox.vendors["photon"]
     photon.interval = 1  # still enforced: a poll within the interval is answered slow_down
-    login = start(team, owner, sandbox)  # queues its first poll, at the vendor's interval
+    # Started now, it queues its first poll at the vendor's interval.
+    login = start_photon_sign_in(team, owner, sandbox)
     for _ in range(3):  # and stray duplicates (a sweep's, a retried task's) to race it
         tasks.poll_device_login.using(run_after=login.next_poll_at).enqueue(login.pk)
     services_running.worker("worker-1")
@@ -115,20 +90,14 @@ def test_two_poll_runs_at_once_ask_the_vendor_once(team, owner, sandbox):
     login = start_due(team, owner, sandbox)
     sandbox.vendors["photon"].approve(login.user_code, "ada")
 
-    def runs_waiting_on_the_row():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_stat_clear_snapshot()")
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                " AND query LIKE 'UPDATE \"dashboard_devicelogin\"%%'"
-            )
-            return cursor.fetchone()[0] == 2
-
     with transaction.atomic():
         # Both runs read the sign-in as due, then wait here to claim the same poll.
         DeviceLogin.objects.select_for_update().get(pk=login.pk)
         runs = run_polls_at_once(login, 2)
-        wait_for(runs_waiting_on_the_row, timeout=60, what="both runs at the claim")
+        claiming = 'UPDATE "dashboard_devicelogin"%'
+        wait_for(
+            lambda: waiting_on_a_lock(claiming) == 2, timeout=60, what="both runs at the claim"
+        )
     finished(runs)
 
     assert len(token_calls(sandbox)) == 1
@@ -144,15 +113,6 @@ def test_a_run_connecting_waits_for_a_demotion_in_flight_and_then_connects_nothi
     login = start_due(team, owner, sandbox)
     sandbox.vendors["photon"].approve(login.user_code, "mallory")
 
-    def run_waiting_on_the_membership():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_stat_clear_snapshot()")
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                " AND query LIKE '%%FROM \"dashboard_membership\"%%FOR UPDATE%%'"
-            )
-            return cursor.fetchone()[0] == 1
-
     with transaction.atomic():
         # The owner is being demoted (not committed yet) as the worker gets the approval:
         # it waits for the answer before saving the account, instead of going on as if
@@ -160,7 +120,10 @@ def test_a_run_connecting_waits_for_a_demotion_in_flight_and_then_connects_nothi
         membership = Membership.objects.get(team=team, user=owner)
         services.team_member_set_role(membership=membership, actor=grace.user, role=Role.MEMBER)
         runs = run_polls_at_once(login, 1)
-        wait_for(run_waiting_on_the_membership, timeout=60, what="the run at the membership")
+        locking = '%FROM "dashboard_membership"%FOR UPDATE%'
+        wait_for(
+            lambda: waiting_on_a_lock(locking) == 1, timeout=60, what="the run at the membership"
+        )
     finished(runs)
 
     login.refresh_from_db()

@@ -28,6 +28,14 @@ def download(client, export):
     return client.get(reverse("dashboard:export_download", args=[export.reference]))
 
 
+def assert_gone(client, export) -> None:
+    """Neither the file nor the export's page is there for its requester any more."""
+    assert download(client, export).status_code == 404
+    assert (
+        client.get(reverse("dashboard:export_detail", args=[export.reference])).status_code == 404
+    )
+
+
 def leave(user, team) -> None:
     Membership.objects.filter(user=user, team=team).delete()
 
@@ -48,10 +56,7 @@ def test_after_leaving_the_team_the_export_is_gone(client, member, team, r4_acco
     export = export_of(client, member)
     leave(member, team)
 
-    assert download(client, export).status_code == 404
-    assert (
-        client.get(reverse("dashboard:export_detail", args=[export.reference])).status_code == 404
-    )
+    assert_gone(client, export)
 
 
 def test_an_export_of_two_teams_is_gone_when_one_membership_was_removed(
@@ -60,10 +65,7 @@ def test_an_export_of_two_teams_is_gone_when_one_membership_was_removed(
     export = export_of(client, member)
     leave(member, other_team)
 
-    assert download(client, export).status_code == 404
-    assert (
-        client.get(reverse("dashboard:export_detail", args=[export.reference])).status_code == 404
-    )
+    assert_gone(client, export)
 
 
 def test_an_export_holding_one_team_stays_when_another_team_is_left(

@@ -3,16 +3,15 @@ from it (a lost create, or a tracked project), by a person's check or by the syn
 
 import io
 import uuid
-from datetime import timedelta
 from html import unescape
 
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
-from django.utils import timezone
 
 from dashboard import services
 from dashboard.models import Project, ProjectStatus
+from tests.dashboard.lost_creates import lose_a_create, vendor_has_surely_finished
 
 UNREADABLE_ROW = {"vendor": "r4", "method": "GET", "field": "projects.0.name", "value": None}
 
@@ -23,14 +22,8 @@ def lost(r4_account, member, sandbox, settings):
     services.project_create(
         account=r4_account, user=member, data={"name": "Kept"}, idempotency_key=uuid.uuid4()
     )
-    sandbox.inject("drop", vendor="r4")
-    project = services.project_create(
-        account=r4_account, user=member, data={"name": "Lost"}, idempotency_key=uuid.uuid4()
-    )
-    assert project.status == ProjectStatus.UNKNOWN
-    wait = timedelta(seconds=settings.PROJECT_RECONCILE_AFTER_SECONDS + 1)
-    Project.objects.filter(pk=project.pk).update(attempted_at=timezone.now() - wait)
-    project.refresh_from_db()
+    project = lose_a_create(r4_account, member, sandbox, name="Lost")
+    vendor_has_surely_finished(project, settings)
     return project
 
 

@@ -3,32 +3,26 @@ by another row meanwhile) is never concluded absent: a retry would make a second
 
 import io
 import uuid
-from datetime import timedelta
 from html import unescape
 
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
-from django.utils import timezone
 
 from dashboard import services
 from dashboard.models import AuditEvent, Project, ProjectOrigin, ProjectStatus
 from dashboard.services import reconciling
 from dashboard.services.vendor_answers import RowCheck
 from providers.registry import get_provider
+from tests.dashboard.lost_creates import lose_a_create, vendor_has_surely_finished
 
 
 @pytest.fixture
 def lost(r4_account, member, sandbox, settings):
     """R4 made it, but the answer was lost; the wait is over."""
-    sandbox.inject("timeout_after_create", vendor="r4")
-    project = services.project_create(
-        account=r4_account, user=member, data={"name": "Lost one"}, idempotency_key=uuid.uuid4()
-    )
-    assert project.status == ProjectStatus.UNKNOWN
-    wait = timedelta(seconds=settings.PROJECT_RECONCILE_AFTER_SECONDS + 1)
-    Project.objects.filter(pk=project.pk).update(attempted_at=timezone.now() - wait)
-    project.refresh_from_db()
+    fault = "timeout_after_create"
+    project = lose_a_create(r4_account, member, sandbox, name="Lost one", fault=fault)
+    vendor_has_surely_finished(project, settings)
     return project
 
 

@@ -3,7 +3,6 @@ read: a listing asked for while the vendor may still be making a lost create pro
 nothing, however long its answer (or the sync's own work) takes to arrive."""
 
 import re
-import uuid
 from datetime import timedelta
 from html import unescape
 
@@ -16,6 +15,7 @@ from django.utils import timezone
 from dashboard import services
 from dashboard.models import AuditEvent, Project, ProjectStatus
 from dashboard.services.vendor_calls import most_requests_per_call
+from tests.dashboard.lost_creates import lose_a_create
 from tests.factories import UserFactory
 
 WAIT = 60  # PROJECT_RECONCILE_AFTER_SECONDS in these tests
@@ -28,11 +28,7 @@ def lost_just_inside_the_wait(r4_account, member, sandbox, settings):
     wait; by the time its answer arrives (ANSWER_TAKES later), the wait is over."""
     settings.PROJECT_RECONCILE_AFTER_SECONDS = WAIT
     settings.VENDOR_HTTP_READ_TIMEOUT = ANSWER_TAKES * 4
-    sandbox.inject("drop", vendor="r4")
-    project = services.project_create(
-        account=r4_account, user=member, data={"name": "Just sent"}, idempotency_key=uuid.uuid4()
-    )
-    assert project.status == ProjectStatus.UNKNOWN
+    project = lose_a_create(r4_account, member, sandbox, name="Just sent")
     sent = timezone.now() - timedelta(seconds=WAIT - 1)
     Project.objects.filter(pk=project.pk).update(attempted_at=sent)
     sandbox.inject("slow", vendor="r4", method="GET", delay=ANSWER_TAKES)

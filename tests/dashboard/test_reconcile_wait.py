@@ -3,7 +3,6 @@ check: the hourly sync, the scheduled reconcile, a person's "Check at vendor", a
 
 import io
 import re
-import uuid
 from datetime import timedelta
 from html import unescape
 
@@ -14,26 +13,18 @@ from django.utils import timezone
 
 from dashboard import services
 from dashboard.models import AuditEvent, Project, ProjectStatus
+from tests.dashboard.lost_creates import lose_a_create, vendor_has_surely_finished
 from tests.factories import UserFactory
 
 R4_CREATE = {"method": "POST"}
+WAIT = 120  # seconds a lost create is given before it may be concluded "not made"
 
 
 @pytest.fixture
-def just_lost(r4_account, member, sandbox):
+def just_lost(r4_account, member, sandbox, settings):
     """A create sent a moment ago whose answer was lost; the vendor lists nothing (yet)."""
-    sandbox.inject("drop", vendor="r4")
-    project = services.project_create(
-        account=r4_account, user=member, data={"name": "Just sent"}, idempotency_key=uuid.uuid4()
-    )
-    assert project.status == ProjectStatus.UNKNOWN
-    return project
-
-
-def vendor_has_surely_finished(project, settings):
-    """Time passes: the attempt is now older than the wait."""
-    wait = timedelta(seconds=settings.PROJECT_RECONCILE_AFTER_SECONDS + 1)
-    Project.objects.filter(pk=project.pk).update(attempted_at=timezone.now() - wait)
+    settings.PROJECT_RECONCILE_AFTER_SECONDS = WAIT
+    return lose_a_create(r4_account, member, sandbox, name="Just sent")
 
 
 def sync_projects() -> str:
@@ -45,7 +36,6 @@ def sync_projects() -> str:
 def test_the_hourly_sync_never_fails_a_create_the_vendor_may_still_be_making(
     just_lost, member, sandbox, settings
 ):
-    settings.PROJECT_RECONCILE_AFTER_SECONDS = 120
     text = sync_projects()
 
     just_lost.refresh_from_db()
@@ -64,25 +54,21 @@ def test_the_hourly_sync_never_fails_a_create_the_vendor_may_still_be_making(
     assert "You can retry it" in just_lost.error_message and "1 not found, 0 not found yet" in text
 
 
-def test_the_sync_task_leaves_a_just_lost_create_unknown(just_lost, r4_account, settings):
+def test_the_sync_task_leaves_a_just_lost_create_unknown(just_lost, r4_account):
     from dashboard.tasks import sync_account
 
-    settings.PROJECT_RECONCILE_AFTER_SECONDS = 120
     totals = sync_account.call(r4_account.pk)
     just_lost.refresh_from_db()
     assert (totals["waiting"], totals["failed_reconcile"]) == (1, 0)
     assert just_lost.status == ProjectStatus.UNKNOWN
 
 
-def test_a_persons_early_check_says_not_found_yet_and_fails_nothing(
-    client, just_lost, member, settings
-):
-    settings.PROJECT_RECONCILE_AFTER_SECONDS = 120
+def test_a_persons_early_check_says_not_found_yet_and_fails_nothing(client, just_lost, member):
     client.force_login(member)
     url = reverse("dashboard:project_reconcile", args=[just_lost.reference])
     page = unescape(client.post(url, follow=True).content.decode())
 
-    after = timezone.localtime(just_lost.attempted_at + timedelta(seconds=120))
+    after = timezone.localtime(just_lost.attempted_at + timedelta(seconds=WAIT))
     assert "Not found at R4 yet. R4 may still be making it" in page
     assert f"look again after {after:%H:%M:%S} UTC" in page
     assert "Retry (same request)" not in page and "Check at vendor" in page
@@ -91,9 +77,8 @@ def test_a_persons_early_check_says_not_found_yet_and_fails_nothing(
 
 
 def test_an_early_check_by_htmx_sends_the_browser_to_the_page_that_says_so(
-    client, just_lost, member, settings
+    client, just_lost, member
 ):
-    settings.PROJECT_RECONCILE_AFTER_SECONDS = 120
     client.force_login(member)
     url = reverse("dashboard:project_reconcile", args=[just_lost.reference])
     response = client.post(url, HTTP_HX_REQUEST="true")
@@ -118,8 +103,7 @@ def test_a_check_once_the_vendor_has_surely_finished_fails_it_for_a_retry(
     assert just_lost.status == ProjectStatus.FAILED and "Retry (same request)" in page
 
 
-def test_an_admins_early_check_reports_the_row_still_unknown(client, just_lost, settings):
-    settings.PROJECT_RECONCILE_AFTER_SECONDS = 120
+def test_an_admins_early_check_reports_the_row_still_unknown(client, just_lost):
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
     data = {"action": "check_at_vendor", "index": 0, "_selected_action": [just_lost.pk]}
     page = unescape(
@@ -133,7 +117,7 @@ def test_an_admins_early_check_reports_the_row_still_unknown(client, just_lost, 
     assert just_lost.status == ProjectStatus.UNKNOWN
 
 
-def test_the_rule_holds_on_the_row_as_it_is_when_it_is_moved(just_lost, r4_account, settings):
+def test_the_rule_holds_on_the_row_as_it_is_when_it_is_moved(just_lost, r4_account):
     """A stale copy says "sent long ago", but the row was sent again since (a retry):
     the conditional update reads the row, so the new attempt is not concluded absent."""
     from dashboard.services.reconciling import Listing, reconcile_each, tracked_remote_ids

@@ -2,7 +2,6 @@
 never concluded absent (a retry would make a second one), not looked for again by the
 scheduled reconcile, said once in the audit, and shown among what needs attention."""
 
-import uuid
 from datetime import timedelta
 from html import unescape
 
@@ -11,26 +10,19 @@ from django.utils import timezone
 
 from dashboard import services
 from dashboard.models import AuditEvent, Project, ProjectStatus
-from tests.factories import ProjectFactory, UserFactory, photon_account
-
-ID_MAX = Project._meta.get_field("remote_id").max_length
-
-
-def an_hour_ago(project) -> None:
-    Project.objects.filter(pk=project.pk).update(attempted_at=timezone.now() - timedelta(hours=1))
+from tests.dashboard.over_long_ids import (
+    lost_an_hour_ago,
+    made_at_r4_under_an_over_long_id,
+    photon_create_with_an_over_long_id,
+)
+from tests.factories import UserFactory, photon_account
 
 
 def test_a_create_found_under_an_over_long_id_is_said_once_and_not_looked_for_again(
     r4_account, sandbox
 ):
-    lost = ProjectFactory(account=r4_account, status=ProjectStatus.UNKNOWN)
-    an_hour_ago(lost)
-    too_long = "d" * (ID_MAX + 1)
-    sandbox.vendors["r4"].projects["team0001"][too_long] = {
-        "id": too_long,
-        "name": lost.name,
-        "externalId": str(lost.reference),
-    }
+    lost = lost_an_hour_ago(r4_account)
+    made_at_r4_under_an_over_long_id(sandbox, lost, "d")
 
     for _ in range(3):
         services.projects_reconcile_unknown()  # every SCHEDULE_RECONCILE_SECONDS
@@ -49,16 +41,10 @@ def test_a_create_answered_under_an_unstorable_id_is_never_concluded_absent(
     client, team, member, sandbox
 ):
     account = photon_account(team, sandbox)
-    sandbox.inject("mutate", vendor="photon", method="POST", field="id", value="x" * (ID_MAX + 1))
-    project = services.project_create(
-        account=account,
-        user=member,
-        data={"name": "Made, untracked", "spectrum": True},
-        idempotency_key=uuid.uuid4(),
-    )
+    project = photon_create_with_an_over_long_id(account, member, sandbox, "Made, untracked")
     assert project.status == ProjectStatus.UNKNOWN
     sandbox.vendors["photon"].projects.clear()  # whatever it is called there, not by this name
-    an_hour_ago(project)
+    Project.objects.filter(pk=project.pk).update(attempted_at=timezone.now() - timedelta(hours=1))
 
     assert services.projects_reconcile_unknown()["accounts"] == 0  # not even looked for
     totals = services.account_sync(account=account)
@@ -78,14 +64,8 @@ def test_a_create_answered_under_an_unstorable_id_is_never_concluded_absent(
 
 
 def test_a_create_left_for_a_person_shows_among_what_needs_attention(client, r4_account, sandbox):
-    lost = ProjectFactory(account=r4_account, name="Left here", status=ProjectStatus.UNKNOWN)
-    an_hour_ago(lost)
-    too_long = "e" * (ID_MAX + 1)
-    sandbox.vendors["r4"].projects["team0001"][too_long] = {
-        "id": too_long,
-        "name": lost.name,
-        "externalId": str(lost.reference),
-    }
+    lost = lost_an_hour_ago(r4_account, name="Left here")
+    made_at_r4_under_an_over_long_id(sandbox, lost, "e")
     services.projects_reconcile_unknown()
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
 

@@ -1,6 +1,5 @@
 """A vendor id longer than its column is refused, never cut: a cut id never matches again."""
 
-import uuid
 from datetime import timedelta
 
 import pytest
@@ -10,9 +9,12 @@ from django.utils import timezone
 from dashboard import services
 from dashboard.models import AuditEvent, Project, ProjectStatus
 from tests import factories
-from tests.factories import ProjectFactory
-
-ID_MAX = Project._meta.get_field("remote_id").max_length
+from tests.dashboard.over_long_ids import (
+    ID_MAX,
+    lost_an_hour_ago,
+    made_at_r4_under_an_over_long_id,
+    photon_create_with_an_over_long_id,
+)
 
 
 @pytest.fixture
@@ -54,13 +56,7 @@ def test_an_id_of_exactly_the_columns_size_is_kept_whole(r4_account, sandbox):
 def test_a_create_answered_with_an_over_long_id_is_kept_unknown_with_what_was_answered(
     photon_account, member, sandbox
 ):
-    sandbox.inject("mutate", vendor="photon", method="POST", field="id", value="x" * (ID_MAX + 1))
-    project = services.project_create(
-        account=photon_account,
-        user=member,
-        data={"name": "Long answer", "spectrum": True},
-        idempotency_key=uuid.uuid4(),
-    )
+    project = photon_create_with_an_over_long_id(photon_account, member, sandbox, "Long answer")
     # Made at the vendor, so never "failed" (a retry would make a second one): unknown,
     # with the vendor's answer and the project's secret kept.
     assert project.status == ProjectStatus.UNKNOWN and project.remote_id == ""
@@ -80,17 +76,8 @@ def test_a_create_answered_with_an_over_long_id_is_kept_unknown_with_what_was_an
 
 
 def test_a_lost_create_found_under_an_over_long_id_stays_unknown(r4_account, sandbox):
-    lost = ProjectFactory(
-        account=r4_account,
-        status=ProjectStatus.UNKNOWN,
-        attempted_at=timezone.now() - timedelta(hours=1),
-    )
-    too_long = "d" * (ID_MAX + 1)
-    sandbox.vendors["r4"].projects["team0001"][too_long] = {
-        "id": too_long,
-        "name": lost.name,
-        "externalId": str(lost.reference),
-    }
+    lost = lost_an_hour_ago(r4_account)
+    made_at_r4_under_an_over_long_id(sandbox, lost, "d")
     totals = services.account_sync(account=r4_account)
 
     lost.refresh_from_db()

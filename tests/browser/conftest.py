@@ -92,6 +92,22 @@ def log_in(page, live_server, username: str) -> None:
     expect(page.get_by_role("heading", name="Projects")).to_be_visible()
 
 
+def log_in_as_a_new_admin(page, live_server, username: str) -> None:
+    """`username`, the admin of a new team "Rocket", logged in."""
+    admin = UserFactory(username=username)
+    MembershipFactory(user=admin, team=TeamFactory(name="Rocket"), role=Role.ADMIN)
+    log_in(page, live_server, username)
+
+
+def connect_through_the_form(page, label: str, base_url: str, typed: dict[str, str]) -> None:
+    """Fill the open connect page (`typed`: each sign-in field's label and value) and send it."""
+    page.get_by_label("Label").fill(label)
+    page.get_by_label("Base URL").fill(base_url)
+    for field, value in typed.items():
+        page.get_by_label(field).fill(value)
+    page.get_by_role("button", name="Verify and connect").click()
+
+
 @pytest.fixture
 def a_team_with_everything(sandbox):
     """A staff team admin with an account at every vendor and a project in every state."""

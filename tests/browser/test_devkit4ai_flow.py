@@ -5,28 +5,20 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from dashboard.models import ProjectStatus, Role, VendorAccount
+from dashboard.models import ProjectStatus, VendorAccount
 from providers.sandbox.devkit4ai import DEMO_DEVELOPER_KEY, DEMO_EMAIL, DEMO_PASSWORD
-from tests.factories import PASSWORD, MembershipFactory, ProjectFactory, TeamFactory, UserFactory
+from tests.browser.conftest import connect_through_the_form, log_in_as_a_new_admin
+from tests.factories import ProjectFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_connect_guidance_create_and_tier_limit(page, live_server, sandbox):
-    user = UserFactory(username="dev")
-    MembershipFactory(user=user, team=TeamFactory(name="Rocket"), role=Role.ADMIN)
-    page.goto(live_server.url + "/login/")
-    page.get_by_label("Username").fill("dev")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in_as_a_new_admin(page, live_server, "dev")
 
     page.goto(live_server.url + "/accounts/connect/devkit4ai/")
-    page.get_by_label("Label").fill("DevKit main")
-    page.get_by_label("Base URL").fill(sandbox.base_url("devkit4ai"))
-    page.get_by_label("Email").fill(DEMO_EMAIL)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_label("Developer key").fill(DEMO_DEVELOPER_KEY)
-    page.get_by_role("button", name="Verify and connect").click()
+    typed = {"Email": DEMO_EMAIL, "Password": DEMO_PASSWORD, "Developer key": DEMO_DEVELOPER_KEY}
+    connect_through_the_form(page, "DevKit main", sandbox.base_url("devkit4ai"), typed)
     expect(page.get_by_text("Free Starter (5 active projects)")).to_be_attached()
     assert DEMO_PASSWORD not in page.content() and DEMO_DEVELOPER_KEY not in page.content()
 

@@ -2,10 +2,10 @@
 
 import pytest
 from django.urls import reverse
-from playwright.sync_api import expect
 
 from dashboard.models import ProjectStatus, Role
-from tests.factories import PASSWORD, MembershipFactory, ProjectFactory, UserFactory
+from tests.browser.conftest import log_in
+from tests.factories import MembershipFactory, ProjectFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -22,11 +22,7 @@ def test_no_page_scrolls_sideways_on_a_phone(browser, live_server, r4_account, s
     )
     context = browser.new_context(viewport={"width": 390, "height": 844})
     page = context.new_page()
-    page.goto(live_server.url + "/login/")
-    page.get_by_label("Username").fill("phone")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Projects")).to_be_visible()
+    log_in(page, live_server, "phone")
     pages = [
         reverse("dashboard:project_list"),
         reverse("dashboard:project_detail", args=[project.reference]),

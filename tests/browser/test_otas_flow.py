@@ -5,28 +5,20 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from dashboard.models import Project, Role
+from dashboard.models import Project
 from providers.sandbox.otas import DEMO_EMAIL, DEMO_PASSWORD
-from tests.factories import PASSWORD, MembershipFactory, TeamFactory, UserFactory
+from tests.browser.conftest import connect_through_the_form, log_in_as_a_new_admin
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_connect_otas_by_login_and_create_with_a_domain(page, live_server, sandbox):
-    user = UserFactory(username="ops")
-    MembershipFactory(user=user, team=TeamFactory(name="Rocket"), role=Role.ADMIN)
-    page.goto(live_server.url + "/login/")
-    page.get_by_label("Username").fill("ops")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in_as_a_new_admin(page, live_server, "ops")
 
     page.goto(live_server.url + "/accounts/")
     page.get_by_role("link", name="Connect OTAS").click()
-    page.get_by_label("Label").fill("OTAS self-hosted")
-    page.get_by_label("Base URL").fill(sandbox.base_url("otas"))
-    page.get_by_label("Email").fill(DEMO_EMAIL)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Verify and connect").click()
+    typed = {"Email": DEMO_EMAIL, "Password": DEMO_PASSWORD}
+    connect_through_the_form(page, "OTAS self-hosted", sandbox.base_url("otas"), typed)
     expect(page.get_by_text(DEMO_EMAIL, exact=True)).to_be_visible()
     assert DEMO_PASSWORD not in page.content()
 

@@ -5,8 +5,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from dashboard.models import Project, Role
-from tests.factories import PASSWORD, MembershipFactory, TeamFactory, UserFactory
+from dashboard.models import Project
+from tests.browser.conftest import log_in_as_a_new_admin
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -18,13 +18,7 @@ def test_device_sign_in_create_with_spectrum_and_reveal(
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     services_running.worker()
     sandbox.vendors["photon"].interval = 1  # fast, but still enforced by the stand-in
-    user = UserFactory(username="ada")
-    MembershipFactory(user=user, team=TeamFactory(name="Rocket"), role=Role.ADMIN)
-
-    page.goto(live_server.url + "/login/")
-    page.get_by_label("Username").fill("ada")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in_as_a_new_admin(page, live_server, "ada")
 
     page.goto(live_server.url + "/accounts/")
     page.get_by_role("link", name="Connect Photon").click()

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from dashboard.models import Project, Role
 from providers.sandbox.r4 import mint_key
-from tests.browser.conftest import wait_for_htmx_settled
+from tests.browser.conftest import connect_through_the_form, log_in, wait_for_htmx_settled
 from tests.factories import (
     PASSWORD,
     MembershipFactory,
@@ -33,10 +33,7 @@ def test_connect_r4_create_a_project_and_find_it_in_the_list(page, live_server, 
 
     page.get_by_role("link", name="Accounts").click()
     page.get_by_role("link", name="Connect R4").click()
-    page.get_by_label("Label").fill("R4 sandbox")
-    page.get_by_label("Base URL").fill(sandbox.base_url("r4"))
-    page.get_by_label("API key").fill(key)
-    page.get_by_role("button", name="Verify and connect").click()
+    connect_through_the_form(page, "R4 sandbox", sandbox.base_url("r4"), {"API key": key})
     expect(page.get_by_text("rk_brow0001.••••", exact=True)).to_be_visible()
     assert key.split(".")[1] not in page.content()
 
@@ -74,11 +71,7 @@ def test_a_long_paste_is_not_cut_and_the_field_is_marked_until_fixed(page, live_
     team = TeamFactory(name="Paste")
     MembershipFactory(user=user, team=team, role=Role.MEMBER)
     account = R4AccountFactory(team=team, base_url=sandbox.base_url("r4"))
-    page.goto(live_server.url + "/login/")
-    page.get_by_label("Username").fill("paster")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Projects")).to_be_visible()
+    log_in(page, live_server, "paster")
     page.goto(f"{live_server.url}/projects/new/?account={account.pk}")
     wait_for_htmx_settled(page)
     name = page.locator("#id_name")

@@ -29,7 +29,7 @@ from django.conf import settings
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from providers import ssrf
-from providers.base import ErrorKind, ProviderError
+from providers.errors import ErrorKind, ProviderError
 
 logger = logging.getLogger(__name__)
 

@@ -13,12 +13,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
-from providers.bodies import Items
+from pydantic import BaseModel
+
+from providers.bodies import ActivatableProject, Items, read
 from providers.errors import (  # re-exported: providers and the dashboard import them from here
     RETRYABLE_KINDS as RETRYABLE_KINDS,
 )
 from providers.errors import ErrorKind as ErrorKind
 from providers.errors import ProviderError as ProviderError
+from providers.errors import field_named_in as field_named_in
 from providers.errors import rate_limited as rate_limited
 from providers.errors import success_without_id as success_without_id
 from providers.errors import unexpected_answer as unexpected_answer
@@ -159,6 +162,23 @@ def parse_timestamp(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+def activatable_remote(project: ActivatableProject) -> RemoteProject:
+    """A project listed with an is_active flag (see `ActivatableProject`), as every vendor's."""
+    return RemoteProject(
+        remote_id=project.id,
+        name=project.name,
+        status=project.status,
+        description=project.description or "",
+        created_at=parse_timestamp(project.created_at),
+    )
+
+
+def masked_tail(secret: str) -> str:
+    """A credential as shown again: its last 4 characters when it is long enough that they
+    give nothing away, else none."""
+    return f"••••{secret[-4:]}" if len(secret) >= 16 else "••••"
+
+
 @dataclass(frozen=True)
 class AccountCheck:
     """What a successful credential check tells us about the account."""
@@ -222,6 +242,31 @@ class Provider:
     ) -> VendorResponse:
         headers = self.auth_headers(credentials)
         return send(method, url, headers=headers, json_body=json_body, vendor=self.name)
+
+    # --- answers: one way to read them; a vendor overrides only what it does differently ---
+
+    def succeeded(self, response: VendorResponse) -> bool:
+        """Whether the vendor says the call worked. By default: a 2xx status."""
+        return response.ok
+
+    def raise_for_response(self, response: VendorResponse, *, creating: bool) -> None:
+        """The vendor's error (see `error_for`) unless the call succeeded."""
+        if not self.succeeded(response):
+            raise self.error_for(response, creating=creating)
+
+    def read_answer[M: BaseModel](
+        self, response: VendorResponse, model: type[M], *, creating: bool = False
+    ) -> M:
+        """A successful answer read into `model`, or one ProviderError: the vendor's error
+        when it did not succeed; when it did but reads wrong, unreadable (after a create,
+        the project may exist: outcome unknown)."""
+        self.raise_for_response(response, creating=creating)
+        answer = read(model, response.json())
+        if answer is None and creating:
+            raise success_without_id(self.name, response.status)
+        if answer is None:
+            raise unreadable_answer(self.name, creating=False)
+        return answer
 
     # --- errors: one mapping; a vendor adds only what its documentation says ---------------
 

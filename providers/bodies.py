@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError, model_validator
 
 # An id or token a vendor must send for the answer to mean anything.
 Filled = Annotated[str, StringConstraints(min_length=1)]
@@ -32,6 +32,39 @@ class ProjectsField(Body):
     is unreadable, never "no projects" (that would make a lost create look absent)."""
 
     projects: list[Any]
+
+
+class ProjectsListed(ProjectsField):
+    """Projects listed as a bare JSON list, or wrapped under the `projects` field's key
+    (a subclass may name another key with a validation alias). Anything else is unreadable."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_list(cls, data: Any) -> Any:
+        key = cls.model_fields["projects"].validation_alias or "projects"
+        return {key: data} if isinstance(data, list) else data
+
+
+class ProjectBody(Body):
+    """A project as any vendor answers it: an id it must have, and a name it may."""
+
+    id: Filled
+    name: str = ""
+
+
+class ActivatableProject(ProjectBody):
+    """A project listed with an is_active flag, a description and created_at (Dev Kit for
+    AI and OTAS both answer so)."""
+
+    is_active: bool | None = None
+    description: str | None = None
+    created_at: str | None = None
+
+    @property
+    def status(self) -> str:
+        if self.is_active is None:
+            return ""
+        return "active" if self.is_active else "inactive"
 
 
 def read[M: BaseModel](model: type[M], data: Any) -> M | None:

@@ -25,13 +25,20 @@ from providers.base import (
     Provider,
     ProviderError,
     RemoteProject,
-    parse_timestamp,
+    activatable_remote,
     project_list,
     rate_limited,
     refresh_once,
-    success_without_id,
 )
-from providers.bodies import Body, Filled, Identified, Items, ProjectsField, read, read_items
+from providers.bodies import (
+    ActivatableProject,
+    Body,
+    Filled,
+    Identified,
+    ProjectsListed,
+    read,
+    read_items,
+)
 from providers.guidance import naming_guidance
 from providers.http import VendorResponse, send
 
@@ -136,9 +143,7 @@ class DevKit4AI(Provider):
                 status=400,
                 code="not_activated",
             )
-        tokens = read(_Tokens, body) if response.ok else None
-        if tokens is None:
-            raise self.error_for(response, creating=False)
+        tokens = self.read_answer(response, _Tokens)
         stored = {"email": credentials["email"], "developer_key": credentials["developer_key"]}
         _store_tokens(stored, tokens)
         return stored, self.verify(base_url=base_url, credentials=stored)
@@ -150,7 +155,7 @@ class DevKit4AI(Provider):
             if exc.code == "developer_key":
                 exc.field_errors.setdefault("developer_key", exc.message)
             raise
-        projects = _project_list(response.json())
+        projects = self.read_answer(response, ProjectsListed).projects
         return AccountCheck(
             identity=credentials.get("email", "developer"), details={"projects": len(projects)}
         )
@@ -180,18 +185,17 @@ class DevKit4AI(Provider):
         response = self._developer_call(
             "POST", base_url, "/api/v1/projects/", credentials, json_body=body, creating=True
         )
-        answer = response.json()
-        created = read(Identified, answer)
-        if created is None:
-            raise success_without_id(self.name, response.status)
-        details = {k: answer[k] for k in _PUBLIC_FIELDS if k in answer}  # a dict: it was read
+        created = self.read_answer(response, Identified, creating=True)
+        answer = response.json()  # a dict: it was read
+        details = {k: answer[k] for k in _PUBLIC_FIELDS if k in answer}
         return CreateResult(remote_id=created.id, details=details)
 
     def list_projects(
         self, *, base_url: str, credentials: MutableMapping[str, str]
     ) -> list[RemoteProject]:
         response = self._developer_call("GET", base_url, "/api/v1/projects/", credentials)
-        return project_list(_project_list(response.json()), _remote)
+        listed = self.read_answer(response, ProjectsListed).projects
+        return project_list(read_items(_Project, listed), activatable_remote)
 
     def get_project(
         self, *, base_url: str, credentials: MutableMapping[str, str], remote_id: str
@@ -204,7 +208,7 @@ class DevKit4AI(Provider):
             if exc.status == 404:
                 return None
             raise
-        return _remote(project) if (project := read(_Project, response.json())) else None
+        return activatable_remote(self.read_answer(response, _Project))
 
     # --- the developer call, with one refresh ------------------------------------------------
 
@@ -229,9 +233,8 @@ class DevKit4AI(Provider):
                 self._refresh(base_url, credentials)
                 refreshed = True
                 continue
-            if response.ok:
-                return response
-            raise self.error_for(response, creating=creating)
+            self.raise_for_response(response, creating=creating)
+            return response
 
     def _refresh(self, base_url: str, credentials: MutableMapping[str, str]) -> None:
         refresh_once(credentials, partial(self._spend_refresh, base_url), consumed="refresh_token")
@@ -247,15 +250,11 @@ class DevKit4AI(Provider):
             vendor=self.name,
             json_body={"refresh_token": credentials["refresh_token"]},
         )
-        tokens = read(_Tokens, response.json()) if response.ok else None
-        if tokens is not None:
-            _store_tokens(credentials, tokens)
-            return
         if response.status in (400, 401, 403):
             raise ProviderError(
                 ErrorKind.AUTH, SIGN_IN_AGAIN, code="refresh_refused", status=response.status
             )
-        raise self.error_for(response, creating=False)
+        _store_tokens(credentials, self.read_answer(response, _Tokens))
 
     @staticmethod
     def auth_headers(credentials: Mapping[str, str]) -> dict[str, str]:
@@ -325,12 +324,7 @@ class _Tokens(Body):
     refresh_token: str | None = None
 
 
-class _Project(Body):
-    id: Filled
-    name: str = ""
-    is_active: bool | None = None
-    description: str | None = None
-    created_at: str | None = None
+_Project = ActivatableProject
 
 
 class _ValidationItem(Body):
@@ -341,17 +335,6 @@ class _ValidationItem(Body):
 class _Refusal(Body):
     detail: str | list[Any] = ""  # a message, or FastAPI's list of field errors
     retry_after: int | None = None
-
-
-def _remote(project: _Project) -> RemoteProject:
-    active = project.is_active
-    return RemoteProject(
-        remote_id=project.id,
-        name=project.name,
-        status="" if active is None else ("active" if active else "inactive"),
-        description=project.description or "",
-        created_at=parse_timestamp(project.created_at),
-    )
 
 
 def _store_tokens(credentials: MutableMapping[str, str], tokens: _Tokens) -> None:
@@ -382,11 +365,6 @@ def _expired(credentials: Mapping[str, str], key: str, *, margin: int = EXPIRY_M
 def _detail(body: Any) -> str:
     refusal = read(_Refusal, body)
     return refusal.detail if refusal and isinstance(refusal.detail, str) else ""
-
-
-def _project_list(body: Any) -> Items[_Project]:
-    wrapped = read(ProjectsField, body)
-    return read_items(_Project, wrapped.projects if wrapped else body)
 
 
 def _retry_after(body: Any, response: VendorResponse) -> int | None:

@@ -116,3 +116,10 @@ def success_without_id(vendor: str, status: int) -> ProviderError:
         "exist without us knowing its id.",
         status=status,
     )
+
+
+def field_named_in(message: str, names: Mapping[str, str]) -> str | None:
+    """The form field a vendor's error message is about: the first word of `names` (a
+    lower-case word to look for -> the field it means) found in it, or None."""
+    lowered = message.lower()
+    return next((field for word, field in names.items() if word in lowered), None)

@@ -23,11 +23,11 @@ from providers.base import (
     Provider,
     ProviderError,
     RemoteProject,
-    parse_timestamp,
+    activatable_remote,
+    field_named_in,
     project_list,
-    success_without_id,
 )
-from providers.bodies import Body, Filled, Items, ProjectsField, read, read_items
+from providers.bodies import ActivatableProject, Body, Filled, ProjectsField, read, read_items
 from providers.http import VendorResponse, send
 
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+$")
@@ -46,6 +46,12 @@ def _domain_error(domain: str) -> str | None:
     return None
 
 
+# The words in OTAS's error messages that name a project field.
+_FIELD_WORDS = {
+    "domain": "project_domain",
+    "description": "project_description",
+    "name": "project_name",
+}
 SIGN_IN_AGAIN = (
     "OTAS no longer accepts this account's user token. An admin must reconnect the account."
 )
@@ -141,9 +147,6 @@ class OTAS(Provider):
             vendor=self.name,
         )
         answer = _envelope(response.json())
-        login = read(_Login, answer.response)
-        if response.ok and answer.status == 1 and login is not None:
-            return login.jwt_token, (login.user.email if login.user else None) or email
         if response.status in (400, 401) or answer.status == 0:
             raise ProviderError(
                 ErrorKind.AUTH,
@@ -152,18 +155,18 @@ class OTAS(Provider):
                 code=answer.status_description or "login_failed",
                 status=response.status,
             )
-        raise self.error_for(response, creating=False)
+        login = self.read_answer(response, _LoginAnswer).response
+        return login.jwt_token, (login.user.email if login.user else None) or email
 
     def verify(self, *, base_url: str, credentials: Mapping[str, str]) -> AccountCheck:
         response = self.request("GET", f"{base_url}/api/project/v1/list/", credentials)
-        answer = _envelope(response.json())
-        if response.ok and answer.status == 1:
-            projects = _projects(answer)
-            return AccountCheck(identity="OTAS user", details={"projects": len(projects)})
-        error = self.error_for(response, creating=False)
-        if error.kind == ErrorKind.AUTH:
-            error.field_errors.setdefault("user_token", "OTAS refused this user token.")
-        raise error
+        try:
+            listed = self.read_answer(response, _ListAnswer).response_body
+        except ProviderError as error:
+            if error.kind == ErrorKind.AUTH:
+                error.field_errors.setdefault("user_token", "OTAS refused this user token.")
+            raise
+        return AccountCheck(identity="OTAS user", details={"projects": len(listed.projects)})
 
     def create_project(
         self,
@@ -180,26 +183,20 @@ class OTAS(Provider):
         response = self.request(
             "POST", f"{base_url}/api/project/v1/create/", credentials, json_body=body
         )
-        answer = _envelope(response.json())
-        if response.ok and answer.status == 1:
-            created = read(_Created, answer.response_body)
-            if created is None:
-                raise success_without_id(self.name, response.status)
-            project = created.project
-            details = {"description": project.description, "domain": project.domain}
-            return CreateResult(
-                remote_id=project.id, details={k: v for k, v in details.items() if v}
-            )
-        raise self.error_for(response, creating=True)
+        project = self.read_answer(response, _CreateAnswer, creating=True).response_body.project
+        details = {"description": project.description, "domain": project.domain}
+        return CreateResult(remote_id=project.id, details={k: v for k, v in details.items() if v})
 
     def list_projects(
         self, *, base_url: str, credentials: Mapping[str, str]
     ) -> list[RemoteProject]:
         response = self.request("GET", f"{base_url}/api/project/v1/list/", credentials)
-        answer = _envelope(response.json())
-        if not (response.ok and answer.status == 1):
-            raise self.error_for(response, creating=False)
-        return project_list(_projects(answer), _remote)
+        listed = self.read_answer(response, _ListAnswer).response_body
+        return project_list(read_items(_Project, listed.projects), activatable_remote)
+
+    def succeeded(self, response: VendorResponse) -> bool:
+        # The envelope's status says it too: a 2xx with status 0 is a refusal.
+        return response.ok and _envelope(response.json()).status == 1
 
     @staticmethod
     def auth_headers(credentials: Mapping[str, str]) -> dict[str, str]:
@@ -229,7 +226,7 @@ class OTAS(Provider):
             fields: dict[str, str] = {}
             general = []
             for message in messages:
-                field = _field_named_in(message)
+                field = field_named_in(message, _FIELD_WORDS)
                 if field:
                     fields.setdefault(field, message)
                 else:
@@ -266,47 +263,27 @@ class _Login(Body):
     user: _User | None = None
 
 
-class _Project(Body):
-    id: Filled
-    name: str = ""
-    is_active: bool | None = None
-    description: str | None = None
+class _Project(ActivatableProject):
     domain: str | None = None
-    created_at: str | None = None
 
 
 class _Created(Body):
     project: _Project
 
 
+# A success's envelope, with its payload where each call puts it.
+class _LoginAnswer(Body):
+    response: _Login
+
+
+class _CreateAnswer(Body):
+    response_body: _Created
+
+
+class _ListAnswer(Body):
+    response_body: ProjectsField
+
+
 def _envelope(body: Any) -> _Envelope:
     """The envelope, or an empty one (no status) when the body is not one."""
     return read(_Envelope, body) or _Envelope()
-
-
-def _projects(answer: _Envelope) -> Items[_Project]:
-    listed = read(ProjectsField, answer.response_body)
-    return read_items(_Project, listed.projects) if listed else Items()
-
-
-def _remote(item: _Project) -> RemoteProject:
-    active = item.is_active
-    return RemoteProject(
-        remote_id=item.id,
-        name=item.name,
-        status="" if active is None else ("active" if active else "inactive"),
-        description=item.description or "",
-        created_at=parse_timestamp(item.created_at),
-    )
-
-
-def _field_named_in(message: str) -> str | None:
-    lowered = message.lower()
-    for needles, field in (
-        (("domain",), "project_domain"),
-        (("description",), "project_description"),
-        (("name",), "project_name"),
-    ):
-        if any(n in lowered for n in needles):
-            return field
-    return None

@@ -10,6 +10,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from pydantic import Field
+
 from providers.base import (
     AccountCheck,
     CreateResult,
@@ -18,12 +20,13 @@ from providers.base import (
     Provider,
     ProviderError,
     RemoteProject,
+    field_named_in,
     parse_timestamp,
     project_list,
     success_without_id,
     unreadable_answer,
 )
-from providers.bodies import Body, Filled, read, read_items
+from providers.bodies import Body, Filled, ProjectBody, ProjectsListed, read, read_items
 from providers.device_login import (
     DeviceAuthorization,
     DevicePoll,
@@ -51,6 +54,7 @@ _TOKEN_RE = re.compile(r"^\S+$")  # one word; its length and alphabet are Photon
 _PUBLIC_FIELDS = ("status", "location", "spectrum", "spectrumProjectId", "template")
 _PUBLIC_FIELDS += ("observability", "userId", "createdAt", "updatedAt", "ownerStatus")
 _FIELD_NAMES = ("name", "location", "platforms", "spectrum", "template", "observability")
+_FIELD_WORDS = {name: name for name in _FIELD_NAMES}  # named in messages as spelled
 _DEVICE_ERRORS = {
     "authorization_pending": (PollState.PENDING, "Waiting for you to approve the code at Photon."),
     "slow_down": (PollState.SLOW_DOWN, "Photon asked us to poll more slowly."),
@@ -221,24 +225,19 @@ class Photon(Provider):
             "platforms": list(payload.get("platforms") or []),
         }
         response = self.request("POST", f"{base_url}/api/projects/", credentials, json_body=body)
+        created = self.read_answer(response, _Project, creating=True)
+        if created.success is False:
+            raise success_without_id(self.name, response.status)
+        secret = created.projectSecret
+        if not secret and body["spectrum"]:
+            # The deployed server's {success, id} answer carries no secret: read it back.
+            secret = self._secret_of(base_url, credentials, created.id)
         answer = response.json()
-        if response.ok and (refused := read(_Refused, answer)):
-            # The deployed server reports some failures with status 200.
-            raise _refusal(refused.error, status=response.status)
-        if response.ok:
-            created = read(_Project, answer)
-            if created is None or created.success is False:
-                raise success_without_id(self.name, response.status)
-            secret = created.projectSecret
-            if not secret and body["spectrum"]:
-                # The deployed server's {success, id} answer carries no secret: read it back.
-                secret = self._secret_of(base_url, credentials, created.id)
-            return CreateResult(
-                remote_id=created.id,
-                details={k: answer[k] for k in _PUBLIC_FIELDS if answer.get(k) is not None},
-                secrets={"projectSecret": secret} if secret else {},
-            )
-        raise self.error_for(response, creating=True)
+        return CreateResult(
+            remote_id=created.id,
+            details={k: answer[k] for k in _PUBLIC_FIELDS if answer.get(k) is not None},
+            secrets={"projectSecret": secret} if secret else {},
+        )
 
     def _secret_of(self, base_url: str, credentials: Mapping[str, str], remote_id: str) -> str:
         """A new project's secret: read back, else regenerated (nobody holds the old one yet).
@@ -260,27 +259,22 @@ class Photon(Provider):
         response = self.request(
             "POST", f"{base_url}/api/projects/{remote_id}/regenerate-secret", credentials
         )
-        if response.ok and (renewed := read(_Secret, response.json())):
+        self.raise_for_response(response, creating=False)
+        if renewed := read(_Secret, response.json()):
             return renewed.projectSecret
-        if response.ok:
-            raise ProviderError(
-                ErrorKind.OUTCOME_UNKNOWN,
-                "Photon answered without a new secret; the old one "
-                "may no longer work. Try regenerating again.",
-                status=response.status,
-            )
-        raise self.error_for(response, creating=False)
+        raise ProviderError(
+            ErrorKind.OUTCOME_UNKNOWN,
+            "Photon answered without a new secret; the old one "
+            "may no longer work. Try regenerating again.",
+            status=response.status,
+        )
 
     def list_projects(
         self, *, base_url: str, credentials: Mapping[str, str]
     ) -> list[RemoteProject]:
         response = self.request("GET", f"{base_url}/api/projects/", credentials)
-        body = response.json()
-        if wrapped := read(_Listed, body):  # some servers wrap the list in "data"
-            body = wrapped.data
-        if not response.ok or not isinstance(body, list):
-            raise self.error_for(response, creating=False)
-        return project_list(read_items(_Project, body), _remote)
+        listed = self.read_answer(response, _Listed).projects
+        return project_list(read_items(_Project, listed), _remote)
 
     def get_project(
         self, *, base_url: str, credentials: Mapping[str, str], remote_id: str
@@ -289,12 +283,13 @@ class Photon(Provider):
         body = response.json()
         if (response.ok and body is None) or response.status == 404:
             return None  # Photon answers null with 200 when the project is gone or not ours
-        project = read(_Project, body) if response.ok else None
-        if project is None:
-            raise self.error_for(response, creating=False)
-        return _remote(project)
+        return _remote(self.read_answer(response, _Project))
 
     # --- helpers ----------------------------------------------------------------
+
+    def succeeded(self, response: VendorResponse) -> bool:
+        # The deployed server reports some failures with status 200 and an error body.
+        return response.ok and read(_Refused, response.json()) is None
 
     @staticmethod
     def auth_headers(credentials: Mapping[str, str]) -> dict[str, str]:
@@ -348,9 +343,7 @@ class _Refused(Body):
     error_description: str | None = None
 
 
-class _Project(Body):  # also the create answer, whole or as deployed ({success, id})
-    id: Filled
-    name: str = ""
+class _Project(ProjectBody):  # also the create answer, whole or as deployed ({success, id})
     status: str = ""
     createdAt: str | None = None
     projectSecret: str | None = None
@@ -361,8 +354,8 @@ class _Secret(Body):
     projectSecret: Filled
 
 
-class _Listed(Body):
-    data: list[Any]
+class _Listed(ProjectsListed):  # bare, or (some servers) wrapped in "data"
+    projects: list[Any] = Field(validation_alias="data")
 
 
 class _Validation(Body):
@@ -382,8 +375,8 @@ def _remote(project: _Project) -> RemoteProject:
 
 
 def _refusal(message: str, *, status: int) -> ProviderError:
-    field = next((name for name in _FIELD_NAMES if name in message.lower()), None)
     text = f"Photon refused the project: {message[:300]}"
+    field = field_named_in(message, _FIELD_WORDS)
     return ProviderError(ErrorKind.INVALID, text, field=field, code="error", status=status)
 
 

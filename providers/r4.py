@@ -18,12 +18,12 @@ from providers.base import (
     Provider,
     ProviderError,
     RemoteProject,
+    field_named_in,
     parse_timestamp,
     project_list,
     rate_limited,
-    success_without_id,
 )
-from providers.bodies import Body, Filled, Identified, ProjectsField, read, read_items
+from providers.bodies import Body, Identified, ProjectBody, ProjectsField, read, read_items
 from providers.http import VendorResponse
 
 # The documented shape, rk_<access>.<secret>; lengths and alphabets are R4's to judge.
@@ -34,6 +34,13 @@ BAD_KEY = (
     "the access key starting with rk_, then the secret (e.g. rk_abc123def456.ghij…)."
 )
 _AUTH_CODES = {"unauthorized", "missing_api_key", "invalid_api_key"}
+# The words in R4's error messages that name a project field.
+_FIELD_WORDS = {
+    "externalid": "externalId",
+    "external id": "externalId",
+    "description": "description",
+    "name": "name",
+}
 
 
 class R4(Provider):
@@ -78,10 +85,7 @@ class R4(Provider):
         return f"{match.group(1)[:64]}.••••" if match else "••••"
 
     def verify(self, *, base_url: str, credentials: Mapping[str, str]) -> AccountCheck:
-        response = self.request("GET", f"{base_url}/me", credentials)
-        me = read(_Me, response.json()) if response.ok else None
-        if me is None:
-            raise self.error_for(response, creating=False)
+        me = self.read_answer(self.request("GET", f"{base_url}/me", credentials), _Me)
         tenant = me.tenant
         if isinstance(tenant, _Tenant):
             tenant = tenant.name or tenant.id
@@ -101,20 +105,14 @@ class R4(Provider):
         if payload.get("description"):
             body["description"] = payload["description"]
         response = self.request("POST", f"{base_url}/project", credentials, json_body=body)
-        if response.ok:
-            created = read(Identified, response.json())
-            if created is None:
-                raise success_without_id(self.name, response.status)
-            return CreateResult(remote_id=created.id, details={"externalId": body["externalId"]})
-        raise self.error_for(response, creating=True)
+        created = self.read_answer(response, Identified, creating=True)
+        return CreateResult(remote_id=created.id, details={"externalId": body["externalId"]})
 
     def list_projects(
         self, *, base_url: str, credentials: Mapping[str, str]
     ) -> list[RemoteProject]:
         response = self.request("GET", f"{base_url}/project", credentials)
-        listed = read(ProjectsField, response.json()) if response.ok else None
-        if listed is None:
-            raise self.error_for(response, creating=False)
+        listed = self.read_answer(response, ProjectsField)
         return project_list(read_items(_Project, listed.projects), _remote)
 
     def find_created(
@@ -137,10 +135,7 @@ class R4(Provider):
         response = self.request("GET", f"{base_url}/project/{remote_id}", credentials)
         if response.status == 404:
             return None
-        project = read(_Project, response.json()) if response.ok else None
-        if project is None:
-            raise self.error_for(response, creating=False)
-        return _remote(project)
+        return _remote(self.read_answer(response, _Project))
 
     @staticmethod
     def auth_headers(credentials: Mapping[str, str]) -> dict[str, str]:
@@ -182,7 +177,7 @@ class R4(Provider):
         return ProviderError(
             ErrorKind.INVALID,
             f"R4 refused the project: {vendor_message or 'invalid request.'}",
-            field=_field_named_in(vendor_message),
+            field=field_named_in(vendor_message, _FIELD_WORDS),
             code=code,
             status=status,
         )
@@ -199,9 +194,7 @@ class _Me(Body):
     scope: str | list[str] | None = None
 
 
-class _Project(Body):
-    id: Filled
-    name: str = ""
+class _Project(ProjectBody):
     description: str | None = None
     externalId: str | None = None
     createdAt: str | None = None
@@ -224,16 +217,3 @@ def _remote(project: _Project) -> RemoteProject:
         external_id=project.externalId or "",
         created_at=parse_timestamp(project.createdAt),
     )
-
-
-def _field_named_in(message: str) -> str | None:
-    lowered = message.lower()
-    for needle, field in (
-        ("externalid", "externalId"),
-        ("external id", "externalId"),
-        ("description", "description"),
-        ("name", "name"),
-    ):
-        if needle in lowered:
-            return field
-    return None

@@ -240,7 +240,7 @@ class Provider:
     def request(
         self, method: str, url: str, credentials: Mapping[str, str], *, json_body: Any = None
     ) -> VendorResponse:
-        headers = self.auth_headers(credentials)
+        headers = {"Accept": "application/json", **self.auth_headers(credentials)}
         return send(method, url, headers=headers, json_body=json_body, vendor=self.name)
 
     # --- answers: one way to read them; a vendor overrides only what it does differently ---

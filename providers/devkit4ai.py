@@ -26,6 +26,7 @@ from providers.base import (
     ProviderError,
     RemoteProject,
     activatable_remote,
+    masked_tail,
     project_list,
     rate_limited,
     refresh_once,
@@ -112,7 +113,7 @@ class DevKit4AI(Provider):
     def credential_hint(self, credentials: Mapping[str, str], *, identity: str = "") -> str:
         key = credentials.get("developer_key", "")
         email = credentials.get("email", "")
-        return f"{email} · key ••••{key[-4:]}" if len(key) >= 16 else f"{email} · key ••••"
+        return f"{email} · key {masked_tail(key)}"
 
     def connect(
         self, *, base_url: str, credentials: Mapping[str, str]
@@ -262,7 +263,6 @@ class DevKit4AI(Provider):
             "Authorization": f"Bearer {credentials.get('access_token', '')}",
             "X-User-Role": "developer",
             "X-Developer-Key": credentials.get("developer_key", ""),
-            "Accept": "application/json",
         }
 
     def documented_error(

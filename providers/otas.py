@@ -25,6 +25,7 @@ from providers.base import (
     RemoteProject,
     activatable_remote,
     field_named_in,
+    masked_tail,
     project_list,
 )
 from providers.bodies import ActivatableProject, Body, Filled, ProjectsField, read, read_items
@@ -124,7 +125,7 @@ class OTAS(Provider):
 
     def credential_hint(self, credentials: Mapping[str, str], *, identity: str = "") -> str:
         token = credentials.get("user_token", "")
-        hint = f"user token ••••{token[-4:]}" if len(token) >= 16 else "user token ••••"
+        hint = f"user token {masked_tail(token)}"
         return f"{hint} ({identity})" if identity and identity != "OTAS user" else hint
 
     def connect(
@@ -201,10 +202,7 @@ class OTAS(Provider):
     @staticmethod
     def auth_headers(credentials: Mapping[str, str]) -> dict[str, str]:
         # Sent raw: OTAS wants no "Bearer" prefix.
-        return {
-            "X-OTAS-USER-TOKEN": credentials.get("user_token", ""),
-            "Accept": "application/json",
-        }
+        return {"X-OTAS-USER-TOKEN": credentials.get("user_token", "")}
 
     def documented_error(
         self, response: VendorResponse, body: Any, *, creating: bool

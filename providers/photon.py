@@ -21,6 +21,7 @@ from providers.base import (
     ProviderError,
     RemoteProject,
     field_named_in,
+    masked_tail,
     parse_timestamp,
     project_list,
     success_without_id,
@@ -85,9 +86,7 @@ class Photon(Provider):
             secret=True,
             max_length=4096,
             help_text="An existing Photon access token (e.g. from the photon CLI).",
-            normalize=lambda token: (
-                token[7:].strip() if token.lower().startswith("bearer ") else token
-            ),
+            normalize=_without_bearer,
             validators=(lambda token: None if _TOKEN_RE.match(token) else BAD_TOKEN,),
         ),
     )
@@ -116,7 +115,7 @@ class Photon(Provider):
     def credential_hint(self, credentials: Mapping[str, str], *, identity: str = "") -> str:
         token = credentials.get("access_token", "")
         # The last 4 characters only of a long token; a short one shows whose it is instead.
-        hint = f"token ••••{token[-4:]}" if len(token) >= 16 else "token ••••"
+        hint = f"token {masked_tail(token)}"
         return f"{hint} ({identity})" if identity else hint
 
     def verify(self, *, base_url: str, credentials: Mapping[str, str]) -> AccountCheck:
@@ -293,10 +292,7 @@ class Photon(Provider):
 
     @staticmethod
     def auth_headers(credentials: Mapping[str, str]) -> dict[str, str]:
-        return {
-            "Authorization": f"Bearer {credentials.get('access_token', '')}",
-            "Accept": "application/json",
-        }
+        return {"Authorization": f"Bearer {credentials.get('access_token', '')}"}
 
     def documented_error(
         self, response: VendorResponse, body: Any, *, creating: bool

@@ -139,7 +139,7 @@ class R4(Provider):
 
     @staticmethod
     def auth_headers(credentials: Mapping[str, str]) -> dict[str, str]:
-        return {"X-API-Key": credentials.get("api_key", ""), "Accept": "application/json"}
+        return {"X-API-Key": credentials.get("api_key", "")}
 
     def documented_error(
         self, response: VendorResponse, body: Any, *, creating: bool

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.tasks import task
 
-from dashboard import services
+from dashboard import queue, services
 from dashboard.models import AccountStatus, VendorAccount
 
 
@@ -74,7 +74,7 @@ def poll_device_login(login_id: int) -> str:
     next_poll_at = services.device_login_poll(login_id=login_id)
     if next_poll_at is None:
         return "nothing more for this run"
-    if services.enqueue_device_login_poll(login_id, at=next_poll_at):
+    if queue.enqueue_device_login_poll(login_id=login_id, at=next_poll_at):
         return "next poll queued"
     return "next poll left to the sweep"
 

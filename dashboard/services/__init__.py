@@ -17,7 +17,6 @@ from dashboard.services.device_login import (
     device_login_poll,
     device_login_start,
     device_logins_sweep,
-    enqueue_device_login_poll,
 )
 from dashboard.services.errors import ServiceError
 from dashboard.services.exports import (
@@ -66,7 +65,6 @@ __all__ = [
     "device_login_poll",
     "device_login_start",
     "device_logins_sweep",
-    "enqueue_device_login_poll",
     "export_build",
     "export_file",
     "export_size",

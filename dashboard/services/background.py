@@ -19,9 +19,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from dashboard.models import AccountStatus, AuditAction, Project, ProjectStatus, VendorAccount
+from dashboard.queue import enqueue_submit
 from dashboard.services.errors import ServiceError
 from dashboard.services.moves import project_move
-from dashboard.services.projects import enqueue_submit
 from dashboard.services.reconciling import (
     absence_provable,
     reconcile_each,
@@ -79,7 +79,7 @@ def projects_sweep(*, now: datetime | None = None) -> SweepTotals:
         claimed = Project.objects.filter(
             pk=pk, status=ProjectStatus.PENDING, attempted_at__isnull=True, queued_at=queued_at
         ).update(queued_at=now)
-        if claimed and enqueue_submit(pk):
+        if claimed and enqueue_submit(project_id=pk):
             totals.requeued += 1
     return totals
 

@@ -33,6 +33,7 @@ from dashboard.models import (
     team_ids_for,
 )
 from dashboard.models.columns import column_max
+from dashboard.queue import enqueue_device_login_poll
 from dashboard.services.accounts import clean_label, save_verified_account
 from dashboard.services.audit import audit_record
 from dashboard.services.errors import ServiceError
@@ -102,7 +103,7 @@ def device_login_start(
             target=login,
             summary=f"{provider.name} sign-in started for “{label}”.",
         )
-    enqueue_device_login_poll(login.pk, at=login.next_poll_at)
+    enqueue_device_login_poll(login_id=login.pk, at=login.next_poll_at)
     return login
 
 
@@ -188,25 +189,7 @@ def device_logins_sweep(*, now: datetime | None = None) -> int:
     due_or_expired = Q(next_poll_at__lte=now) | Q(expires_at__lte=now)
     ids = DeviceLogin.objects.filter(due_or_expired, status=DeviceLoginStatus.PENDING)
     ids = list(ids.order_by("pk").values_list("pk", flat=True))
-    return sum(enqueue_device_login_poll(login_id) for login_id in ids)
-
-
-def enqueue_device_login_poll(login_id: int, *, at: datetime | None = None) -> bool:
-    """Queue a poll of the sign-in (at `at`, when the queue can delay a task). A poll that
-    could not be queued loses nothing: the sweep queues it again."""
-    try:
-        from dashboard.tasks import poll_device_login  # late: tasks imports services
-
-        task = poll_device_login
-        if at is not None:
-            if not task.get_backend().supports_defer:
-                return False  # the sweep polls it when it is due
-            task = task.using(run_after=at)
-        task.enqueue(login_id)
-    except Exception:
-        logger.exception("Could not queue a poll of sign-in %s; the sweep will", login_id)
-        return False
-    return True
+    return sum(enqueue_device_login_poll(login_id=login_id) for login_id in ids)
 
 
 def _longest_vendor_call() -> float:

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from dashboard import listing
 from dashboard.models import ExportChunk, ExportStatus, ProjectExport, VendorAccount, team_ids_for
+from dashboard.queue import enqueue_export_build
 from providers.registry import PROVIDERS
 
 logger = logging.getLogger(__name__)
@@ -140,13 +141,8 @@ def stream_csv(query: listing.ProjectQuery) -> Iterator[str]:
 
 
 def export_start(*, user, filters: dict) -> ProjectExport:
-    from dashboard.tasks import build_export
-
     export = ProjectExport.objects.create(requested_by=user, filters=dict(filters))
-    try:
-        build_export.enqueue(export.pk)
-    except Exception:
-        logger.exception("could not queue export %s", export.pk)
+    if not enqueue_export_build(export_id=export.pk):
         ProjectExport.objects.filter(pk=export.pk).update(
             status=ExportStatus.FAILED, message="The export could not be queued; try again."
         )

@@ -19,6 +19,7 @@ from django.db.models.lookups import Exact
 from django.utils import timezone
 
 from dashboard.models import AuditAction, Project, ProjectStatus, VendorAccount
+from dashboard.queue import enqueue_submit
 from dashboard.services.audit import audit_record
 from dashboard.services.errors import ServiceError
 from dashboard.services.vendor_answers import (
@@ -111,7 +112,7 @@ def project_create(
     except IntegrityError:
         # A concurrent submit with the same key won the race: return its project.
         return Project.objects.get(team=account.team, idempotency_key=key)
-    enqueue_submit(project.pk)
+    enqueue_submit(project_id=project.pk)
     project.refresh_from_db()
     return project
 
@@ -126,21 +127,6 @@ def _check_usable(account: VendorAccount) -> None:
             f"The account “{account.label}” is {account.get_status_display().lower()}; "
             "an admin must reconnect it before projects can be created."
         )
-
-
-def enqueue_submit(project_id: int) -> bool:
-    """Hand a pending create to the queue. A failure here loses nothing: the row is
-    pending and never attempted, so the background sweep queues it again."""
-    try:
-        from dashboard.tasks import (
-            submit_project,  # late: tasks imports this module; may fail to load
-        )
-
-        submit_project.enqueue(project_id)
-    except Exception:
-        logger.exception("Could not queue project %s; the sweep will queue it again", project_id)
-        return False
-    return True
 
 
 ACTIVE_STATUSES = (ProjectStatus.PENDING, ProjectStatus.CREATED, ProjectStatus.UNKNOWN)

@@ -13,10 +13,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from dashboard.models import NO_ERROR, AuditAction, Project, ProjectStatus, VendorAccount
+from dashboard.queue import enqueue_submit
 from dashboard.services.audit import audit_record
 from dashboard.services.errors import ServiceError
 from dashboard.services.moves import project_move
-from dashboard.services.projects import enqueue_submit
 from dashboard.services.reconciling import (
     NOT_FOUND_AT_VENDOR,
     reconcile_each,
@@ -153,7 +153,7 @@ def project_retry(*, project: Project, user) -> Project:
     )
     project.refresh_from_db()
     if moved:
-        enqueue_submit(project.pk)
+        enqueue_submit(project_id=project.pk)
         project.refresh_from_db()
     elif project.status != ProjectStatus.PENDING:  # a concurrent retry is already on its way
         raise ServiceError("Only a create that is known not to have happened can be retried.")

@@ -64,7 +64,7 @@ def _refresh(project, user):
 
 
 def _retry(project, user):
-    if not services.project_can_retry(project):
+    if not project.retryable:
         return "skipped", "only a failed create known not to have happened can be retried"
     project = services.project_retry(project=project, user=user)
     if project.status == ProjectStatus.CREATED:

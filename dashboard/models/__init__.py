@@ -6,7 +6,9 @@ from dashboard.models.device_logins import DeviceLogin, DeviceLoginStatus
 from dashboard.models.exports import ExportChunk, ExportStatus, ProjectExport
 from dashboard.models.projects import (
     NO_ERROR,
+    NOT_FOUND_AT_VENDOR,
     PROJECT_TRANSITIONS,
+    RETRYABLE,
     Project,
     ProjectOrigin,
     ProjectStatus,
@@ -26,8 +28,10 @@ from dashboard.models.teams import (
 )
 
 __all__ = [
+    "NOT_FOUND_AT_VENDOR",
     "NO_ERROR",
     "PROJECT_TRANSITIONS",
+    "RETRYABLE",
     "ROLE_RANK",
     "AccountStatus",
     "AuditAction",

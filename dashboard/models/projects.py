@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from functools import reduce
+from operator import or_
 
 from django.conf import settings
 from django.db import models
@@ -14,6 +16,7 @@ from django.utils import timezone
 from dashboard.models.accounts import VendorAccount
 from dashboard.models.teams import Team, TeamScopedQuerySet
 from providers.encryption import EncryptedJSONField
+from providers.errors import RETRYABLE_KINDS
 from providers.registry import vendor_choices
 
 
@@ -37,6 +40,20 @@ PROJECT_TRANSITIONS: dict[str, frozenset[str]] = {
     ProjectStatus.FAILED: frozenset({ProjectStatus.PENDING}),
     ProjectStatus.CREATED: frozenset(),
 }
+
+
+# A failed create that a person may send again (FAILED -> PENDING), because it is known not
+# to have happened: not found at the vendor after a lost answer, or refused with an error
+# the provider marks retryable (busy, unavailable: nothing done). One definition, read
+# as a query (`RETRYABLE`, the conditional update) and on a row (`Project.retryable`).
+NOT_FOUND_AT_VENDOR = "not_found_at_vendor"
+RETRYABLE_FAILURES: dict[str, frozenset[str]] = {
+    "error_code": frozenset({NOT_FOUND_AT_VENDOR}),
+    "error_kind": frozenset(kind.value for kind in RETRYABLE_KINDS),
+}
+RETRYABLE = Q(status=ProjectStatus.FAILED) & reduce(
+    or_, (Q(**{f"{field}__in": sorted(values)}) for field, values in RETRYABLE_FAILURES.items())
+)
 
 
 # What a project holds about a failure, cleared when it is found or sent again.
@@ -163,6 +180,13 @@ class Project(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("dashboard:project_detail", args=[self.reference])
+
+    @property
+    def retryable(self) -> bool:
+        """`RETRYABLE`, on this row as loaded."""
+        return self.status == ProjectStatus.FAILED and any(
+            getattr(self, field) in values for field, values in RETRYABLE_FAILURES.items()
+        )
 
     @property
     def synced_at(self):

@@ -45,7 +45,6 @@ from dashboard.services.teams import (
 )
 from dashboard.services.tracking import (
     account_sync,
-    project_can_retry,
     project_refresh,
     project_retry,
 )
@@ -72,7 +71,6 @@ __all__ = [
     "export_still_theirs",
     "exports_prune",
     "not_found_yet_message",
-    "project_can_retry",
     "project_create",
     "project_reconcile",
     "project_reconcile_pick",

@@ -18,7 +18,14 @@ from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
-from dashboard.models import NO_ERROR, AuditAction, Project, ProjectStatus, VendorAccount
+from dashboard.models import (
+    NO_ERROR,
+    NOT_FOUND_AT_VENDOR,
+    AuditAction,
+    Project,
+    ProjectStatus,
+    VendorAccount,
+)
 from dashboard.services.audit import audit_record
 from dashboard.services.errors import ServiceError
 from dashboard.services.importing import list_remote, lost_create_matches
@@ -33,9 +40,6 @@ from dashboard.services.vendor_answers import (
 )
 from providers.base import ErrorKind, ProjectList, RemoteProject
 from providers.registry import get_provider
-
-NOT_FOUND_AT_VENDOR = "not_found_at_vendor"
-
 
 # --- the rule: when may "not listed" be read as "not made"? ------------------------------
 

@@ -9,23 +9,28 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from django.db.models import Q
 from django.utils import timezone
 
-from dashboard.models import NO_ERROR, AuditAction, Project, ProjectStatus, VendorAccount
+from dashboard.models import (
+    NO_ERROR,
+    RETRYABLE,
+    AuditAction,
+    Project,
+    ProjectStatus,
+    VendorAccount,
+)
 from dashboard.queue import enqueue_submit
 from dashboard.services.audit import audit_record
 from dashboard.services.errors import ServiceError
 from dashboard.services.moves import project_move
 from dashboard.services.reconciling import (
-    NOT_FOUND_AT_VENDOR,
     reconcile_each,
     take_listing,
     tracked_remote_ids,
 )
 from dashboard.services.vendor_answers import RowCheck, UnstorableRow
 from dashboard.services.vendor_calls import call_vendor_for
-from providers.base import RETRYABLE_KINDS, RemoteProject
+from providers.base import RemoteProject
 from providers.registry import get_provider
 
 logger = logging.getLogger(__name__)
@@ -116,19 +121,6 @@ def _changes(project: Project, remote: RemoteProject) -> list[str]:
 
 
 # --- retry ---------------------------------------------------------------------------
-
-
-# A create known not to have happened: not found at the vendor after a lost answer, or
-# refused with an error the provider marks retryable (busy, unavailable: nothing done).
-RETRYABLE = Q(status=ProjectStatus.FAILED) & (
-    Q(error_code=NOT_FOUND_AT_VENDOR) | Q(error_kind__in=[kind.value for kind in RETRYABLE_KINDS])
-)
-
-
-def project_can_retry(project: Project) -> bool:
-    return project.status == ProjectStatus.FAILED and (
-        project.error_code == NOT_FOUND_AT_VENDOR or project.error_kind in RETRYABLE_KINDS
-    )
 
 
 def project_retry(*, project: Project, user) -> Project:

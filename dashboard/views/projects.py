@@ -237,7 +237,6 @@ def project_detail(request: HttpRequest, reference) -> HttpResponse:
     context = {
         "project": project,
         "can_act": role in roles_at_least(Role.MEMBER),
-        "can_retry": services.project_can_retry(project),
         "is_admin": role == Role.ADMIN,
     }
     if wants_fragment(request):

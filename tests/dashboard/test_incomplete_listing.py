@@ -37,7 +37,7 @@ def test_a_persons_check_says_the_list_was_incomplete_and_fails_nothing(
     )
 
     lost.refresh_from_db()
-    assert lost.status == ProjectStatus.UNKNOWN and not services.project_can_retry(lost)
+    assert lost.status == ProjectStatus.UNKNOWN and not lost.retryable
     assert "1 project R4 listed could not be read" in unescape(response.content.decode())
     with pytest.raises(services.ServiceError):
         services.project_retry(project=lost, user=member)

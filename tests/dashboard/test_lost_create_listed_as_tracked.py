@@ -45,7 +45,7 @@ def track_vendor_row(account, name="Lost one (imported)"):
 def assert_left_for_a_person(project, sandbox, member):
     project.refresh_from_db()
     assert project.status == ProjectStatus.UNKNOWN
-    assert not services.project_can_retry(project)
+    assert not project.retryable
     with pytest.raises(services.ServiceError):
         services.project_retry(project=project, user=member)
     assert len(sandbox.calls("r4", method="POST")) == 1  # never sent a second time

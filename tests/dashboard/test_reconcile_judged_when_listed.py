@@ -38,7 +38,7 @@ def lost_just_inside_the_wait(r4_account, member, sandbox, settings):
 def still_unknown_and_not_retryable(project, sandbox):
     project.refresh_from_db()
     assert project.status == ProjectStatus.UNKNOWN
-    assert not services.project_can_retry(project)
+    assert not project.retryable
     assert not AuditEvent.objects.filter(action="project.reconciled").exists()
     assert len(sandbox.calls("r4", method="POST")) == 1  # nothing sent a second time
 
@@ -91,7 +91,7 @@ def test_a_listing_asked_for_after_the_wait_still_concludes_absent(
     )
     assert services.account_sync(account=r4_account).failed_reconcile == 1
     lost_just_inside_the_wait.refresh_from_db()
-    assert services.project_can_retry(lost_just_inside_the_wait)
+    assert lost_just_inside_the_wait.retryable
 
 
 def test_a_wait_no_longer_than_a_vendor_call_is_refused_at_startup(db, settings):

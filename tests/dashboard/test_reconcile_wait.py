@@ -39,7 +39,7 @@ def test_the_hourly_sync_never_fails_a_create_the_vendor_may_still_be_making(
     text = sync_projects()
 
     just_lost.refresh_from_db()
-    assert just_lost.status == ProjectStatus.UNKNOWN and not services.project_can_retry(just_lost)
+    assert just_lost.status == ProjectStatus.UNKNOWN and not just_lost.retryable
     assert "0 not found, 1 not found yet (too recent to conclude)" in text
     with pytest.raises(services.ServiceError):
         services.project_retry(project=just_lost, user=member)
@@ -50,7 +50,7 @@ def test_the_hourly_sync_never_fails_a_create_the_vendor_may_still_be_making(
     text = sync_projects()
 
     just_lost.refresh_from_db()
-    assert just_lost.status == ProjectStatus.FAILED and services.project_can_retry(just_lost)
+    assert just_lost.status == ProjectStatus.FAILED and just_lost.retryable
     assert "You can retry it" in just_lost.error_message and "1 not found, 0 not found yet" in text
 
 

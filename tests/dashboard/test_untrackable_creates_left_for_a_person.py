@@ -57,7 +57,7 @@ def test_a_create_answered_under_an_unstorable_id_is_never_concluded_absent(
     assert "a person must look at it" in page and "Retry (same request)" not in page
     project.refresh_from_db()
     assert project.status == ProjectStatus.UNKNOWN
-    assert not services.project_can_retry(project)
+    assert not project.retryable
     assert project.secrets["projectSecret"].startswith("ps_")
     assert not AuditEvent.objects.filter(action="project.reconciled").exists()
     assert len(sandbox.calls("photon", method="POST")) == 1

@@ -63,7 +63,7 @@ def test_a_create_answered_with_an_over_long_id_is_kept_unknown_with_what_was_an
     assert f"{ID_MAX + 1} characters long" in project.error_message
     assert "Photon created the project" in project.error_message
     assert project.secrets["projectSecret"].startswith("ps_")
-    assert not services.project_can_retry(project)
+    assert not project.retryable
 
     # Photon lists it under its real id: the sync finds it, and nothing was sent twice.
     Project.objects.filter(pk=project.pk).update(attempted_at=timezone.now() - timedelta(hours=1))

@@ -91,7 +91,7 @@ def test_an_answer_that_cant_be_recorded_is_kept_unknown_with_its_secret(team, o
     assert second.secrets["projectSecret"].startswith("ps_")
     assert "another project here already has its id" in second.error_message
     assert "a person must look at it" in second.error_message
-    assert not services.project_can_retry(second)
+    assert not second.retryable
     # Made at the vendor by its own word: never concluded absent, so never sent again, even
     # when the vendor lists nothing that could be it.
     listed = sandbox.vendors["photon"].projects

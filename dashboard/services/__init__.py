@@ -44,6 +44,7 @@ from dashboard.services.teams import (
     teams_keep_an_admin,
 )
 from dashboard.services.tracking import (
+    SyncTotals,
     account_sync,
     project_refresh,
     project_retry,
@@ -51,6 +52,7 @@ from dashboard.services.tracking import (
 
 __all__ = [
     "ServiceError",
+    "SyncTotals",
     "account_connect",
     "account_disconnect",
     "account_import",

@@ -7,7 +7,7 @@ vendor; only a person decides to retry, and the retry reuses the same row and ke
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from django.utils import timezone
 
@@ -163,11 +163,17 @@ class SyncTotals:
     missing: int = 0
     refused: int = 0  # changed at the vendor to something that can't be stored
     reconciled: int = 0
-    still_unknown: int = 0
     failed_reconcile: int = 0
     waiting: int = 0  # not listed, but too recent to conclude absent
+    still_unknown: int = 0
     unreadable_rows: int = 0  # listed, but not readable: nothing is concluded absent
     not_provable: int = 0  # not listed, but the listing skipped unreadable rows
+
+    def __iadd__(self, other: SyncTotals) -> SyncTotals:
+        """Add another account's counts, every field (a new one included)."""
+        for field in fields(self):
+            setattr(self, field.name, getattr(self, field.name) + getattr(other, field.name))
+        return self
 
 
 def account_sync(*, account: VendorAccount) -> SyncTotals:

@@ -3,6 +3,8 @@
 For a cron job or a worker: python manage.py sync_projects [--account ID]
 """
 
+from dataclasses import asdict
+
 from django.core.management.base import BaseCommand, CommandError
 
 from dashboard import services
@@ -28,32 +30,18 @@ class Command(BaseCommand):
             accounts = accounts.filter(pk=account)
             if not accounts.exists():
                 raise CommandError(f"No connected account with id {account}.")
-        grand = {
-            "accounts": 0,
-            "errors": 0,
-            "refreshed": 0,
-            "changed": 0,
-            "missing": 0,
-            "refused": 0,
-            "reconciled": 0,
-            "failed_reconcile": 0,
-            "waiting": 0,
-            "still_unknown": 0,
-            "unreadable_rows": 0,
-            "not_provable": 0,
-        }
+        grand, synced, errors = services.SyncTotals(), 0, 0
         for position, item in enumerate(accounts, start=1):
             vendor = item.get_vendor_display()
             label = f"[{position}/{len(accounts)}] {vendor} “{item.label}” ({item.team})"
             try:
                 totals = services.account_sync(account=item)
             except services.ServiceError as exc:
-                grand["errors"] += 1
+                errors += 1
                 self.stdout.write(self.style.ERROR(f"{label}: {exc.message}"))
                 continue
-            grand["accounts"] += 1
-            for key in grand.keys() - {"accounts", "errors"}:
-                grand[key] += getattr(totals, key)
+            synced += 1
+            grand += totals
             self.stdout.write(
                 f"{label}: {totals.listed} at vendor, {totals.refreshed} refreshed "
                 f"({totals.changed} changed, {totals.missing} missing, "
@@ -63,9 +51,11 @@ class Command(BaseCommand):
                 f"{totals.unreadable_rows} listed rows unreadable, so {totals.not_provable} "
                 "not found can't be concluded absent"
             )
+        counts = {"accounts": synced, "errors": errors, **asdict(grand)}
+        del counts["listed"]  # per account above; the totals line never summed it
         self.stdout.write(
             self.style.SUCCESS(
                 "Totals: "
-                + ", ".join(f"{key.replace('_', ' ')} {value}" for key, value in grand.items())
+                + ", ".join(f"{key.replace('_', ' ')} {value}" for key, value in counts.items())
             )
         )

@@ -8,7 +8,8 @@ import uuid
 from django import forms
 
 from dashboard import services
-from dashboard.models import Team
+from dashboard.models import Team, VendorAccount
+from dashboard.models.columns import column_max
 from dashboard.validation.labels import label_field
 from dashboard.validation.vendor_fields import add_spec_fields
 from providers.base import Provider
@@ -36,6 +37,16 @@ def apply_errors(form: forms.Form, field_errors: dict[str, str], message: str = 
         form.add_error(None, message)
 
 
+def base_url_field() -> forms.CharField:
+    """Where the vendor lives, as the connect and replace forms both ask for it."""
+    return forms.CharField(
+        label="Base URL",
+        required=False,
+        max_length=column_max(VendorAccount, "base_url"),  # also the input's maxlength
+        widget=forms.URLInput,
+    )
+
+
 class ProjectForm(forms.Form):
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
 
@@ -53,14 +64,9 @@ class AccountBasicsForm(forms.Form):
     label = label_field(
         required=False,  # the service says what is missing, with the other errors
         help_text="How the team will recognise this account.",
-        widget=forms.TextInput(attrs={"maxlength": 100, "required": True}),
+        widget=forms.TextInput(attrs={"required": True}),  # maxlength: from the field
     )
-    base_url = forms.CharField(
-        label="Base URL",
-        required=False,
-        max_length=300,
-        widget=forms.URLInput(attrs={"maxlength": 300}),
-    )
+    base_url = base_url_field()
 
     def __init__(self, *args, provider: Provider, teams, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -81,12 +87,7 @@ class AccountConnectForm(AccountBasicsForm):
 
 
 class AccountReplaceForm(forms.Form):
-    base_url = forms.CharField(
-        label="Base URL",
-        required=False,
-        max_length=300,
-        widget=forms.URLInput(attrs={"maxlength": 300}),
-    )
+    base_url = base_url_field()
 
     def __init__(self, *args, provider: Provider, **kwargs) -> None:
         super().__init__(*args, **kwargs)

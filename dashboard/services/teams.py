@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from dashboard.models import AuditAction, Membership, Role, Team
+from dashboard.models.columns import column_max
 from dashboard.services.audit import audit_record
 from dashboard.services.errors import ServiceError
 from dashboard.validation.text import printable
@@ -30,7 +31,7 @@ def team_member_add(*, team: Team, actor, username: str, role: str) -> Membershi
     """
     role = _check_role(role)
     # printable(): a username never holds control characters, and NUL breaks PostgreSQL.
-    wanted = printable(str(username or "")).strip()[:254]
+    wanted = printable(str(username or "")).strip()[: _username_or_email_max()]
     user = _existing_user(wanted)
     if user is None:
         raise ServiceError(field_errors={"username": NO_SUCH_PERSON})
@@ -48,6 +49,15 @@ def team_member_add(*, team: Team, actor, username: str, role: str) -> Membershi
                 summary=f"{user.get_username()} added as {role_label}.",
             )
     return membership
+
+
+def _username_or_email_max() -> int:
+    """Longer than both columns is no one's: cut there, before any lookup."""
+    user_model = get_user_model()
+    return max(
+        column_max(user_model, user_model.USERNAME_FIELD),
+        column_max(user_model, user_model.get_email_field_name()),
+    )
 
 
 def _existing_user(username_or_email: str):

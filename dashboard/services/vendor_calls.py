@@ -89,7 +89,7 @@ def mark_needs_reconnect(account: VendorAccount, *, actor=None, reason: str = ""
                 actor=actor,
                 action=AuditAction.ACCOUNT_NEEDS_RECONNECT,
                 target=account,
-                summary=f"Needs new credentials: {reason}"[:500],
+                summary=f"Needs new credentials: {reason}",  # cut to the column by audit_record
             )
     if account.status == AccountStatus.ACTIVE:
         account.status = AccountStatus.NEEDS_RECONNECT

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-LABEL_ERROR = "Give the account a name of 1 to 100 characters, without control characters."
+from dashboard.models.accounts import VendorAccount
+from dashboard.models.columns import column_max
+
+LABEL_MAX = column_max(VendorAccount, "label")
+LABEL_ERROR = f"Give the account a name of 1 to {LABEL_MAX} characters, without control characters."
 
 
 def label_field(**options: Any):
@@ -12,4 +16,4 @@ def label_field(**options: Any):
     from django import forms
 
     messages = dict.fromkeys(("required", "max_length", "null_characters_not_allowed"), LABEL_ERROR)
-    return forms.CharField(max_length=100, error_messages=messages, **options)
+    return forms.CharField(max_length=LABEL_MAX, error_messages=messages, **options)

@@ -137,7 +137,7 @@ print(" ".join(sorted(before)))
 STARTUP = {"dashboard", "dashboard.apps", "providers", "providers.apps"}
 
 
-def import_alone(name: str) -> subprocess.CompletedProcess:
+def import_alone(name: str, probe: str = PROBE) -> subprocess.CompletedProcess:
     environment = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.import_alone_settings",
@@ -145,7 +145,7 @@ def import_alone(name: str) -> subprocess.CompletedProcess:
         "PYTHONDONTWRITEBYTECODE": "1",
     }
     return subprocess.run(
-        [sys.executable, "-c", PROBE],
+        [sys.executable, "-c", probe],
         cwd=ROOT,
         env=environment,
         capture_output=True,

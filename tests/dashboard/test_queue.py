@@ -1,9 +1,6 @@
 """dashboard.queue: the services' one way to queue a task, which never imports them back."""
 
 import logging
-import os
-import subprocess
-import sys
 from datetime import timedelta
 
 import pytest
@@ -15,10 +12,10 @@ from django.utils.module_loading import import_string
 from django_tasks_db.models import DBTaskResult
 
 from dashboard import queue, tasks
+from tests.test_import_graph import import_alone
 
 DB_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 NO_SUCH_BACKEND = {"default": {"BACKEND": "dashboard.no_such.Backend"}}
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 @pytest.mark.parametrize(
@@ -101,28 +98,17 @@ def test_a_bug_is_not_hidden_as_a_queue_failure(db, settings, monkeypatch):
         queue.enqueue_submit(project_id=1)
 
 
-PROBE = """
-import sys, django
+# What importing the module loads of ours, after the models Django starts with.
+LOADS = """
+import importlib, os, sys, django
 django.setup()
 before = set(sys.modules)
-import dashboard.queue
+importlib.import_module(os.environ["IMPORT_ALONE"])
 print(" ".join(sorted(m for m in set(sys.modules) - before if m.startswith("dashboard"))))
 """
 
 
 def test_importing_the_queue_loads_neither_the_services_nor_the_tasks():
-    environment = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.import_alone_settings",
-        "PYTHONDONTWRITEBYTECODE": "1",
-    }
-    run = subprocess.run(
-        [sys.executable, "-c", PROBE],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
+    run = import_alone("dashboard.queue", probe=LOADS)
+    assert run.returncode == 0, run.stderr
     assert run.stdout.split() == ["dashboard.queue"]

@@ -4,6 +4,7 @@ from dashboard.validation.ids import IdConverter
 from dashboard.views import (
     accounts,
     activity,
+    api_tokens,
     device_login,
     exports,
     project_secrets,
@@ -59,6 +60,8 @@ urlpatterns = [
     path("accounts/<id:pk>/disconnect/", accounts.account_disconnect, name="account_disconnect"),
     path("teams/", teams.team_list, name="team_list"),
     path("activity/", activity.activity, name="activity"),
+    path("api-tokens/", api_tokens.api_token_list, name="api_token_list"),
+    path("api-tokens/<id:pk>/revoke/", api_tokens.api_token_revoke, name="api_token_revoke"),
     path("teams/<id:pk>/members/add/", teams.team_member_add, name="team_member_add"),
     path(
         "teams/<id:pk>/members/<id:member>/role/", teams.team_member_role, name="team_member_role"

@@ -1,3 +1,10 @@
 """Django admin: oversight of every team. Importing the package registers each model admin."""
 
-from dashboard.admin import accounts, audit, device_logins, projects, teams  # noqa: F401
+from dashboard.admin import (  # noqa: F401
+    accounts,
+    api_tokens,
+    audit,
+    device_logins,
+    projects,
+    teams,
+)

@@ -1,6 +1,7 @@
 """The app's models, one module per aggregate; import them from here."""
 
 from dashboard.models.accounts import AccountStatus, VendorAccount
+from dashboard.models.api_tokens import ApiToken
 from dashboard.models.audit import AuditAction, AuditEvent
 from dashboard.models.device_logins import DeviceLogin, DeviceLoginStatus
 from dashboard.models.exports import ExportChunk, ExportStatus, ProjectExport
@@ -34,6 +35,7 @@ __all__ = [
     "RETRYABLE",
     "ROLE_RANK",
     "AccountStatus",
+    "ApiToken",
     "AuditAction",
     "AuditEvent",
     "DeviceLogin",

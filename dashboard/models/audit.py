@@ -35,6 +35,8 @@ class AuditAction(models.TextChoices):
     PROJECT_SECRET_REGENERATED = "project.secret_regenerated", "Project secret regenerated"
     DEVICE_LOGIN_STARTED = "device_login.started", "Device sign-in started"
     DEVICE_LOGIN_ENDED = "device_login.ended", "Device sign-in ended"
+    API_TOKEN_CREATED = "api_token.created", "API token created"
+    API_TOKEN_REVOKED = "api_token.revoked", "API token revoked"
 
 
 class AuditEventQuerySet(TeamScopedQuerySet):

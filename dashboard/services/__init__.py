@@ -11,6 +11,13 @@ from dashboard.services.accounts import (
     account_set_plan,
     account_verify,
 )
+from dashboard.services.api_tokens import (
+    ApiIdentity,
+    api_identity_from_authorization,
+    api_token_create,
+    api_token_revoke,
+    api_tokens_visible,
+)
 from dashboard.services.audit import audit_record
 from dashboard.services.background import projects_reconcile_unknown, projects_sweep
 from dashboard.services.device_login import (
@@ -51,6 +58,7 @@ from dashboard.services.tracking import (
 )
 
 __all__ = [
+    "ApiIdentity",
     "ServiceError",
     "SyncTotals",
     "account_connect",
@@ -62,6 +70,10 @@ __all__ = [
     "account_set_plan",
     "account_sync",
     "account_verify",
+    "api_identity_from_authorization",
+    "api_token_create",
+    "api_token_revoke",
+    "api_tokens_visible",
     "audit_record",
     "device_login_poll",
     "device_login_start",

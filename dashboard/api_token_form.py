@@ -8,7 +8,25 @@ from dashboard.models import Role, Team
 from dashboard.services.api_tokens import DEFAULT_EXPIRY_DAYS, NAME_MAX
 
 NEVER = "never"
-EXPIRY_CHOICES = [("30", "30 days"), ("90", "90 days"), ("180", "180 days"), ("365", "365 days")]
+EXPIRY_CHOICES = [
+    ("30", "30 days"),
+    ("90", "90 days"),
+    ("180", "180 days"),
+    ("365", "365 days"),
+    (NEVER, "Never (team admins)"),
+]
+
+
+class ExpirySelect(forms.Select):
+    """ "Never" is listed for everyone, and enabled only for someone who administers a team."""
+
+    never_enabled = False
+
+    def create_option(self, name, value, *args, **kwargs):
+        option = super().create_option(name, value, *args, **kwargs)
+        if value == NEVER and not self.never_enabled:
+            option["attrs"]["disabled"] = True
+        return option
 
 
 class ApiTokenForm(forms.Form):
@@ -24,14 +42,18 @@ class ApiTokenForm(forms.Form):
         initial=Role.MEMBER,
         help_text="At most your own role in the team.",
     )
-    expires = forms.ChoiceField(choices=EXPIRY_CHOICES, initial=str(DEFAULT_EXPIRY_DAYS))
+    expires = forms.ChoiceField(
+        choices=EXPIRY_CHOICES,
+        initial=str(DEFAULT_EXPIRY_DAYS),
+        widget=ExpirySelect,
+        help_text="A token that never expires is for team admins only.",
+    )
 
     def __init__(self, *args, teams, may_choose_never: bool, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = teams
-        if may_choose_never:
-            self.fields["expires"].choices = [*EXPIRY_CHOICES, (NEVER, "Never")]
-            self.fields["expires"].help_text = "“Never” is for team admins only."
+        # The service decides (per team); this only spares others a choice they cannot make.
+        self.fields["expires"].widget.never_enabled = may_choose_never
 
     def expires_days(self) -> int | None:
         value = self.cleaned_data["expires"]

@@ -42,6 +42,7 @@ def test_no_page_has_a_serious_or_critical_violation(page, live_server, a_team_w
         "accounts": reverse("dashboard:account_list"),
         "team": reverse("dashboard:team_list"),
         "activity": reverse("dashboard:activity"),
+        "api tokens": reverse("dashboard:api_token_list"),
         "password change": reverse("password_change"),
         "admin index": reverse("admin:index"),
     }
@@ -69,6 +70,16 @@ def test_no_page_has_a_serious_or_critical_violation(page, live_server, a_team_w
     page.get_by_role("button", name="Reveal").click()
     expect(page.locator("code.secret.revealed")).to_be_visible()
     check("revealed secret")
+
+    # A new API token, shown once, and the confirmation before revoking it.
+    page.goto(live_server.url + reverse("dashboard:api_token_list"))
+    page.get_by_label("Name").fill("Accessibility CI")
+    page.get_by_role("button", name="Create token").click()
+    expect(page.locator("#new-api-token")).to_be_visible()
+    check("new api token")
+    page.get_by_role("link", name="Revoke Accessibility CI").click()
+    expect(page.get_by_role("button", name="Revoke")).to_be_visible()
+    check("revoke api token")
 
     # Device sign-in, started as a person would.
     page.goto(live_server.url + reverse("dashboard:account_connect", args=["photon"]))

@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from dashboard import services
 from dashboard.models import ProjectStatus, Role
 from tests.browser.conftest import log_in
 from tests.factories import MembershipFactory, ProjectFactory, UserFactory
@@ -20,6 +21,9 @@ def test_no_page_scrolls_sideways_on_a_phone(browser, live_server, r4_account, s
         remote_id="0123456789abcdef01234567",
         created_by=user,
     )
+    token = services.api_token_create(
+        by=user, team=r4_account.team, name="A pipeline token with a long name", role=Role.ADMIN
+    ).token
     context = browser.new_context(viewport={"width": 390, "height": 844})
     page = context.new_page()
     log_in(page, live_server, "phone")
@@ -31,6 +35,8 @@ def test_no_page_scrolls_sideways_on_a_phone(browser, live_server, r4_account, s
         reverse("dashboard:account_detail", args=[r4_account.pk]),
         reverse("dashboard:account_connect", args=["r4"]),
         reverse("dashboard:account_import", args=[r4_account.pk]),
+        reverse("dashboard:api_token_list"),
+        reverse("dashboard:api_token_revoke", args=[token.pk]),
     ]
     too_wide = {}
     for path in pages:

@@ -181,3 +181,39 @@ def test_photon_token_and_project_secret_never_leak(client, team, admin_user, sa
     raw = database_bytes()
     assert b"Staging - Photon leak check" in raw
     assert token.encode() not in raw and secret.encode() not in raw
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_api_token_is_shown_once_and_kept_nowhere(client, team, admin_user, caplog):
+    import re
+
+    from dashboard import services
+    from dashboard.models import ApiToken
+
+    caplog.set_level(logging.DEBUG)
+    client.force_login(admin_user)
+    created = client.post(
+        reverse("dashboard:api_token_list"),
+        {"name": "Leak check CI", "team": team.pk, "role": "member", "expires": "30"},
+    )
+    (token,) = re.findall(r"vdash_[A-Za-z0-9_-]{43}", created.content.decode())
+    assert services.api_identity_from_authorization(f"Bearer {token}").user == admin_user
+    row = ApiToken.objects.get()
+    pages = [
+        client.get(url).content
+        for url in (
+            reverse("dashboard:api_token_list"),
+            reverse("dashboard:api_token_revoke", args=[row.pk]),
+            reverse("dashboard:activity"),
+            reverse("admin:dashboard_apitoken_changelist"),
+            reverse("admin:dashboard_apitoken_change", args=[row.pk]),
+            reverse("admin:dashboard_auditevent_changelist"),
+        )
+    ]
+    for html in pages:
+        assert token.encode() not in html
+    assert row.hint.encode() in pages[0]  # the hint is shown
+    assert token not in caplog.text
+    raw = database_bytes()
+    assert b"Leak check CI" in raw  # the search would find plaintext
+    assert token.encode() not in raw and token[6:].encode() not in raw

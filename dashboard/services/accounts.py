@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
@@ -16,8 +15,7 @@ from dashboard.services.audit import audit_record
 from dashboard.services.errors import ServiceError
 from dashboard.services.vendor_answers import shown
 from dashboard.services.vendor_calls import call_vendor
-from dashboard.validation.labels import LABEL_ERROR, label_field
-from dashboard.validation.text import has_control_characters
+from dashboard.validation.labels import LABEL_ERROR, cleaned_line, label_field
 from dashboard.validation.vendor_fields import clean_credentials
 from providers.base import AccountCheck, Provider, ProviderError
 from providers.http import check_base_url
@@ -54,13 +52,10 @@ _LABEL = label_field()
 
 
 def clean_label(label: str) -> str:
-    try:
-        label = _LABEL.clean(label)
-    except ValidationError:
-        raise ServiceError(field_errors={"label": LABEL_ERROR}) from None
-    if has_control_characters(label):
+    cleaned = cleaned_line(_LABEL, label)
+    if cleaned is None:
         raise ServiceError(field_errors={"label": LABEL_ERROR})
-    return label
+    return cleaned
 
 
 @sensitive_variables("credentials_input", "credentials")

@@ -15,7 +15,6 @@ from datetime import timedelta
 from typing import NamedTuple
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
@@ -35,7 +34,7 @@ from dashboard.models.api_tokens import TOKEN_PREFIX
 from dashboard.models.columns import column_max
 from dashboard.services.audit import audit_record
 from dashboard.services.errors import ServiceError
-from dashboard.validation.text import has_control_characters
+from dashboard.validation.labels import cleaned_line
 
 DEFAULT_EXPIRY_DAYS = 90
 MAX_EXPIRY_DAYS = 365
@@ -95,13 +94,10 @@ _NAME = forms.CharField(max_length=NAME_MAX)
 
 
 def clean_token_name(name: str) -> str:
-    try:
-        name = _NAME.clean(name)
-    except ValidationError:
-        raise ServiceError(field_errors={"name": NAME_ERROR}) from None
-    if has_control_characters(name):
+    cleaned = cleaned_line(_NAME, name)
+    if cleaned is None:
         raise ServiceError(field_errors={"name": NAME_ERROR})
-    return name
+    return cleaned
 
 
 def _lower_role(a: str, b: str) -> str:

@@ -17,3 +17,17 @@ def label_field(**options: Any):
 
     messages = dict.fromkeys(("required", "max_length", "null_characters_not_allowed"), LABEL_ERROR)
     return forms.CharField(max_length=LABEL_MAX, error_messages=messages, **options)
+
+
+def cleaned_line(field, value: Any) -> str | None:
+    """One line of text as a form `field` cleans it (strip, length, NUL), or None when it
+    is refused or holds a control character: a name, a label."""
+    from django.core.exceptions import ValidationError
+
+    from dashboard.validation.text import has_control_characters
+
+    try:
+        value = field.clean(value)
+    except ValidationError:
+        return None
+    return None if has_control_characters(value) else value

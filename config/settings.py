@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # An API request's audit label ("via API token …") ends with the request.
+    "dashboard.api.auth.audit_scope_middleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -236,6 +238,13 @@ TASK_RESULTS_KEEP_DAYS = env.int("TASK_RESULTS_KEEP_DAYS", default=7)
 # Up to this many rows a CSV export streams at once; more are built by a worker.
 EXPORT_STREAM_MAX_ROWS = env.int("EXPORT_STREAM_MAX_ROWS", default=100_000)
 EXPORT_KEEP_HOURS = env.int("EXPORT_KEEP_HOURS", default=24)
+
+# The API: requests a minute per token (counted in the database, across every process),
+# how long an Idempotency-Key is remembered (at least 24 hours), and how long a key whose
+# first request never answered (its process died) stays "in progress" before a retry may take it.
+API_RATE_LIMIT = env.int("API_RATE_LIMIT", default=600)
+API_IDEMPOTENCY_KEY_HOURS = max(24, env.int("API_IDEMPOTENCY_KEY_HOURS", default=24))
+API_IDEMPOTENCY_CLAIM_SECONDS = env.int("API_IDEMPOTENCY_CLAIM_SECONDS", default=60)
 
 # Browser-side security.
 SECURE_CSP = {

@@ -11,6 +11,15 @@ import re
 from collections.abc import Callable
 
 DISPLAY_LENGTH = 50
+# The same rules in words, for clients that check names themselves (the API's vendor list).
+NAMING_ADVICE = (
+    "Say what the project is for: the environment or the client/product, "
+    "e.g. “Staging - Mobile App”.",
+    f"Keep names under {DISPLAY_LENGTH} characters: longer ones get cut off in lists.",
+    "Avoid # ? and & in names: they break URLs.",
+    "Keep keys, passwords and internal IDs out of names.",
+    "Use a name no other project on the account has.",
+)
 _GENERIC = re.compile(
     r"^(new|my|test|testing|demo|sample|example|untitled|default|temp|tmp)?\s*"
     r"(project|app|application|test|demo|thing|stuff)?\s*[-_#]?\s*\d*$",

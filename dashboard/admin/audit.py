@@ -7,7 +7,16 @@ from dashboard.models import AuditEvent
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "team", "actor", "action", "target_type", "target_id", "summary"]
+    list_display = [
+        "created_at",
+        "team",
+        "actor",
+        "via",
+        "action",
+        "target_type",
+        "target_id",
+        "summary",
+    ]
     list_filter = ["action", "team", "target_type", ("created_at", admin.DateFieldListFilter)]
     search_fields = ["summary", "target_id", "actor__username"]
     list_select_related = ["team", "actor"]

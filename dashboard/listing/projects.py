@@ -87,6 +87,7 @@ class ProjectQuery:
 
     team_ids: list[int]
     filters: Mapping[str, str]
+    page_size: int = PAGE_SIZE
 
     @cached_property
     def found(self) -> search.Found | None:
@@ -100,7 +101,7 @@ class ProjectQuery:
             [self._filtered([team]) for team in self.team_ids],
             order,
             team_ids=self.team_ids,
-            shown=PAGE_SIZE + 1,
+            shown=self.page_size + 1,
         )
 
     def projects(self, team_ids: list[int] | None = None) -> QuerySet[Project]:
@@ -145,7 +146,7 @@ def list_counts(query: ProjectQuery) -> dict:
         if query.found.groups is not None:
             return _counted(query.found.groups) | {"exact": True}
         shown = len(query.found.first or ())  # more than a page of matches, all verified
-        return _counted([]) | {"total": shown, "exact": False, "limit": PAGE_SIZE}
+        return _counted([]) | {"total": shown, "exact": False, "limit": query.page_size}
     if not {"q", "creator"} & filters.keys():
         account = int(filters["account"]) if "account" in filters else None
         counts = tallied_counts(
@@ -170,17 +171,24 @@ def project_list(query: ProjectQuery) -> QuerySet[Project]:
     return query.projects().order_by(*SORTS[query.sort].fields())
 
 
-def list_page(query: ProjectQuery, *, position: str | None, counts: dict) -> keyset.Page:
-    """One page of the list, read through the indexes one team at a time."""
+def list_page(
+    query: ProjectQuery,
+    *,
+    position: str | None,
+    counts: dict | None,
+    fields: tuple[str, ...] = LIST_FIELDS,
+) -> keyset.Page:
+    """One page of the list, read through the indexes one team at a time. Without counts
+    (the API's pages) the page has no total."""
     parts = [query.projects([team]) for team in query.team_ids]
-    shown = Project.objects.values(*LIST_FIELDS)
+    shown = Project.objects.values(*fields)
     return keyset.paginate(
         parts,
         shown,
         order=SORTS[query.sort],
         sort=query.sort,
-        size=PAGE_SIZE,
+        size=query.page_size,
         position=keyset.read_token(position, query.sort),
-        total=counts["total"] if counts["exact"] else None,
+        total=counts["total"] if counts and counts["exact"] else None,
         first=query.found.first if query.found else None,
     )

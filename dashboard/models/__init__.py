@@ -1,6 +1,7 @@
 """The app's models, one module per aggregate; import them from here."""
 
 from dashboard.models.accounts import AccountStatus, VendorAccount
+from dashboard.models.api_requests import ApiRateWindow, IdempotentRequest
 from dashboard.models.api_tokens import ApiToken
 from dashboard.models.audit import AuditAction, AuditEvent
 from dashboard.models.device_logins import DeviceLogin, DeviceLoginStatus
@@ -35,6 +36,7 @@ __all__ = [
     "RETRYABLE",
     "ROLE_RANK",
     "AccountStatus",
+    "ApiRateWindow",
     "ApiToken",
     "AuditAction",
     "AuditEvent",
@@ -42,6 +44,7 @@ __all__ = [
     "DeviceLoginStatus",
     "ExportChunk",
     "ExportStatus",
+    "IdempotentRequest",
     "Membership",
     "Project",
     "ProjectExport",

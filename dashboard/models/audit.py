@@ -57,6 +57,8 @@ class AuditEvent(models.Model):
     target_type = models.CharField(max_length=40)
     target_id = models.CharField(max_length=64)
     summary = models.CharField(max_length=500)
+    # How the actor acted, when not through the pages: e.g. "API token “deploy”".
+    via = models.CharField(max_length=120, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     objects = AuditEventQuerySet.as_manager()

@@ -37,7 +37,12 @@ from dashboard.services.exports import (
 )
 from dashboard.services.importing import account_import, account_import_candidates
 from dashboard.services.project_secrets import project_regenerate_secret, project_secret_reveal
-from dashboard.services.projects import project_create, project_submit, project_validate
+from dashboard.services.projects import (
+    project_create,
+    project_dry_run,
+    project_submit,
+    project_validate,
+)
 from dashboard.services.reconciling import (
     not_found_yet_message,
     project_reconcile,
@@ -86,6 +91,7 @@ __all__ = [
     "exports_prune",
     "not_found_yet_message",
     "project_create",
+    "project_dry_run",
     "project_reconcile",
     "project_reconcile_pick",
     "project_refresh",

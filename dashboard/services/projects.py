@@ -267,3 +267,18 @@ def _settle(project: Project, attempt, *, to: str, changes: dict, action: str, s
             target=project,
             summary=summary,
         )
+
+
+def project_dry_run(
+    *, account: VendorAccount, data: Mapping[str, Any]
+) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """(errors, advice) for a create as it would be sent now: every field rule, the name
+    probe, whether the account can create, and the plan limit. No vendor call, no row."""
+    _, field_errors, advice = project_validate(account=account, data=data)
+    errors = {name: [message] for name, message in field_errors.items()}
+    for check in (_check_usable, _check_plan_limit):
+        try:
+            check(account)
+        except ServiceError as exc:
+            errors.setdefault("account", []).append(exc.message)
+    return errors, {name: list(messages) for name, messages in advice.items() if messages}

@@ -1,0 +1,1 @@
+"""The HTTP API for automation (django-ninja): tokens, problem+json, Idempotency-Key."""

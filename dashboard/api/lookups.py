@@ -1,0 +1,38 @@
+"""The token's team's objects by the ids a client sends; anything else is 404."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.http import Http404
+
+from dashboard.models import Project, VendorAccount
+from dashboard.services.api_tokens import ApiIdentity
+from dashboard.validation.ids import parse_id
+
+
+def team_account(identity: ApiIdentity, raw_id: int | str) -> VendorAccount:
+    number = parse_id(str(raw_id)) if not isinstance(raw_id, bool) else None
+    account = (
+        VendorAccount.objects.filter(team=identity.team, pk=number).select_related("team").first()
+        if number is not None
+        else None
+    )
+    if account is None:
+        raise Http404
+    return account
+
+
+def team_project(identity: ApiIdentity, reference: str) -> Project:
+    try:
+        key = uuid.UUID(reference)
+    except (ValueError, TypeError, AttributeError):
+        raise Http404 from None
+    project = (
+        Project.objects.filter(team=identity.team, reference=key)
+        .select_related("account", "team", "created_by")
+        .first()
+    )
+    if project is None:
+        raise Http404
+    return project

@@ -1,0 +1,224 @@
+"""Projects through the API: validate, create (with Idempotency-Key), list, read, act.
+
+Every write goes through the same services, under the same role rules, as the pages.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import reverse
+from ninja import Header, Query, Router
+
+from dashboard import services
+from dashboard.api.auth import require_role
+from dashboard.api.lookups import team_account, team_project
+from dashboard.api.outputs import project_out, project_summary
+from dashboard.api.paging import ProjectFilters, next_link, page_of_projects
+from dashboard.api.problems import ApiProblem, documented, refused
+from dashboard.api.schemas import (
+    CheckOut,
+    ProjectIn,
+    ProjectOut,
+    ProjectPage,
+    SecretIn,
+    SecretOut,
+    ValidationOut,
+)
+from dashboard.models import Role, VendorAccount
+from dashboard.services.api_requests import (
+    KeyInFlight,
+    KeyReusedWithAnotherBody,
+    Replay,
+    idempotent_request_answer,
+    idempotent_request_begin,
+    idempotent_request_forget,
+    key_project_reference,
+    request_fingerprint,
+)
+from dashboard.validation.json_fields import json_field_errors
+from providers.registry import get_provider
+
+router = Router(tags=["projects"])
+
+IDEMPOTENCY_KEY = r"^[\x20-\x7e]{1,255}$"
+
+
+def _fields_or_problem(account: VendorAccount, payload: ProjectIn) -> dict:
+    provider = get_provider(account.vendor)
+    errors = json_field_errors(provider.project_fields, payload.fields)
+    if errors:
+        raise ApiProblem("invalid-input", "Some fields were refused.", errors=errors)
+    return {name: value for name, value in payload.fields.items() if value is not None}
+
+
+@router.post(
+    "/validate",
+    response={200: ValidationOut, **documented(400, 401, 403, 404, 422, 429)},
+    summary="Check a create without sending it",
+)
+def validate_project(request: HttpRequest, payload: ProjectIn):
+    """Every field rule, the name probe and the plan limit, as the form checks them. A dry
+    run: no vendor call, nothing stored."""
+    identity = request.auth
+    require_role(identity, Role.MEMBER)
+    account = team_account(identity, payload.account)
+    fields = _fields_or_problem(account, payload)
+    errors, advice = services.project_dry_run(account=account, data=fields)
+    return {"valid": not errors, "errors": errors, "advice": advice}
+
+
+@router.post(
+    "",
+    response={202: ProjectOut, **documented(400, 401, 403, 404, 409, 422, 429)},
+    summary="Create a project (queued; a worker sends it)",
+)
+def create_project(
+    request: HttpRequest,
+    payload: ProjectIn,
+    idempotency_key: str = Header(
+        ..., alias="Idempotency-Key", pattern=IDEMPOTENCY_KEY, description="1-255 printable ASCII"
+    ),
+):
+    """Answers 202 with the pending project and its Location. The same key with the same
+    body answers as the first time; with another body, 422; while the first is still
+    being processed, 409. Keys are remembered for at least 24 hours."""
+    identity = request.auth
+    require_role(identity, Role.MEMBER)
+    account = team_account(identity, payload.account)
+    fields = _fields_or_problem(account, payload)
+    fingerprint = request_fingerprint(
+        "POST", request.path, {"account": str(account.pk), "fields": fields}
+    )
+    try:
+        taken = idempotent_request_begin(
+            team=identity.team, user=identity.user, key=idempotency_key, fingerprint=fingerprint
+        )
+    except KeyReusedWithAnotherBody as exc:
+        raise ApiProblem("idempotency-key-reused", exc.message) from None
+    except KeyInFlight as exc:
+        raise ApiProblem("idempotency-key-in-flight", exc.message) from None
+    if isinstance(taken, Replay):
+        return _replayed(taken)
+    try:
+        project = services.project_create(
+            account=account,
+            user=identity.user,
+            data=fields,
+            idempotency_key=key_project_reference(
+                team=identity.team, user=identity.user, key=idempotency_key,
+                fingerprint=fingerprint,
+            ),
+        )  # fmt: skip
+    except services.ServiceError as exc:
+        idempotent_request_forget(taken)
+        raise refused(exc) from None
+    except BaseException:
+        idempotent_request_forget(taken)
+        raise
+    body = ProjectOut.model_validate(project_out(project)).model_dump(mode="json")
+    location = reverse("api:project_detail", args=[project.reference])
+    idempotent_request_answer(taken, status=202, body=body, location=location)
+    return _replayed(Replay(202, body, location))
+
+
+def _replayed(answer: Replay) -> HttpResponse:
+    response = JsonResponse(answer.body, status=answer.status)
+    if answer.location:
+        response["Location"] = answer.location
+    return response
+
+
+@router.get(
+    "",
+    response={200: ProjectPage, **documented(400, 401, 422, 429)},
+    summary="List the team's projects, by cursor",
+)
+def list_projects(request: HttpRequest, filters: Query[ProjectFilters]):
+    """The list's filters and sorts; `next` (and a Link header) points at the next page."""
+    page = page_of_projects(request.auth, filters)
+    next_url = next_link(request, page.next_token)
+    body = {"items": [project_summary(row) for row in page.rows], "next": next_url}
+    response = JsonResponse(ProjectPage.model_validate(body).model_dump(mode="json"))
+    if next_url:
+        response["Link"] = f'<{next_url}>; rel="next"'
+    return response
+
+
+@router.get(
+    "/{reference}",
+    response={200: ProjectOut, **documented(401, 404, 429)},
+    url_name="project_detail",
+    summary="One project: what was sent, what the vendor answered, its steps",
+)
+def get_project(request: HttpRequest, reference: str):
+    return project_out(team_project(request.auth, reference))
+
+
+@router.post(
+    "/{reference}/retry",
+    response={202: ProjectOut, **documented(401, 403, 404, 409, 429)},
+    summary="Send a create again that is known not to have happened",
+)
+def retry_project(request: HttpRequest, reference: str):
+    identity = request.auth
+    project = team_project(identity, reference)
+    require_role(identity, Role.MEMBER)
+    try:
+        project = services.project_retry(project=project, user=identity.user)
+    except services.ServiceError as exc:
+        raise ApiProblem("not-now", exc.message) from None
+    return 202, project_out(project)
+
+
+@router.post(
+    "/{reference}/check",
+    response={200: CheckOut, **documented(401, 403, 404, 422, 429)},
+    summary="Look for a project whose answer was lost, at the vendor (never re-sent)",
+)
+def check_project(request: HttpRequest, reference: str):
+    identity = request.auth
+    project = team_project(identity, reference)
+    require_role(identity, Role.MEMBER)
+    result = services.project_reconcile(project=project, user=identity.user)
+    project.refresh_from_db()
+    detail = result.problem
+    if result.outcome == "waiting":
+        detail = services.not_found_yet_message(result.project)
+    elif result.outcome == "ambiguous":
+        detail = "Several projects at the vendor match; choose one on the project's page."
+    return {"outcome": result.outcome, "detail": detail, "project": project_out(project)}
+
+
+@router.post(
+    "/{reference}/refresh",
+    response={200: ProjectOut, **documented(401, 403, 404, 422, 429)},
+    summary="Read the project again from the vendor",
+)
+def refresh_project(request: HttpRequest, reference: str):
+    identity = request.auth
+    project = team_project(identity, reference)
+    require_role(identity, Role.MEMBER)
+    project = services.project_refresh(project=project, user=identity.user)
+    return project_out(project)
+
+
+@router.post(
+    "/{reference}/secret",
+    response={200: SecretOut, **documented(400, 401, 403, 404, 422, 429)},
+    summary="Reveal the vendor-issued secret (admin; audited)",
+)
+def reveal_secret(request: HttpRequest, reference: str, payload: SecretIn | None = None):
+    identity = request.auth
+    project = team_project(identity, reference)
+    require_role(identity, Role.ADMIN)
+    names = sorted(project.secrets)
+    name = (payload.name if payload else "") or (names[0] if len(names) == 1 else "")
+    if name not in names:
+        raise ApiProblem(
+            "not-found",
+            f"This project has no secret named so. Its secrets: {', '.join(names) or 'none'}.",
+        )
+    value = services.project_secret_reveal(project=project, user=identity.user, name=name)
+    response = JsonResponse({"name": name, "value": value})
+    response["Cache-Control"] = "no-store"
+    return response

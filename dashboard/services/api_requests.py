@@ -1,0 +1,144 @@
+"""The API's request rules: Idempotency-Key (remember the first answer) and the rate limit.
+
+Both are kept in the database, so they hold across every web process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from dashboard.models import ApiRateWindow, IdempotentRequest, Team
+from dashboard.services.errors import ServiceError
+
+RATE_WINDOW = timedelta(minutes=1)
+
+
+class KeyReusedWithAnotherBody(ServiceError):
+    """The same key came with a different request: a client bug, answered 422."""
+
+
+class KeyInFlight(ServiceError):
+    """The first request with this key has not been answered yet: answered 409."""
+
+
+@dataclass(frozen=True)
+class Replay:
+    status: int
+    body: Any
+    location: str
+
+
+def request_fingerprint(method: str, path: str, body: Any) -> str:
+    """The same request gives the same fingerprint, however its JSON was spaced or ordered."""
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(f"{method} {path}\n{canonical}".encode()).hexdigest()
+
+
+def key_project_reference(*, team: Team, user, key: str, fingerprint: str) -> uuid.UUID:
+    """The project idempotency key a keyed API create uses. Derived, so a create whose
+    answer was never stored (the process died) finds its own project on the next try."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"api:{team.pk}:{user.pk}:{key}:{fingerprint}")
+
+
+def _key_ttl() -> timedelta:
+    return timedelta(hours=settings.API_IDEMPOTENCY_KEY_HOURS)
+
+
+def idempotent_request_begin(
+    *, team: Team, user, key: str, fingerprint: str, now: datetime | None = None
+) -> IdempotentRequest | Replay:
+    """Take the key for this request, or say what the first request with it got.
+
+    Raises KeyReusedWithAnotherBody or KeyInFlight. A key whose first request died before
+    it was answered is taken over after API_IDEMPOTENCY_CLAIM_SECONDS: what that request
+    did is found again through its derived project key, never done twice.
+    """
+    now = now or timezone.now()
+    for _ in range(3):
+        try:
+            with transaction.atomic():
+                return IdempotentRequest.objects.create(
+                    team=team, user=user, key=key, fingerprint=fingerprint,
+                    created_at=now, claimed_at=now,
+                )  # fmt: skip
+        except IntegrityError:
+            pass
+        first = IdempotentRequest.objects.filter(team=team, user=user, key=key).first()
+        if first is None:  # pruned between the insert and the read: take it again
+            continue
+        if first.created_at < now - _key_ttl():
+            IdempotentRequest.objects.filter(pk=first.pk, created_at=first.created_at).delete()
+            continue
+        if first.fingerprint != fingerprint:
+            raise KeyReusedWithAnotherBody(
+                "This Idempotency-Key was already used with a different request. Use a new "
+                "key for a new request."
+            )
+        if first.answer_status is not None:
+            return Replay(first.answer_status, first.answer_body, first.answer_location)
+        stale = now - timedelta(seconds=settings.API_IDEMPOTENCY_CLAIM_SECONDS)
+        if first.claimed_at < stale and _take_over(first, now):
+            first.claimed_at = now
+            return first
+        raise KeyInFlight(
+            "A request with this Idempotency-Key is still being processed. Try again in a "
+            "moment to get its answer."
+        )
+    raise KeyInFlight("This Idempotency-Key is busy. Try again in a moment.")
+
+
+def _take_over(first: IdempotentRequest, now: datetime) -> bool:
+    taken = IdempotentRequest.objects.filter(
+        pk=first.pk, answer_status__isnull=True, claimed_at=first.claimed_at
+    ).update(claimed_at=now)
+    return taken == 1
+
+
+def idempotent_request_answer(
+    request: IdempotentRequest, *, status: int, body: Any, location: str = ""
+) -> None:
+    IdempotentRequest.objects.filter(pk=request.pk).update(
+        answer_status=status, answer_body=body, answer_location=location
+    )
+
+
+def idempotent_request_forget(request: IdempotentRequest) -> None:
+    """Refused input is not remembered: the client may fix it and send it with the same key."""
+    IdempotentRequest.objects.filter(pk=request.pk, answer_status__isnull=True).delete()
+
+
+def api_rate_wait(*, token_id: int, now: datetime | None = None) -> int | None:
+    """Count one request for the token; None when allowed, else seconds until the next
+    window. Counted with one conditional UPDATE (or the window's first INSERT)."""
+    now = now or timezone.now()
+    start = now.replace(second=0, microsecond=0)
+    windows = ApiRateWindow.objects.filter(token_id=token_id, window_start=start)
+    if not windows.update(requests=F("requests") + 1):
+        try:
+            with transaction.atomic():
+                ApiRateWindow.objects.create(token_id=token_id, window_start=start, requests=1)
+        except IntegrityError:  # another process opened the window first
+            windows.update(requests=F("requests") + 1)
+    counted = windows.values_list("requests", flat=True).first() or 0
+    if counted <= settings.API_RATE_LIMIT:
+        return None
+    return max(1, math.ceil((start + RATE_WINDOW - now).total_seconds()))
+
+
+def api_requests_prune(*, now: datetime | None = None) -> int:
+    """Forget keys older than their lifetime and rate windows older than an hour."""
+    now = now or timezone.now()
+    keys, _ = IdempotentRequest.objects.filter(created_at__lt=now - _key_ttl()).delete()
+    windows, _ = ApiRateWindow.objects.filter(window_start__lt=now - timedelta(hours=1)).delete()
+    return keys + windows

@@ -54,10 +54,12 @@ def build_export(export_id: int) -> str:
 @task()
 def prune_task_results() -> None:
     """Finished task rows pile up (one per create and per periodic run); keep recent ones.
-    Old CSV exports go too, and the query planner's statistics are refreshed."""
+    Old CSV exports, Idempotency-Keys and rate windows go too, and the query planner's
+    statistics are refreshed."""
     from dashboard.services.background import refresh_planner_statistics
 
     services.exports_prune()
+    services.api_requests_prune()
     refresh_planner_statistics()
     call_command(
         "prune_db_task_results",

@@ -11,6 +11,7 @@ from dashboard.services.accounts import (
     account_set_plan,
     account_verify,
 )
+from dashboard.services.api_requests import api_requests_prune
 from dashboard.services.api_tokens import (
     ApiIdentity,
     api_identity_from_authorization,
@@ -76,6 +77,7 @@ __all__ = [
     "account_sync",
     "account_verify",
     "api_identity_from_authorization",
+    "api_requests_prune",
     "api_token_create",
     "api_token_revoke",
     "api_tokens_visible",

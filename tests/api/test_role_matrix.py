@@ -102,9 +102,10 @@ def test_outsider_and_low_roles_change_nothing_and_call_no_vendor(callers, objec
     assert sandbox.calls() == []
 
 
-def test_the_token_role_is_capped_by_the_users_current_role(api_as, owner, team, objects):
+def test_the_token_role_is_capped_by_the_users_current_role(api_as, owner, member, team, objects):
     from dashboard.models import Membership
 
+    Membership.objects.filter(user=member, team=team).update(role=ADMIN)  # the team keeps one
     admin = api_as(owner, team, role=ADMIN)
     url = f"/api/v1/projects/{objects['project'].reference}/secret"
     Membership.objects.filter(user=owner, team=team).update(role=VIEWER)

@@ -16,6 +16,7 @@ from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from dashboard import services
+from dashboard.services.errors import VendorCallFailed
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +36,7 @@ KINDS = {
     "refused": (422, "Refused"),
     "rate-limited": (429, "Too many requests"),
     "server-error": (500, "Something went wrong on our side"),
+    "vendor-failed": (502, "The vendor could not be asked, or refused"),
 }
 
 
@@ -150,6 +152,10 @@ def _on_service_error(request: HttpRequest, exc: services.ServiceError) -> HttpR
     return problem_response(refused(exc))
 
 
+def _on_vendor_call_failed(request: HttpRequest, exc: VendorCallFailed) -> HttpResponse:
+    return problem_response(ApiProblem("vendor-failed", exc.message))
+
+
 def _on_anything_else(request: HttpRequest, exc: Exception) -> HttpResponse:
     logger.exception("API error on %s %s", request.method, request.path)
     return problem_response(
@@ -166,6 +172,7 @@ def add_problem_handlers(api) -> None:
     api.add_exception_handler(Http404, _on_not_found)
     api.add_exception_handler(PermissionDenied, _on_permission_denied)
     api.add_exception_handler(services.ServiceError, _on_service_error)
+    api.add_exception_handler(VendorCallFailed, _on_vendor_call_failed)
 
 
 def documented(*statuses: int) -> dict[int, type[Problem]]:

@@ -24,7 +24,7 @@ from dashboard.api.schemas import (
     SecretOut,
     ValidationOut,
 )
-from dashboard.models import Role, VendorAccount
+from dashboard.models import ProjectStatus, Role, VendorAccount
 from dashboard.services.api_requests import (
     KeyInFlight,
     KeyReusedWithAnotherBody,
@@ -172,13 +172,15 @@ def retry_project(request: HttpRequest, reference: str):
 
 @router.post(
     "/{reference}/check",
-    response={200: CheckOut, **documented(401, 403, 404, 422, 429)},
+    response={200: CheckOut, **documented(401, 403, 404, 409, 422, 429, 502)},
     summary="Look for a project whose answer was lost, at the vendor (never re-sent)",
 )
 def check_project(request: HttpRequest, reference: str):
     identity = request.auth
     project = team_project(identity, reference)
     require_role(identity, Role.MEMBER)
+    if project.status != ProjectStatus.UNKNOWN:
+        raise ApiProblem("not-now", "Only a project whose outcome is unknown is checked.")
     result = services.project_reconcile(project=project, user=identity.user)
     project.refresh_from_db()
     detail = result.problem
@@ -191,13 +193,15 @@ def check_project(request: HttpRequest, reference: str):
 
 @router.post(
     "/{reference}/refresh",
-    response={200: ProjectOut, **documented(401, 403, 404, 422, 429)},
+    response={200: ProjectOut, **documented(401, 403, 404, 409, 422, 429, 502)},
     summary="Read the project again from the vendor",
 )
 def refresh_project(request: HttpRequest, reference: str):
     identity = request.auth
     project = team_project(identity, reference)
     require_role(identity, Role.MEMBER)
+    if project.status != ProjectStatus.CREATED or not project.remote_id:
+        raise ApiProblem("not-now", "Only a project the vendor created can be refreshed.")
     project = services.project_refresh(project=project, user=identity.user)
     return project_out(project)
 

@@ -12,3 +12,7 @@ class ServiceError(Exception):
         super().__init__(message or "; ".join((field_errors or {}).values()))
         self.message = message
         self.field_errors = dict(field_errors or {})
+
+
+class VendorCallFailed(ServiceError):
+    """The vendor could not be asked, or refused: its words (or ours about it) for a person."""

@@ -16,7 +16,7 @@ from django.db import transaction
 
 from dashboard.models import AccountStatus, AuditAction, VendorAccount
 from dashboard.services.audit import audit_record
-from dashboard.services.errors import ServiceError
+from dashboard.services.errors import VendorCallFailed
 from providers.base import Credentials, ErrorKind, Provider, ProviderError
 from providers.registry import PROVIDERS, get_provider
 
@@ -74,7 +74,7 @@ def call_vendor_for[T](account: VendorAccount, call: Callable[[Provider, Credent
     try:
         return call_vendor(account, call, actor=user)
     except ProviderError as exc:
-        raise ServiceError(exc.message) from None
+        raise VendorCallFailed(exc.message) from None
 
 
 def mark_needs_reconnect(account: VendorAccount, *, actor=None, reason: str = "") -> None:

@@ -146,3 +146,37 @@ def test_the_rate_limit_is_per_token_and_kept_in_the_database(api_as, member, te
     assert window.requests == 4
     ApiRateWindow.objects.update(window_start=timezone.now() - timedelta(minutes=2))
     assert busy.get("/api/v1/vendors").status_code == 200
+
+
+def test_actions_say_409_when_the_project_is_not_in_their_state(member_api, r4_account):
+    created = ProjectFactory(account=r4_account, status="created", remote_id="r4-1")
+    pending = ProjectFactory(account=r4_account, status="pending")
+    for url in (
+        f"/api/v1/projects/{created.reference}/check",
+        f"/api/v1/projects/{created.reference}/retry",
+        f"/api/v1/projects/{pending.reference}/refresh",
+    ):
+        answer = member_api.post(url, {})
+        assert answer.status_code == 409, (url, answer.content)
+        assert answer.json()["type"].endswith("#not-now")
+
+
+def test_a_vendor_that_cannot_be_reached_is_502_in_its_words(member_api, team, owner):
+    from tests.factories import R4AccountFactory
+
+    unreachable = R4AccountFactory(team=team, created_by=owner)  # 127.0.0.1:9: nobody there
+    project = ProjectFactory(account=unreachable, status="created", remote_id="r4-1")
+    answer = member_api.post(f"/api/v1/projects/{project.reference}/refresh", {})
+    assert answer.status_code == 502 and answer.json()["type"].endswith("#vendor-failed")
+    assert "R4" in answer.json()["detail"]
+
+
+def test_check_looks_for_a_lost_answer_and_never_resends(member_api, r4_account, sandbox):
+    lost = ProjectFactory(
+        account=r4_account, status="unknown", attempted_at=timezone.now() - timedelta(hours=1)
+    )
+    answer = member_api.post(f"/api/v1/projects/{lost.reference}/check", {})
+    assert answer.status_code == 200, answer.content
+    body = answer.json()
+    assert body["project"]["reference"] == str(lost.reference) and body["outcome"]
+    assert [c["method"] for c in sandbox.calls("r4")] == ["GET"]

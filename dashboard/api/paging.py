@@ -40,7 +40,11 @@ SortName = Literal[tuple(SORTS)]  # type: ignore[valid-type]
 
 class Cursor(Schema):
     limit: int = Field(default=listing.PAGE_SIZE, ge=1, le=MAX_PAGE)
-    after: str | None = Field(default=None, max_length=2000, description="`next`'s cursor")
+    # The alphabet of django.core.signing, so a cursor's URL stays within what gunicorn reads
+    # (a request line of 4094 bytes) even with `q` and `account` at their longest.
+    after: str | None = Field(
+        default=None, max_length=2000, pattern=r"^[A-Za-z0-9_.:-]+$", description="`next`'s cursor"
+    )
 
 
 class ProjectFilters(Cursor):

@@ -130,7 +130,7 @@ def _replayed(answer: Replay) -> HttpResponse:
 
 @router.get(
     "",
-    response={200: ProjectPage, **documented(400, 401, 422, 429)},
+    response={200: ProjectPage, **documented(400, 401, 404, 422, 429)},
     summary="List the team's projects, by cursor",
 )
 def list_projects(request: HttpRequest, filters: Query[ProjectFilters]):

@@ -84,7 +84,16 @@ def test_schemathesis_finds_no_failure(
     photon = photon_account(team, sandbox)
     projects = [
         ProjectFactory(account=r4_account, created_by=owner, status=ProjectStatus.PENDING),
-        ProjectFactory(account=r4_account, created_by=owner, status=ProjectStatus.FAILED),
+        ProjectFactory(
+            account=r4_account,
+            created_by=owner,
+            status=ProjectStatus.FAILED,
+            error_kind="permanent",
+            error_code="name_taken",
+            error_status=409,
+            error_message="A project with this name exists.",
+            error_fields={"name": "Taken."},
+        ),
         ProjectFactory(
             account=r4_account,
             created_by=owner,
@@ -111,3 +120,5 @@ def test_schemathesis_finds_no_failure(
     assert run.returncode == 0, (
         f"{run.stdout}\n{run.stderr}\n--- gunicorn (end) ---\n{server_errors}"
     )
+    # The fuzzer got past the lookups: check and refresh reached the (loopback) sandbox.
+    assert sandbox.calls(vendor="r4", method="GET")

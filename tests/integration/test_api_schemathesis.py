@@ -16,6 +16,7 @@ import pytest
 import requests
 
 from dashboard.models import ProjectStatus, Role
+from providers.errors import ErrorKind
 from tests.dashboard.api_tokens import bearer, new_token
 from tests.factories import ProjectFactory, photon_account
 
@@ -88,7 +89,7 @@ def test_schemathesis_finds_no_failure(
             account=r4_account,
             created_by=owner,
             status=ProjectStatus.FAILED,
-            error_kind="permanent",
+            error_kind=ErrorKind.INVALID,
             error_code="name_taken",
             error_status=409,
             error_message="A project with this name exists.",

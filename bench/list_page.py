@@ -60,7 +60,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from dashboard import listing, services  # noqa: E402
-from dashboard.admin import ProjectAdmin  # noqa: E402
+from dashboard.admin.projects import ProjectAdmin  # noqa: E402
 from dashboard.listing import keyset  # noqa: E402
 from dashboard.models import Project, ProjectStatus, VendorAccount  # noqa: E402
 from providers.registry import get_provider  # noqa: E402

@@ -8,6 +8,6 @@ from config.wsgi import application  # noqa: F401 (what gunicorn serves)
 
 settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
 
-from dashboard.admin import ProjectAdmin  # noqa: E402 (the app must be set up first)
+from dashboard.admin.projects import ProjectAdmin  # noqa: E402 (the app must be set up first)
 
 ProjectAdmin.list_per_page = 25

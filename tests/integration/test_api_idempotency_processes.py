@@ -101,9 +101,7 @@ def test_one_key_from_two_users_at_once_makes_a_project_for_each(
         assert_one_answer_or_in_flight([r for who, r in responses if who == i]) for i in (0, 1)
     ]
     assert firsts[0]["reference"] != firsts[1]["reference"]
-    made = {
-        p.created_by_id: str(p.reference) for p in Project.objects.filter(name="Shared key")
-    }
+    made = {p.created_by_id: str(p.reference) for p in Project.objects.filter(name="Shared key")}
     assert made == {user.pk: first["reference"] for user, first in zip(users, firsts, strict=True)}
     assert len(sandbox.calls(**R4_CREATE)) == 2
     assert IdempotentRequest.objects.filter(key=key).count() == 2

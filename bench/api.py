@@ -1,6 +1,7 @@
 """Benchmark: the API beside the pages it mirrors, over real HTTP against gunicorn.
 
 Run: .venv/bin/python bench/api.py [--database sqlite|postgres] [--sizes 1000,100000]
+         [--prefix bench_api]
          [--runs 25] [--creates 120] [--clients 8]
 
 One throwaway database (SQLite by default, or PostgreSQL; DEBUG off), seeded like
@@ -37,6 +38,7 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser()
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432")
+    parser.add_argument("--prefix", default="bench_api", help="of the PostgreSQL database's name")
     parser.add_argument("--sizes", default="1000,100000")
     parser.add_argument("--runs", type=int, default=25)
     parser.add_argument("--creates", type=int, default=120, help="per throughput batch")
@@ -46,7 +48,7 @@ def parse_args() -> argparse.Namespace:
 
 ARGS = parse_args()
 os.environ["API_RATE_LIMIT"] = str(10**9)
-DB_NAME = scale_setup.prepare_environment(ARGS.database, ARGS.postgres)
+DB_NAME = scale_setup.prepare_environment(ARGS.database, ARGS.postgres, ARGS.prefix)
 
 import requests  # noqa: E402
 

@@ -19,12 +19,12 @@ ACCOUNTS = 20  # 5 per vendor; every team holds each vendor
 PASSWORD = "bench-password-123"
 
 
-def prepare_environment(database: str, postgres: str) -> str:
+def prepare_environment(database: str, postgres: str, prefix: str = "bench_list") -> str:
     """Point Django at a throwaway database, with production settings. Returns its name."""
     if database == "postgres":
         import psycopg
 
-        name = f"bench_list_{uuid.uuid4().hex[:8]}"
+        name = f"{prefix}_{uuid.uuid4().hex[:8]}"
         with psycopg.connect(f"{postgres}/postgres", autocommit=True) as admin:
             admin.execute(f'CREATE DATABASE "{name}"')
         os.environ["DATABASE_URL"] = f"{postgres}/{name}"

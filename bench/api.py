@@ -259,8 +259,7 @@ def main() -> None:
     )
     scale_setup.seed(accounts, sizes[0], creator=creator)
     scale_setup.analyze()
-    base_name, base_url = scale_setup.snapshot(DB_NAME, ARGS.database, ARGS.postgres)
-    server, base = scale_setup.Server(), scale_setup.Server(base_url)
+    base_name, server, base = scale_setup.servers_with_base(DB_NAME, ARGS.database, ARGS.postgres)
     where = "SQLite" if ARGS.database == "sqlite" else "PostgreSQL"
     print(f"{where} ({DB_NAME}): {len(teams)} teams, {len(accounts)} accounts; DEBUG off;")
     print("gunicorn, 1 worker x 4 threads, over HTTP on loopback; a member's token.")
@@ -275,9 +274,7 @@ def main() -> None:
         base.stop()
         server.stop()
         sandbox.stop()
-        if ARGS.database == "postgres":
-            scale_setup.drop_database(DB_NAME, ARGS.postgres)
-            scale_setup.drop_database(base_name, ARGS.postgres)
+        scale_setup.drop_databases(ARGS.database, ARGS.postgres, DB_NAME, base_name)
 
 
 if __name__ == "__main__":

@@ -303,8 +303,7 @@ def main() -> None:
     creator, teams, accounts = scale_setup.setup_world(sandbox.url)
     scale_setup.seed(accounts, sizes[0], creator=creator)
     scale_setup.analyze()
-    base_name, base_url = scale_setup.snapshot(DB_NAME, ARGS.database, ARGS.postgres)
-    server, base = scale_setup.Server(), scale_setup.Server(base_url)
+    base_name, server, base = scale_setup.servers_with_base(DB_NAME, ARGS.database, ARGS.postgres)
     where = "SQLite" if ARGS.database == "sqlite" else "PostgreSQL"
     print(f"{where} ({DB_NAME}): {len(teams)} teams, {len(accounts)} accounts, 4 vendors;")
     print(f"{ARGS.runs} runs per figure, over HTTP; the admin lists 25 rows like the list.")
@@ -316,9 +315,7 @@ def main() -> None:
     measure_export(server, teams, accounts)
     server.stop()
     sandbox.stop()
-    if ARGS.database == "postgres":
-        scale_setup.drop_database(DB_NAME, ARGS.postgres)
-        scale_setup.drop_database(base_name, ARGS.postgres)
+    scale_setup.drop_databases(ARGS.database, ARGS.postgres, DB_NAME, base_name)
 
 
 if __name__ == "__main__":

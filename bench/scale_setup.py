@@ -78,6 +78,20 @@ def snapshot(name: str, database: str, postgres: str) -> tuple[str, str]:
     return copy, f"sqlite:///{copy}"
 
 
+def servers_with_base(name: str, database: str, postgres: str):
+    """(the copy's name, a server on the database, a server on a copy of it as it is now):
+    growth is measured side by side against the copy."""
+    base_name, base_url = snapshot(name, database, postgres)
+    return base_name, Server(), Server(base_url)
+
+
+def drop_databases(database: str, postgres: str, *names: str) -> None:
+    """The throwaway PostgreSQL databases (SQLite's files are left in their temp folder)."""
+    if database == "postgres":
+        for name in names:
+            drop_database(name, postgres)
+
+
 def drop_database(name: str, postgres: str) -> None:
     import psycopg
     from django.db import connections

@@ -67,6 +67,7 @@ def test_twenty_posts_with_one_key_make_one_project_and_one_vendor_create(
     assert first["reference"] == str(project.reference)
     wait_for(
         lambda: Project.objects.exclude(status=ProjectStatus.PENDING).exists(),
+        timeout=60,
         what="the create to settle",
     )
     project.refresh_from_db()

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
 from django.http import HttpRequest
 from ninja import Router
 
 from dashboard.api.lookups import team_account
 from dashboard.api.problems import documented
 from dashboard.api.schemas import AccountOut, AccountPage
+from dashboard.listing.tallies import active_projects
 from dashboard.models import VendorAccount
 from dashboard.services.projects import ACTIVE_STATUSES
 from providers.registry import get_provider
@@ -16,13 +16,7 @@ from providers.registry import get_provider
 router = Router(tags=["accounts"])
 
 
-def _with_usage(accounts):
-    return accounts.annotate(
-        active_projects=Count("projects", filter=Q(projects__status__in=ACTIVE_STATUSES))
-    )
-
-
-def account_out(account: VendorAccount) -> dict:
+def account_out(account: VendorAccount, active: dict[int, int]) -> dict:
     provider = get_provider(account.vendor)
     return {
         "id": str(account.pk),
@@ -33,7 +27,7 @@ def account_out(account: VendorAccount) -> dict:
         "plan": account.plan,
         "plan_label": provider.plan_label(account.plan) if account.plan else "",
         "usage": {
-            "active_projects": account.active_projects,
+            "active_projects": active.get(account.pk, 0),
             "limit": provider.plan_limit(account.plan),
         },
         "last_verified_at": account.last_verified_at,
@@ -48,10 +42,11 @@ def account_out(account: VendorAccount) -> dict:
     summary="The team's vendor accounts",
 )
 def list_accounts(request: HttpRequest):
-    accounts = _with_usage(VendorAccount.objects.filter(team=request.auth.team)).order_by(
-        "label", "pk"
+    accounts = list(
+        VendorAccount.objects.filter(team_id=request.auth.team_id).order_by("label", "pk")
     )
-    return {"items": [account_out(account) for account in accounts]}
+    active = active_projects([a.pk for a in accounts], statuses=ACTIVE_STATUSES)
+    return {"items": [account_out(account, active) for account in accounts]}
 
 
 @router.get(
@@ -61,4 +56,4 @@ def list_accounts(request: HttpRequest):
 )
 def get_account(request: HttpRequest, account_id: str):
     account = team_account(request.auth, account_id)
-    return account_out(_with_usage(VendorAccount.objects.filter(pk=account.pk)).get())
+    return account_out(account, active_projects([account.pk], statuses=ACTIVE_STATUSES))

@@ -14,7 +14,9 @@ from dashboard.validation.ids import parse_id
 def team_account(identity: ApiIdentity, raw_id: int | str) -> VendorAccount:
     number = parse_id(str(raw_id)) if not isinstance(raw_id, bool) else None
     account = (
-        VendorAccount.objects.filter(team=identity.team, pk=number).select_related("team").first()
+        VendorAccount.objects.filter(team_id=identity.team_id, pk=number)
+        .select_related("team")
+        .first()
         if number is not None
         else None
     )
@@ -29,7 +31,7 @@ def team_project(identity: ApiIdentity, reference: str) -> Project:
     except (ValueError, TypeError, AttributeError):
         raise Http404 from None
     project = (
-        Project.objects.filter(team=identity.team, reference=key)
+        Project.objects.filter(team_id=identity.team_id, reference=key)
         .select_related("account", "team", "created_by")
         .first()
     )

@@ -56,12 +56,12 @@ class ProjectFilters(Cursor):
 
 
 def page_of_projects(identity: ApiIdentity, filters: ProjectFilters) -> keyset.Page:
-    accounts = VendorAccount.objects.filter(team=identity.team)
+    accounts = VendorAccount.objects.filter(team_id=identity.team_id)
     wanted = {k: v for k, v in filters.dict().items() if v is not None}
     cleaned = listing.clean_filters(wanted, accounts=accounts)
     if filters.account is not None and "account" not in cleaned:
         raise ApiProblem("not-found", "No account with this id in your team.")
-    query = ProjectQuery([identity.team.pk], cleaned, page_size=filters.limit)
+    query = ProjectQuery([identity.team_id], cleaned, page_size=filters.limit)
     if filters.after and keyset.read_token(filters.after, query.sort) is None:
         raise _bad_cursor()
     return listing.list_page(query, position=filters.after, counts=None, fields=API_LIST_FIELDS)
@@ -79,7 +79,7 @@ ACTIVITY_SALT = "api.activity"
 
 
 def page_of_events(identity: ApiIdentity, cursor: Cursor) -> tuple[list[AuditEvent], str]:
-    events = AuditEvent.objects.filter(team=identity.team).select_related("actor")
+    events = AuditEvent.objects.filter(team_id=identity.team_id).select_related("actor")
     if cursor.after:
         try:
             at, pk = signing.loads(cursor.after, salt=ACTIVITY_SALT)

@@ -91,7 +91,10 @@ def create_project(
     )
     try:
         taken = idempotent_request_begin(
-            team=identity.team, user=identity.user, key=idempotency_key, fingerprint=fingerprint
+            team_id=identity.team_id,
+            user_id=identity.user_id,
+            key=idempotency_key,
+            fingerprint=fingerprint,
         )
     except KeyReusedWithAnotherBody as exc:
         raise ApiProblem("idempotency-key-reused", exc.message) from None
@@ -105,7 +108,7 @@ def create_project(
             user=identity.user,
             data=fields,
             idempotency_key=key_project_reference(
-                team=identity.team, user=identity.user, key=idempotency_key,
+                team_id=identity.team_id, user_id=identity.user_id, key=idempotency_key,
                 fingerprint=fingerprint,
             ),
         )  # fmt: skip

@@ -29,3 +29,15 @@ def group_counts(rows) -> dict:
         by_vendor[vendor] = by_vendor.get(vendor, 0) + n
         by_status[status] = by_status.get(status, 0) + n
     return {"by_vendor": by_vendor, "by_status": by_status, "total": sum(by_status.values())}
+
+
+def active_projects(account_ids, *, statuses) -> dict[int, int]:
+    """Projects in `statuses` per account, from the tallies: a few rows per account, however
+    many projects it holds (the plan limit's count, and the API's usage)."""
+    rows = (
+        ProjectTally.objects.filter(account_id__in=account_ids, status__in=statuses)
+        .values("account_id")
+        .annotate(n=Sum("count"))
+        .order_by()
+    )
+    return {row["account_id"]: row["n"] for row in rows}

@@ -14,11 +14,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import connection
 from django.utils import timezone
 
-from dashboard.models import ApiRateWindow, IdempotentRequest, Team
+from dashboard.models import ApiRateWindow, IdempotentRequest
 from dashboard.services.errors import ServiceError
 
 RATE_WINDOW = timedelta(minutes=1)
@@ -45,10 +44,10 @@ def request_fingerprint(method: str, path: str, body: Any) -> str:
     return hashlib.sha256(f"{method} {path}\n{canonical}".encode()).hexdigest()
 
 
-def key_project_reference(*, team: Team, user, key: str, fingerprint: str) -> uuid.UUID:
+def key_project_reference(*, team_id: int, user_id: int, key: str, fingerprint: str) -> uuid.UUID:
     """The project idempotency key a keyed API create uses. Derived, so a create whose
     answer was never stored (the process died) finds its own project on the next try."""
-    return uuid.uuid5(uuid.NAMESPACE_URL, f"api:{team.pk}:{user.pk}:{key}:{fingerprint}")
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"api:{team_id}:{user_id}:{key}:{fingerprint}")
 
 
 def _key_ttl() -> timedelta:
@@ -56,7 +55,7 @@ def _key_ttl() -> timedelta:
 
 
 def idempotent_request_begin(
-    *, team: Team, user, key: str, fingerprint: str, now: datetime | None = None
+    *, team_id: int, user_id: int, key: str, fingerprint: str, now: datetime | None = None
 ) -> IdempotentRequest | Replay:
     """Take the key for this request, or say what the first request with it got.
 
@@ -66,15 +65,10 @@ def idempotent_request_begin(
     """
     now = now or timezone.now()
     for _ in range(3):
-        try:
-            with transaction.atomic():
-                return IdempotentRequest.objects.create(
-                    team=team, user=user, key=key, fingerprint=fingerprint,
-                    created_at=now, claimed_at=now,
-                )  # fmt: skip
-        except IntegrityError:
-            pass
-        first = IdempotentRequest.objects.filter(team=team, user=user, key=key).first()
+        taken = _take_key(team_id, user_id, key, fingerprint, now)
+        if taken is not None:
+            return taken
+        first = IdempotentRequest.objects.filter(team_id=team_id, user_id=user_id, key=key).first()
         if first is None:  # pruned between the insert and the read: take it again
             continue
         if first.created_at < now - _key_ttl():
@@ -96,6 +90,31 @@ def idempotent_request_begin(
             "moment to get its answer."
         )
     raise KeyInFlight("This Idempotency-Key is busy. Try again in a moment.")
+
+
+def _take_key(
+    team_id: int, user_id: int, key: str, fingerprint: str, now: datetime
+) -> IdempotentRequest | None:
+    """The key's row, new, or None when it exists: one INSERT … ON CONFLICT DO NOTHING
+    RETURNING (PostgreSQL, and SQLite since 3.35), with no transaction of its own."""
+    quote = connection.ops.quote_name
+    table = quote(IdempotentRequest._meta.db_table)
+    columns = ", ".join(map(quote, ("team_id", "user_id", "key", "fingerprint", "created_at")))
+    unique = ", ".join(map(quote, ("team_id", "user_id", "key")))
+    at = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}, answer_location, claimed_at) "  # noqa: S608
+            f"VALUES (%s, %s, %s, %s, %s, '', %s) ON CONFLICT ({unique}) DO NOTHING RETURNING id",
+            [team_id, user_id, key, fingerprint, at, at],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return IdempotentRequest(
+        pk=row[0], team_id=team_id, user_id=user_id, key=key, fingerprint=fingerprint,
+        answer_location="", created_at=now, claimed_at=now,
+    )  # fmt: skip
 
 
 def _take_over(first: IdempotentRequest, now: datetime) -> bool:
@@ -120,20 +139,25 @@ def idempotent_request_forget(request: IdempotentRequest) -> None:
 
 def api_rate_wait(*, token_id: int, now: datetime | None = None) -> int | None:
     """Count one request for the token; None when allowed, else seconds until the next
-    window. Counted with one conditional UPDATE (or the window's first INSERT)."""
+    window. One statement: open the window or add one to it, and read the count back."""
     now = now or timezone.now()
     start = now.replace(second=0, microsecond=0)
-    windows = ApiRateWindow.objects.filter(token_id=token_id, window_start=start)
-    if not windows.update(requests=F("requests") + 1):
-        try:
-            with transaction.atomic():
-                ApiRateWindow.objects.create(token_id=token_id, window_start=start, requests=1)
-        except IntegrityError:  # another process opened the window first
-            windows.update(requests=F("requests") + 1)
-    counted = windows.values_list("requests", flat=True).first() or 0
-    if counted <= settings.API_RATE_LIMIT:
+    if _count_in_window(token_id, start) <= settings.API_RATE_LIMIT:
         return None
     return max(1, math.ceil((start + RATE_WINDOW - now).total_seconds()))
+
+
+def _count_in_window(token_id: int, start: datetime) -> int:
+    # INSERT … ON CONFLICT … RETURNING: PostgreSQL, and SQLite since 3.35.
+    table = connection.ops.quote_name(ApiRateWindow._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (token_id, window_start, requests) VALUES (%s, %s, 1) "  # noqa: S608
+            f"ON CONFLICT (token_id, window_start) DO UPDATE SET requests = {table}.requests + 1 "
+            "RETURNING requests",
+            [token_id, connection.ops.adapt_datetimefield_value(start)],
+        )
+        return cursor.fetchone()[0]
 
 
 def api_requests_prune(*, now: datetime | None = None) -> int:

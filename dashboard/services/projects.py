@@ -18,6 +18,7 @@ from django.db.models.functions import Upper
 from django.db.models.lookups import Exact
 from django.utils import timezone
 
+from dashboard.listing.tallies import active_projects
 from dashboard.models import AuditAction, Project, ProjectStatus, VendorAccount
 from dashboard.queue import enqueue_submit
 from dashboard.services.audit import audit_record
@@ -137,7 +138,8 @@ def _check_plan_limit(account: VendorAccount) -> None:
     limit = provider.plan_limit(account.plan)
     if limit is None:
         return
-    active = account.projects.filter(status__in=ACTIVE_STATUSES).count()
+    # From the tallies (kept by triggers in this same transaction), not a count of the rows.
+    active = active_projects([account.pk], statuses=ACTIVE_STATUSES).get(account.pk, 0)
     if active >= limit:
         raise ServiceError(
             f"“{account.label}” is on {provider.name}'s {provider.plan_label(account.plan)} plan, "

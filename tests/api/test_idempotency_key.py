@@ -73,7 +73,7 @@ def test_a_key_whose_request_died_is_taken_over_and_finds_its_project(
     claim = timedelta(seconds=settings.API_IDEMPOTENCY_CLAIM_SECONDS + 1)
     fingerprint = _unanswered(member, team, r4_account, "deploy-42", claimed_ago=claim)
     reference = key_project_reference(
-        team=team, user=member, key="deploy-42", fingerprint=fingerprint
+        team_id=team.pk, user_id=member.pk, key="deploy-42", fingerprint=fingerprint
     )
     died = services.project_create(
         account=r4_account, user=member, data={"name": "Checkout - Staging"},

@@ -32,6 +32,9 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # revoke instead: it is audited, a delete is not
+
     def has_revoke_permission(self, request) -> bool:
         return request.user.has_perm("dashboard.change_apitoken")
 

@@ -13,7 +13,7 @@ from dashboard.api.problems import ApiProblem
 from dashboard.models import ROLE_RANK
 from dashboard.services.api_requests import api_rate_wait
 from dashboard.services.api_tokens import ApiIdentity, api_identity_from_authorization
-from dashboard.services.audit import acting_via, acting_via_reset
+from dashboard.services.audit import act_via, acting_via_scope
 
 
 class ApiTokenAuth(HttpBearer):
@@ -31,7 +31,7 @@ class ApiTokenAuth(HttpBearer):
                 f"in {wait} seconds.",
                 headers={"Retry-After": str(wait)},
             )
-        request.audit_via = acting_via(f"API token “{identity.token.name}”")
+        act_via(f"API token “{identity.token.name}”")
         return identity
 
     def authenticate(self, request: HttpRequest, token: str) -> None:  # pragma: no cover
@@ -51,11 +51,7 @@ def audit_scope_middleware(get_response):
     """What an API request set for the audit trail ends with the request (threads are reused)."""
 
     def middleware(request: HttpRequest):
-        try:
+        with acting_via_scope():
             return get_response(request)
-        finally:
-            token = getattr(request, "audit_via", None)
-            if token is not None:
-                acting_via_reset(token)
 
     return middleware

@@ -40,7 +40,8 @@ class Replay:
 
 def request_fingerprint(method: str, path: str, body: Any) -> str:
     """The same request gives the same fingerprint, however its JSON was spaced or ordered."""
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    # ASCII: a lone surrogate in a string is escaped, never an encoding error.
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
     return hashlib.sha256(f"{method} {path}\n{canonical}".encode()).hexdigest()
 
 
@@ -127,14 +128,17 @@ def _take_over(first: IdempotentRequest, now: datetime) -> bool:
 def idempotent_request_answer(
     request: IdempotentRequest, *, status: int, body: Any, location: str = ""
 ) -> None:
-    IdempotentRequest.objects.filter(pk=request.pk).update(
+    # Only while this request still holds its claim (a slow one may have been taken over).
+    IdempotentRequest.objects.filter(pk=request.pk, claimed_at=request.claimed_at).update(
         answer_status=status, answer_body=body, answer_location=location
     )
 
 
 def idempotent_request_forget(request: IdempotentRequest) -> None:
     """Refused input is not remembered: the client may fix it and send it with the same key."""
-    IdempotentRequest.objects.filter(pk=request.pk, answer_status__isnull=True).delete()
+    IdempotentRequest.objects.filter(
+        pk=request.pk, claimed_at=request.claimed_at, answer_status__isnull=True
+    ).delete()
 
 
 def api_rate_wait(*, token_id: int, now: datetime | None = None) -> int | None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from contextvars import ContextVar, Token
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from dashboard.models import AuditEvent, Team
 from dashboard.models.columns import column_max
@@ -11,17 +13,37 @@ from dashboard.validation.text import printable
 SUMMARY_MAX = column_max(AuditEvent, "summary")
 VIA_MAX = column_max(AuditEvent, "via")
 
+
+class _Via:
+    label = ""
+
+
 # How the current request acts (e.g. through an API token), for every event it records:
-# set once where the request is authenticated, not passed through every service.
-_acting_via: ContextVar[str] = ContextVar("acting_via", default="")
+# set once where the request is authenticated, not passed through every service. The
+# request's scope owns the variable; authentication only fills it in (under ASGI the two
+# run in different contexts, and a variable may only be reset where it was set).
+_acting_via: ContextVar[_Via | None] = ContextVar("acting_via", default=None)
 
 
-def acting_via(label: str) -> Token:
-    return _acting_via.set(printable(label)[:VIA_MAX])
+@contextmanager
+def acting_via_scope() -> Iterator[None]:
+    token = _acting_via.set(_Via())
+    try:
+        yield
+    finally:
+        _acting_via.reset(token)
 
 
-def acting_via_reset(token: Token) -> None:
-    _acting_via.reset(token)
+def act_via(label: str) -> None:
+    """Within a request's scope: every event it records from now on says `label`."""
+    holder = _acting_via.get()
+    if holder is not None:
+        holder.label = printable(label)[:VIA_MAX]
+
+
+def _current_via() -> str:
+    holder = _acting_via.get()
+    return holder.label if holder is not None else ""
 
 
 def audit_record(*, team: Team, actor, action: str, target: object, summary: str) -> AuditEvent:
@@ -40,5 +62,5 @@ def unsaved_audit_event(
         target_type=type(target).__name__,
         target_id=str(target.pk),
         summary=printable(summary)[:SUMMARY_MAX],  # a vendor's words may be in it
-        via=_acting_via.get(),
+        via=_current_via(),
     )

@@ -180,3 +180,22 @@ def test_check_looks_for_a_lost_answer_and_never_resends(member_api, r4_account,
     body = answer.json()
     assert body["project"]["reference"] == str(lost.reference) and body["outcome"]
     assert [c["method"] for c in sandbox.calls("r4")] == ["GET"]
+
+
+def test_under_asgi_the_api_answers_and_audits_via_the_token(member, team, r4_account):
+    """The audit label's scope is the request's: under ASGI (another context per layer)
+    ending it must not fail after the work is done."""
+    from asgiref.sync import async_to_sync
+    from django.test import AsyncClient
+
+    from tests.dashboard.api_tokens import bearer, new_token
+
+    _, token = new_token(member, team, name="asgi")
+    headers = {"Authorization": bearer(token), "Idempotency-Key": "asgi-1"}
+    body = {"account": r4_account.pk, "fields": {"name": "Checkout - ASGI"}}
+    answer = async_to_sync(AsyncClient().post)(
+        "/api/v1/projects", body, content_type="application/json", headers=headers
+    )
+    assert answer.status_code == 202, answer.content
+    requested = AuditEvent.objects.get(action=AuditAction.PROJECT_REQUESTED)
+    assert requested.via == "API token “asgi”"

@@ -117,3 +117,10 @@ def test_a_session_cookie_never_signs_an_api_request_in(client, member):
         client.post("/api/v1/projects/validate", {}, content_type="application/json").status_code
         == 401
     )
+
+
+def test_a_lone_surrogate_in_a_field_is_refused_not_a_500(member_api, r4_account, sandbox):
+    raw = '{"account": ' + str(r4_account.pk) + ', "fields": {"name": "a\\ud800b"}}'
+    answer = member_api.post("/api/v1/projects", raw=raw, key="k")
+    assert answer.status_code == 422, answer.content
+    assert Project.objects.count() == 0 and sandbox.calls() == []

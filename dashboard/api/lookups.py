@@ -6,7 +6,8 @@ import uuid
 
 from django.http import Http404
 
-from dashboard.models import Project, VendorAccount
+from dashboard.api.auth import require_role
+from dashboard.models import Project, Role, VendorAccount
 from dashboard.services.api_tokens import ApiIdentity
 from dashboard.validation.ids import parse_id
 
@@ -25,7 +26,8 @@ def team_account(identity: ApiIdentity, raw_id: int | str) -> VendorAccount:
     return account
 
 
-def team_project(identity: ApiIdentity, reference: str) -> Project:
+def team_project(identity: ApiIdentity, reference: str, *, role: str = Role.VIEWER) -> Project:
+    """The team's project by reference: 404 outside the team, then 403 below `role`."""
     try:
         key = uuid.UUID(reference)
     except (ValueError, TypeError, AttributeError):
@@ -37,4 +39,5 @@ def team_project(identity: ApiIdentity, reference: str) -> Project:
     )
     if project is None:
         raise Http404
+    require_role(identity, role)
     return project

@@ -164,8 +164,7 @@ def get_project(request: HttpRequest, reference: str):
 )
 def retry_project(request: HttpRequest, reference: str):
     identity = request.auth
-    project = team_project(identity, reference)
-    require_role(identity, Role.MEMBER)
+    project = team_project(identity, reference, role=Role.MEMBER)
     try:
         project = services.project_retry(project=project, user=identity.user)
     except services.ServiceError as exc:
@@ -180,8 +179,7 @@ def retry_project(request: HttpRequest, reference: str):
 )
 def check_project(request: HttpRequest, reference: str):
     identity = request.auth
-    project = team_project(identity, reference)
-    require_role(identity, Role.MEMBER)
+    project = team_project(identity, reference, role=Role.MEMBER)
     if project.status != ProjectStatus.UNKNOWN:
         raise ApiProblem("not-now", "Only a project whose outcome is unknown is checked.")
     result = services.project_reconcile(project=project, user=identity.user)
@@ -201,8 +199,7 @@ def check_project(request: HttpRequest, reference: str):
 )
 def refresh_project(request: HttpRequest, reference: str):
     identity = request.auth
-    project = team_project(identity, reference)
-    require_role(identity, Role.MEMBER)
+    project = team_project(identity, reference, role=Role.MEMBER)
     if project.status != ProjectStatus.CREATED or not project.remote_id:
         raise ApiProblem("not-now", "Only a project the vendor created can be refreshed.")
     project = services.project_refresh(project=project, user=identity.user)
@@ -216,8 +213,7 @@ def refresh_project(request: HttpRequest, reference: str):
 )
 def reveal_secret(request: HttpRequest, reference: str, payload: SecretIn | None = None):
     identity = request.auth
-    project = team_project(identity, reference)
-    require_role(identity, Role.ADMIN)
+    project = team_project(identity, reference, role=Role.ADMIN)
     names = sorted(project.secrets)
     name = (payload.name if payload else "") or (names[0] if len(names) == 1 else "")
     if name not in names:

@@ -4,8 +4,10 @@ from dashboard.models.accounts import AccountStatus, VendorAccount
 from dashboard.models.api_requests import ApiRateWindow, IdempotentRequest
 from dashboard.models.api_tokens import ApiToken
 from dashboard.models.audit import AuditAction, AuditEvent
+from dashboard.models.batches import AccountThrottle, Batch, BatchRow, BatchSource, BatchStatus
 from dashboard.models.device_logins import DeviceLogin, DeviceLoginStatus
 from dashboard.models.exports import ExportChunk, ExportStatus, ProjectExport
+from dashboard.models.project_templates import ProjectTemplate
 from dashboard.models.projects import (
     NO_ERROR,
     NOT_FOUND_AT_VENDOR,
@@ -36,10 +38,15 @@ __all__ = [
     "RETRYABLE",
     "ROLE_RANK",
     "AccountStatus",
+    "AccountThrottle",
     "ApiRateWindow",
     "ApiToken",
     "AuditAction",
     "AuditEvent",
+    "Batch",
+    "BatchRow",
+    "BatchSource",
+    "BatchStatus",
     "DeviceLogin",
     "DeviceLoginStatus",
     "ExportChunk",
@@ -51,6 +58,7 @@ __all__ = [
     "ProjectOrigin",
     "ProjectStatus",
     "ProjectTally",
+    "ProjectTemplate",
     "Role",
     "ScheduledJob",
     "Team",

@@ -37,6 +37,13 @@ class AuditAction(models.TextChoices):
     DEVICE_LOGIN_ENDED = "device_login.ended", "Device sign-in ended"
     API_TOKEN_CREATED = "api_token.created", "API token created"
     API_TOKEN_REVOKED = "api_token.revoked", "API token revoked"
+    TEMPLATE_CREATED = "template.created", "Project template created"
+    TEMPLATE_EDITED = "template.edited", "Project template edited"
+    TEMPLATE_DELETED = "template.deleted", "Project template deleted"
+    BATCH_SENT = "batch.sent", "Batch sent"
+    BATCH_FINISHED = "batch.finished", "Batch finished"
+    BATCH_CANCELLED = "batch.cancelled", "Batch rest cancelled"
+    BATCH_RETRIED = "batch.retried", "Batch failed rows retried"
 
 
 class AuditEventQuerySet(TeamScopedQuerySet):

@@ -136,6 +136,10 @@ class Project(models.Model):
     queued_at = models.DateTimeField(null=True, blank=True)
     attempted_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    # A batch row: sent in its account's turn by the batch senders, not one task each.
+    batch = models.ForeignKey(
+        "dashboard.Batch", null=True, blank=True, on_delete=models.SET_NULL, related_name="projects"
+    )
 
     objects = ProjectQuerySet.as_manager()
 
@@ -172,6 +176,17 @@ class Project(models.Model):
             ),
             models.Index(
                 fields=["id"], condition=Q(missing_at_vendor=True), name="project_missing"
+            ),
+            # A batch's counts by state, and its rows waiting for their account's turn.
+            models.Index(
+                fields=["batch", "status"],
+                condition=Q(batch__isnull=False),
+                name="project_batch_status",
+            ),
+            models.Index(
+                fields=["account", "id"],
+                condition=Q(batch__isnull=False, status="pending", attempted_at__isnull=True),
+                name="project_batch_waiting",
             ),
         ]
 

@@ -223,6 +223,13 @@ PROJECT_PENDING_TIMEOUT_SECONDS = env.int("PROJECT_PENDING_TIMEOUT_SECONDS", def
 # A pending create no worker has picked up this long after it was queued is queued again
 # (the enqueue failed, or its task was lost). Sending stays at most once either way.
 PROJECT_REQUEUE_AFTER_SECONDS = env.int("PROJECT_REQUEUE_AFTER_SECONDS", default=120)
+# Bulk setup: the most rows one batch holds, and the most creates in flight at once per
+# vendor account, across every worker (a batch's rows wait for their account's turn).
+BATCH_MAX_ROWS = env.int("BATCH_MAX_ROWS", default=10_000)
+VENDOR_MAX_IN_FLIGHT = env.int("VENDOR_MAX_IN_FLIGHT", default=4)
+# After a 429 without Retry-After an account pauses 2^n seconds (n = 429s in a row), at
+# most this long, with jitter; a Retry-After is followed up to the same ceiling.
+VENDOR_BACKOFF_MAX_SECONDS = env.int("VENDOR_BACKOFF_MAX_SECONDS", default=300)
 # A lost answer not listed at the vendor is concluded "not created" only this long after the
 # attempt, so a slow vendor has finished first: by every check (scheduled, sync, a person's).
 # Must exceed the longest vendor call (3 requests of VENDOR_HTTP_TOTAL_TIMEOUT: 135 s).

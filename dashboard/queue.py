@@ -23,20 +23,35 @@ logger = logging.getLogger(__name__)
 SUBMIT_PROJECT = "dashboard.tasks.submit_project"
 BUILD_EXPORT = "dashboard.tasks.build_export"
 POLL_DEVICE_LOGIN = "dashboard.tasks.poll_device_login"
-QUEUED_BY_SERVICES = (SUBMIT_PROJECT, BUILD_EXPORT, POLL_DEVICE_LOGIN)
+SEND_BATCH_ROWS = "dashboard.tasks.send_batch_rows"
+QUEUED_BY_SERVICES = (SUBMIT_PROJECT, BUILD_EXPORT, POLL_DEVICE_LOGIN, SEND_BATCH_ROWS)
 
 # What queueing can raise: the queue's database, a TASKS backend that is missing or
 # misconfigured, a task that backend refuses. Anything else is a bug, and is not hidden.
 ENQUEUE_ERRORS = (DatabaseError, InvalidTaskBackend, TaskException)
 
 
-def enqueue_submit(*, project_id: int) -> bool:
-    """A pending create; if it can't be queued it stays pending, never attempted, and the
-    sweep queues it again."""
+def enqueue_submit(*, project_id: int, at: datetime | None = None) -> bool:
+    """A pending create (at `at`, its account's next turn); if it can't be queued it stays
+    pending, never attempted, and the sweep queues it again."""
     return _enqueue(
         SUBMIT_PROJECT,
         project_id,
+        at=at,
         failure="Could not queue project %s; the sweep will queue it again",
+    )
+
+
+def enqueue_batch_sender(*, account_id: int, at: datetime | None = None) -> bool:
+    """One of an account's batch senders, each of which sends one row a turn and then
+    queues itself behind everyone else's work. Only on a queue with workers (one that can
+    delay a task): False otherwise, and the caller sends in place."""
+    return _enqueue(
+        SEND_BATCH_ROWS,
+        account_id,
+        at=at,
+        needs_workers=True,
+        failure="Could not queue a batch sender for account %s; the sweep will",
     )
 
 
@@ -55,12 +70,19 @@ def enqueue_device_login_poll(*, login_id: int, at: datetime | None = None) -> b
     )
 
 
-def _enqueue(path: str, object_id: int, *, failure: str, at: datetime | None = None) -> bool:
+def _enqueue(
+    path: str,
+    object_id: int,
+    *,
+    failure: str,
+    at: datetime | None = None,
+    needs_workers: bool = False,
+) -> bool:
     try:
         task = import_string(path)
+        if (at is not None or needs_workers) and not task.get_backend().supports_defer:
+            return False
         if at is not None:
-            if not task.get_backend().supports_defer:
-                return False
             task = task.using(run_after=at)
         task.enqueue(object_id)
     except ENQUEUE_ERRORS:

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.management import call_command
 from django.tasks import task
+from django.utils import timezone
 
 from dashboard import queue, services
 from dashboard.models import AccountStatus, VendorAccount
@@ -11,6 +12,19 @@ from dashboard.models import AccountStatus, VendorAccount
 @task()
 def submit_project(project_id: int) -> None:
     services.project_submit(project_id)
+
+
+@task()
+def send_batch_rows(account_id: int) -> str:
+    """One turn of one of an account's batch senders: one row, then back in the queue
+    (behind everyone else's work), at once or after the account's pause."""
+    next_turn = services.batch_row_send_next(account_id)
+    if next_turn is None:
+        return "no row waiting"
+    at = next_turn if next_turn > timezone.now() else None
+    if queue.enqueue_batch_sender(account_id=account_id, at=at):
+        return "next turn queued"
+    return "next turn left to the sweep"
 
 
 @task()

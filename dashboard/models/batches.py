@@ -11,6 +11,9 @@ from django.urls import reverse
 from dashboard.models.accounts import VendorAccount
 from dashboard.models.teams import Team, TeamScopedQuerySet
 
+# The error code of a batch row cancelled before it was sent (a failed create, never sent).
+CANCELLED = "cancelled"
+
 
 class BatchSource(models.TextChoices):
     CSV = "csv", "CSV"
@@ -105,6 +108,9 @@ class AccountThrottle(models.Model):
     paused_until = models.DateTimeField(null=True, blank=True)
     # 429s in a row without a Retry-After: the exponent of the next backoff.
     backoff_step = models.PositiveSmallIntegerField(default=0)
+    # When a batch row of this account last got its turn: a sweep restarts the senders of
+    # an account whose rows wait and whose turns stopped (its workers died).
+    last_turn_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"throttle of {self.account_id}"

@@ -21,6 +21,19 @@ from dashboard.services.api_tokens import (
 )
 from dashboard.services.audit import audit_record
 from dashboard.services.background import projects_reconcile_unknown, projects_sweep
+from dashboard.services.batch_sending import (
+    batch_cancel_rest,
+    batch_retry_failed,
+    batch_row_send_next,
+    batch_send,
+)
+from dashboard.services.batches import (
+    RowInput,
+    batch_create,
+    batch_preview,
+    batch_row_remove,
+    batch_row_update,
+)
 from dashboard.services.device_login import (
     device_login_poll,
     device_login_start,
@@ -41,7 +54,6 @@ from dashboard.services.project_secrets import project_regenerate_secret, projec
 from dashboard.services.projects import (
     project_create,
     project_dry_run,
-    project_submit,
     project_validate,
 )
 from dashboard.services.reconciling import (
@@ -49,6 +61,7 @@ from dashboard.services.reconciling import (
     project_reconcile,
     project_reconcile_pick,
 )
+from dashboard.services.submitting import project_submit
 from dashboard.services.teams import (
     team_member_add,
     team_member_remove,
@@ -65,6 +78,7 @@ from dashboard.services.tracking import (
 
 __all__ = [
     "ApiIdentity",
+    "RowInput",
     "ServiceError",
     "SyncTotals",
     "account_connect",
@@ -82,6 +96,14 @@ __all__ = [
     "api_token_revoke",
     "api_tokens_visible",
     "audit_record",
+    "batch_cancel_rest",
+    "batch_create",
+    "batch_preview",
+    "batch_retry_failed",
+    "batch_row_remove",
+    "batch_row_send_next",
+    "batch_row_update",
+    "batch_send",
     "device_login_poll",
     "device_login_start",
     "device_logins_sweep",

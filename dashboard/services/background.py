@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from dashboard.models import AccountStatus, AuditAction, Project, ProjectStatus, VendorAccount
 from dashboard.queue import enqueue_submit
+from dashboard.services.batch_sending import batch_senders_restart, batches_finish_settled
 from dashboard.services.errors import ServiceError
 from dashboard.services.moves import project_move
 from dashboard.services.reconciling import (
@@ -42,6 +43,8 @@ STALE_MESSAGE = (
 class SweepTotals:
     timed_out: int = 0
     requeued: int = 0
+    senders_restarted: int = 0
+    batches_finished: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -69,10 +72,12 @@ def projects_sweep(*, now: datetime | None = None) -> SweepTotals:
             error_message=STALE_MESSAGE,
         )
     queue_cutoff = now - timedelta(seconds=settings.PROJECT_REQUEUE_AFTER_SECONDS)
+    # A batch's rows are sent by their account's senders, not queued one by one.
     waiting = Project.objects.filter(
         Q(queued_at__lt=queue_cutoff) | Q(queued_at__isnull=True),
         status=ProjectStatus.PENDING,
         attempted_at__isnull=True,
+        batch__isnull=True,
     )
     for pk, queued_at in waiting.values_list("pk", "queued_at"):
         # Of several sweeps at once, the one that moves queued_at requeues.
@@ -81,6 +86,8 @@ def projects_sweep(*, now: datetime | None = None) -> SweepTotals:
         ).update(queued_at=now)
         if claimed and enqueue_submit(project_id=pk):
             totals.requeued += 1
+    totals.senders_restarted = batch_senders_restart(stalled_before=queue_cutoff)
+    totals.batches_finished = batches_finish_settled()
     return totals
 
 

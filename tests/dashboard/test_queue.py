@@ -39,6 +39,7 @@ def test_every_listed_path_is_a_task_of_dashboard_tasks():
         tasks.submit_project,
         tasks.build_export,
         tasks.poll_device_login,
+        tasks.send_batch_rows,
     }
     assert all(isinstance(import_string(p), Task) for p in queue.QUEUED_BY_SERVICES)
 

@@ -250,7 +250,12 @@ def test_sweep_times_out_from_the_attempt_and_requeues_what_was_never_sent(
     # Never attempted means never sent: queued again (and sent, by the immediate backend).
     assert never_sent.status == ProjectStatus.CREATED and never_sent.remote_id
     assert len(sandbox.calls("r4", method="POST")) == 1
-    assert services.projects_sweep().as_dict() == {"timed_out": 0, "requeued": 0}
+    assert services.projects_sweep().as_dict() == {
+        "timed_out": 0,
+        "requeued": 0,
+        "senders_restarted": 0,
+        "batches_finished": 0,
+    }
 
 
 def test_sync_projects_command_does_everything_and_prints_totals(

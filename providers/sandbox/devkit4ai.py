@@ -136,6 +136,13 @@ class DevKit4AIStandIn(VendorStandIn):
             )
         return _detail(500, "Internal server error")
 
+    def rate_limited(self, retry_after: int | None = None) -> SandboxResponse:
+        # The contract tells the wait in the body's `retry_after`, beside X-RateLimit-*.
+        answer = super().rate_limited(retry_after)
+        if retry_after is not None:
+            answer.body = {**answer.body, "retry_after": retry_after}
+        return answer
+
     def handle(self, request: SandboxRequest) -> SandboxResponse:
         path, method = request.path.rstrip("/") or "/", request.method
         body = request.json if isinstance(request.json, dict) else {}

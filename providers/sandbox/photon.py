@@ -158,7 +158,8 @@ class PhotonStandIn(VendorStandIn):
                 "expires_at": time.monotonic() + self.expires_in,
                 "last_poll": None,
             }
-            page = f"{self._origin(request)}/photon/device"
+            # Under the prefix it was asked at, so a tagged account's page is its own.
+            page = f"{self._origin(request)}{request.prefix or '/photon'}/device"
             answer = {
                 "device_code": device_code,
                 "user_code": user_code,

@@ -1,4 +1,5 @@
-"""The sandbox HTTP server: routes /<vendor>/... to each stand-in and applies faults."""
+"""The sandbox HTTP server: routes /<vendor>/... and /<vendor>~<account>/... to each
+stand-in, holds answers for the latency set, counts calls in flight and applies faults."""
 
 from __future__ import annotations
 
@@ -9,15 +10,19 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from providers.sandbox import control
 from providers.sandbox.core import (
+    ACCOUNT_TAG,
     Fault,
     SandboxRequest,
     SandboxResponse,
     SandboxState,
     VendorStandIn,
+    check_account,
     mutated,
 )
 from providers.sandbox.devkit4ai import DevKit4AIStandIn
+from providers.sandbox.in_flight import account_key
 from providers.sandbox.otas import OTASStandIn
 from providers.sandbox.photon import PhotonStandIn
 from providers.sandbox.r4 import R4StandIn
@@ -33,8 +38,10 @@ STAND_INS: tuple[type[VendorStandIn], ...] = (
 class Sandbox:
     """One sandbox: state plus a stand-in per vendor. Runs in a thread or a process."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, latency: float = 0.0) -> None:
         self.state = SandboxState()
+        self.started_latency = latency  # what a reset comes back to (`sandbox --latency`)
+        self.state.set_latency(latency)
         self.vendors: dict[str, VendorStandIn] = {cls.slug: cls(self.state) for cls in STAND_INS}
         self.httpd = _Server((host, port), _Handler)
         self.httpd.sandbox = self
@@ -45,9 +52,12 @@ class Sandbox:
         host, port = self.httpd.server_address[:2]
         return f"http://{host}:{port}"
 
-    def base_url(self, vendor: str) -> str:
-        """Where a dashboard account for `vendor` should point."""
-        return f"{self.url}/{vendor}{self.vendors[vendor].base_path}"
+    def base_url(self, vendor: str, account: str | None = None) -> str:
+        """Where a dashboard account for `vendor` should point; with `account`, under the
+        tagged prefix /<vendor>~<account>, which the log, faults and counts tell apart."""
+        tag = check_account(account)
+        prefix = f"{vendor}~{tag}" if tag else vendor
+        return f"{self.url}/{prefix}{self.vendors[vendor].base_path}"
 
     def start(self) -> Sandbox:
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
@@ -71,6 +81,7 @@ class Sandbox:
 
     def reset(self) -> None:
         self.state.clear()
+        self.state.set_latency(self.started_latency)
         for vendor in self.vendors.values():
             vendor.reset()
 
@@ -79,6 +90,17 @@ class Sandbox:
 
     def calls(self, vendor: str | None = None, **filters: Any) -> list[dict[str, Any]]:
         return self.state.calls(vendor, **filters)
+
+    def set_latency(self, seconds: float, vendor: str | None = None) -> None:
+        """Every request to `vendor` (None: to every vendor) waits `seconds` before it is
+        handled, faults or not; until reset."""
+        if vendor is not None and vendor not in self.vendors:
+            raise ValueError(f"unknown vendor {vendor!r}")
+        self.state.set_latency(seconds, vendor)
+
+    def in_flight(self) -> dict[str, dict[str, int]]:
+        """{"<vendor>~<tag>" or "<vendor>": {"max", "now", "calls"}} since the last reset."""
+        return self.state.in_flight.snapshot()
 
 
 class _Server(ThreadingHTTPServer):
@@ -104,29 +126,37 @@ class _Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
-        vendor_slug, _, rest = parts.path.lstrip("/").partition("/")
+        prefix, _, rest = parts.path.lstrip("/").partition("/")
+        vendor_slug, tagged, account = prefix.partition("~")
         request = SandboxRequest(
             method=self.command,
             path="/" + rest,
             query=parse_qs(parts.query),
             headers={k.lower(): v for k, v in self.headers.items()},
             body=raw,
+            account=account,
+            prefix="/" + prefix,
         )
         if raw:
             try:
                 request.json = json.loads(raw)
             except ValueError:
                 request.json_error = True
-        if vendor_slug == "_sandbox":
-            self._send(self._control(request))
+        if prefix == "_sandbox":
+            self._send(control.answer(sandbox, request))
             return
         vendor = sandbox.vendors.get(vendor_slug)
         if vendor is None:
             self._send(SandboxResponse(404, {"error": "unknown vendor"}))
             return
-        entry = sandbox.state.log(vendor_slug, request)
-        fault = sandbox.state.take_fault(vendor_slug, request)
-        self._send_with_fault(vendor, request, fault, entry)
+        if tagged and not ACCOUNT_TAG.fullmatch(account):
+            self._send(SandboxResponse(404, {"error": f"account tag is {ACCOUNT_TAG.pattern}"}))
+            return
+        with sandbox.state.in_flight.counting(account_key(vendor_slug, account)):
+            entry = sandbox.state.log(vendor_slug, request)
+            fault = sandbox.state.take_fault(vendor_slug, request)
+            time.sleep(sandbox.state.latency_for(vendor_slug))  # before any fault's answer
+            self._send_with_fault(vendor, request, fault, entry)
 
     def _send_with_fault(
         self,
@@ -143,7 +173,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(vendor.error_response(int(kind[-3:])))
             return
         if kind == "rate_limit":
-            self._send(vendor.error_response(429))
+            self._send(vendor.rate_limited(fault.retry_after))
             return
         if kind == "html_error":
             page = (
@@ -172,26 +202,6 @@ class _Handler(BaseHTTPRequestHandler):
                 response.status, text[: max(1, len(text) // 2)], response.headers
             )
         self._send(response)
-
-    def _control(self, request: SandboxRequest) -> SandboxResponse:
-        sandbox = self.server.sandbox
-        if request.path == "/reset" and request.method == "POST":
-            sandbox.reset()
-            return SandboxResponse(200, {"ok": True})
-        if (
-            request.path == "/faults"
-            and request.method == "POST"
-            and isinstance(request.json, dict)
-        ):
-            try:
-                sandbox.inject(**request.json)
-            except (TypeError, ValueError) as exc:
-                return SandboxResponse(400, {"error": str(exc)})
-            return SandboxResponse(200, {"ok": True})
-        if request.path == "/requests" and request.method == "GET":
-            vendor = (request.query.get("vendor") or [None])[0]
-            return SandboxResponse(200, {"requests": sandbox.calls(vendor)})
-        return SandboxResponse(404, {"error": "unknown control endpoint"})
 
     def _send(self, response: SandboxResponse) -> None:
         if isinstance(response.body, str):

@@ -106,6 +106,9 @@ class Sandbox:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # A burst of connections (a bulk send) must not overflow the listen queue: the
+    # default of 5 makes the sixth client wait a TCP retry (about a second) to get in.
+    request_queue_size = 128
     sandbox: Sandbox
 
 
@@ -152,56 +155,17 @@ class _Handler(BaseHTTPRequestHandler):
         if tagged and not ACCOUNT_TAG.fullmatch(account):
             self._send(SandboxResponse(404, {"error": f"account tag is {ACCOUNT_TAG.pattern}"}))
             return
+        # In flight from the request read until its answer is ready: a client that waits
+        # for the answer before its next call is never counted twice.
         with sandbox.state.in_flight.counting(account_key(vendor_slug, account)):
             entry = sandbox.state.log(vendor_slug, request)
             fault = sandbox.state.take_fault(vendor_slug, request)
             time.sleep(sandbox.state.latency_for(vendor_slug))  # before any fault's answer
-            self._send_with_fault(vendor, request, fault, entry)
-
-    def _send_with_fault(
-        self,
-        vendor: VendorStandIn,
-        request: SandboxRequest,
-        fault: Fault | None,
-        entry: dict[str, Any],
-    ) -> None:
-        kind = fault.kind if fault else None
-        if kind == "drop":
+            response = _answer(vendor, request, fault, entry)
+        if response is None:
             self.close_connection = True
-            return
-        if kind in ("error_400", "error_500"):
-            self._send(vendor.error_response(int(kind[-3:])))
-            return
-        if kind == "rate_limit":
-            self._send(vendor.rate_limited(fault.retry_after))
-            return
-        if kind == "html_error":
-            page = (
-                "<html><head><title>502 Bad Gateway</title></head><body>Bad Gateway</body></html>"
-            )
-            self._send(SandboxResponse(502, page, content_type="text/html"))
-            return
-        if kind == "slow":
-            time.sleep(fault.delay)
-        response = vendor.handle(request)
-        entry["answer"] = response.body
-        if kind == "mutate":
-            response = SandboxResponse(
-                response.status,
-                mutated(response.body, fault.field, fault.value),
-                response.headers,
-                response.content_type,
-            )
-        if kind == "timeout_after_create":
-            time.sleep(fault.delay)  # the work is done; the answer never comes in time
-            self.close_connection = True
-            return
-        if kind == "malformed_json":
-            text = json.dumps(response.body)
-            response = SandboxResponse(
-                response.status, text[: max(1, len(text) // 2)], response.headers
-            )
-        self._send(response)
+        else:
+            self._send(response)
 
     def _send(self, response: SandboxResponse) -> None:
         if isinstance(response.body, str):
@@ -220,3 +184,39 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(payload)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (e.g. its timeout); nothing to do
+
+
+def _answer(
+    vendor: VendorStandIn, request: SandboxRequest, fault: Fault | None, entry: dict[str, Any]
+) -> SandboxResponse | None:
+    """The answer to send, as the fault (if any) makes it; None: close without one."""
+    kind = fault.kind if fault else None
+    if kind == "drop":
+        return None
+    if kind in ("error_400", "error_500"):
+        return vendor.error_response(int(kind[-3:]))
+    if kind == "rate_limit":
+        return vendor.rate_limited(fault.retry_after)
+    if kind == "html_error":
+        page = "<html><head><title>502 Bad Gateway</title></head><body>Bad Gateway</body></html>"
+        return SandboxResponse(502, page, content_type="text/html")
+    if kind == "slow":
+        time.sleep(fault.delay)
+    response = vendor.handle(request)
+    entry["answer"] = response.body
+    if kind == "mutate":
+        response = SandboxResponse(
+            response.status,
+            mutated(response.body, fault.field, fault.value),
+            response.headers,
+            response.content_type,
+        )
+    if kind == "timeout_after_create":
+        time.sleep(fault.delay)  # the work is done; the answer never comes in time
+        return None
+    if kind == "malformed_json":
+        text = json.dumps(response.body)
+        response = SandboxResponse(
+            response.status, text[: max(1, len(text) // 2)], response.headers
+        )
+    return response

@@ -3,6 +3,7 @@ latency and the calls in flight."""
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 import time
@@ -152,7 +153,9 @@ class SandboxState:
     def set_latency(self, seconds: float, vendor: str | None = None) -> None:
         """Hold every answer of `vendor` (None: every vendor) for `seconds` first; a
         vendor's own setting wins over the one for all."""
-        if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+            raise ValueError("seconds is a number, 0 or more")
+        if not 0 <= seconds < math.inf:
             raise ValueError("seconds is a number, 0 or more")
         with self.lock:
             self.latency[vendor] = float(seconds)

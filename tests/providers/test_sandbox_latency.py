@@ -79,15 +79,17 @@ def test_the_control_endpoint_sets_latency_and_refuses_nonsense(sandbox):
 
     took, _ = timed(cheap_get, sandbox, "otas")
     assert LATENCY <= took < LATENCY + SLACK
-    for bad in (
-        {"seconds": -1},
-        {"seconds": "0.2"},
-        {"seconds": True},
-        {"seconds": 0.1, "vendor": "nope"},
-        {"vendor": "r4"},
-        {"seconds": 0.1, "account": "a1"},
+    for bad in (  # as JSON text: Python's json reads NaN and Infinity
+        '{"seconds": -1}',
+        '{"seconds": NaN}',
+        '{"seconds": Infinity}',
+        '{"seconds": "0.2"}',
+        '{"seconds": true}',
+        '{"seconds": 0.1, "vendor": "nope"}',
+        '{"vendor": "r4"}',
+        '{"seconds": 0.1, "account": "a1"}',
     ):
-        assert requests.post(control, json=bad, timeout=5).status_code == 400, bad
+        assert requests.post(control, data=bad, timeout=5).status_code == 400, bad
 
 
 @pytest.mark.parametrize("vendor", VENDORS)

@@ -9,7 +9,7 @@ from datetime import timedelta
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from dashboard.models import Batch, BatchRow, BatchStatus, Project, ProjectStatus
+from dashboard.models import RETRYABLE, Batch, BatchRow, BatchStatus, Project, ProjectStatus
 from dashboard.models.batches import CANCELLED
 
 ROWS_PER_PAGE = 100
@@ -28,6 +28,7 @@ class Progress:
     cancelled: int
     per_minute: float | None  # rows settled a minute, over the last 30 s
     seconds_left: int | None
+    retryable: int = 0  # failed rows known not to have been created (RETRYABLE)
 
     @property
     def settled(self) -> int:
@@ -62,6 +63,7 @@ def batch_progress(batch: Batch) -> Progress:
         failed=Count("id", filter=Q(status=ProjectStatus.FAILED) & ~Q(error_code=CANCELLED)),
         cancelled=Count("id", filter=Q(status=ProjectStatus.FAILED, error_code=CANCELLED)),
         unknown=Count("id", filter=Q(status=ProjectStatus.UNKNOWN)),
+        retryable=Count("id", filter=RETRYABLE),
         recent=Count("id", filter=~pending & Q(updated_at__gte=now - RATE_WINDOW)),
     )
     recent = counts.pop("recent")
@@ -82,6 +84,25 @@ def batch_rows(
 ) -> tuple[list[BatchRow], int | None]:
     """A page of rows after row number `after`, and the number the next page starts after
     (None on the last page). `show`: one of ROW_FILTERS, or all rows."""
+    page = list(_shown_rows(batch, show).filter(number__gt=after)[: ROWS_PER_PAGE + 1])
+    more = len(page) > ROWS_PER_PAGE
+    page = page[:ROWS_PER_PAGE]
+    return page, (page[-1].number if more else None)
+
+
+def batch_rows_before(
+    batch: Batch, *, show: str = "", before: int
+) -> tuple[list[BatchRow], int | None]:
+    """The page of rows just before row number `before` (a "previous" link), and the number
+    the page before it ends before (None on the first page)."""
+    shown = _shown_rows(batch, show).filter(number__lt=before).order_by("-number")
+    page = list(shown[: ROWS_PER_PAGE + 1])
+    more = len(page) > ROWS_PER_PAGE
+    page = page[:ROWS_PER_PAGE][::-1]
+    return page, (page[0].number if more else None)
+
+
+def _shown_rows(batch: Batch, show: str):
     rows = batch.rows.select_related("account", "project").order_by("number")
     if show == "invalid":
         rows = rows.exclude(errors={})
@@ -93,10 +114,7 @@ def batch_rows(
         )
     elif show == "unknown":
         rows = rows.filter(project__status=ProjectStatus.UNKNOWN)
-    page = list(rows.filter(number__gt=after)[: ROWS_PER_PAGE + 1])
-    more = len(page) > ROWS_PER_PAGE
-    page = page[:ROWS_PER_PAGE]
-    return page, (page[-1].number if more else None)
+    return rows
 
 
 def row_state(row: BatchRow) -> str:
@@ -109,6 +127,37 @@ def row_state(row: BatchRow) -> str:
     if project.status == ProjectStatus.PENDING:
         return "sending" if project.attempted_at else "waiting"
     return project.status
+
+
+def batches_counts(batch_ids: list[int]) -> dict[int, dict[str, int]]:
+    """For a page of batches: each one's rows and invalid rows (as previewed), and its
+    projects by state. Two grouped queries, whatever the page's size."""
+    counts: dict[int, dict[str, int]] = {pk: {} for pk in batch_ids}
+    rows = (
+        BatchRow.objects.filter(batch_id__in=batch_ids)
+        .values("batch_id")
+        .annotate(rows=Count("id"), invalid=Count("id", filter=~Q(errors={})))
+        .order_by()
+    )
+    for found in rows:
+        counts[found.pop("batch_id")].update(found)
+    pending = Q(status=ProjectStatus.PENDING)
+    cancelled = Q(status=ProjectStatus.FAILED, error_code=CANCELLED)
+    projects = (
+        Project.objects.filter(batch_id__in=batch_ids)
+        .values("batch_id")
+        .annotate(
+            in_flight=Count("id", filter=pending),
+            created=Count("id", filter=Q(status=ProjectStatus.CREATED)),
+            failed=Count("id", filter=Q(status=ProjectStatus.FAILED) & ~cancelled),
+            unknown=Count("id", filter=Q(status=ProjectStatus.UNKNOWN)),
+            cancelled=Count("id", filter=cancelled),
+        )
+        .order_by()
+    )
+    for found in projects:
+        counts[found.pop("batch_id")].update(found)
+    return counts
 
 
 RESULT_COLUMNS = ("row", "account", "name", "state", "remote_id", "error", "project_url")

@@ -10,16 +10,20 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+import logging
+from collections.abc import Iterable, Iterator
 
 from django.conf import settings
 
-from dashboard.models import AccountStatus, VendorAccount
+from dashboard.listing.batches import RESULT_COLUMNS, result_rows
+from dashboard.models import AccountStatus, Batch, VendorAccount
 from dashboard.services.batches import RowInput, resolve_account
 from dashboard.services.errors import ServiceError
 from dashboard.services.exports import safe_cell
 from providers.base import FieldSpec
 from providers.registry import get_provider
+
+logger = logging.getLogger(__name__)
 
 CSV_MAX_BYTES = 5 * 1024 * 1024
 CHOICE_SEPARATOR = ";"
@@ -66,11 +70,15 @@ def _text(raw: bytes | str) -> str:
     if len(raw) > CSV_MAX_BYTES:
         raise ServiceError(f"The CSV is larger than {CSV_MAX_BYTES // (1024 * 1024)} MB.")
     try:
-        return raw.decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ServiceError(
             "The CSV is not UTF-8 text. Save it as “CSV UTF-8” and upload it again."
         ) from None
+    if "\x00" in text:  # no cell can hold one (nor can the database): say where it is
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise ServiceError(f"Line {line} of the CSV holds a NUL character; remove it.")
+    return text
 
 
 def _columns(header: list[str]) -> list[str]:
@@ -149,3 +157,36 @@ def _example(spec: FieldSpec, provider, env: str) -> str:
     if spec.required:
         return spec.placeholder or f"{spec.label} here"
     return ""
+
+
+RESULTS_CHUNK_ROWS = 1000
+
+
+def results_csv(batch: Batch, *, site: str = "") -> Iterator[str]:
+    """The results CSV, a chunk of rows at a time: every cell made safe for spreadsheets,
+    project links made absolute with `site`. A failure mid-way ends the file with a line
+    saying so, then breaks the transfer (too late for an error status)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(RESULT_COLUMNS)
+    link = RESULT_COLUMNS.index("project_url")
+    written = 0
+    try:
+        for written, values in enumerate(result_rows(batch), start=1):
+            if values[link]:
+                values[link] = site + values[link]
+            writer.writerow([safe_cell(value) for value in values])
+            if written % RESULTS_CHUNK_ROWS == 0:
+                yield _taken(out)
+    except Exception:
+        logger.exception("results CSV of batch %s stopped after %s rows", batch.pk, written)
+        yield _taken(out) + f"ERROR: the file stopped after {written} rows; it is incomplete.\r\n"
+        raise
+    yield _taken(out)
+
+
+def _taken(out: io.StringIO) -> str:
+    text = out.getvalue()
+    out.seek(0)
+    out.truncate()
+    return text

@@ -15,6 +15,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from dashboard.listing.tallies import active_projects
@@ -24,8 +25,10 @@ from dashboard.services.errors import ServiceError
 from dashboard.services.projects import ACTIVE_STATUSES, project_validate
 from dashboard.validation.json_fields import json_field_errors
 from dashboard.validation.labels import cleaned_line
+from dashboard.validation.text import printable
 from providers.registry import get_provider
 
+ACCOUNT_COLUMN = "account"
 NAME_MAX = column_max(Batch, "name")
 ACCOUNT_GIVEN_MAX = column_max(BatchRow, "account_given")
 NAME_ERROR = f"Give the batch a name of 1 to {NAME_MAX} characters, without control characters."
@@ -59,9 +62,7 @@ def require_member(user, team_id: int) -> None:
 def batch_create(*, team, user, name: str, source: str, rows: Sequence[RowInput]) -> Batch:
     """A draft batch of `rows`, previewed: each row's verdict is stored with it."""
     require_member(user, team.pk)
-    cleaned_name = cleaned_line(forms.CharField(max_length=NAME_MAX), name)
-    if not cleaned_name:
-        raise ServiceError(field_errors={"name": NAME_ERROR})
+    cleaned_name = batch_name_cleaned(name)
     if not rows:
         raise ServiceError("The batch has no rows.")
     if len(rows) > settings.BATCH_MAX_ROWS:
@@ -69,6 +70,11 @@ def batch_create(*, team, user, name: str, source: str, rows: Sequence[RowInput]
             f"The batch has {len(rows):,} rows; the most one batch can hold is "
             f"{settings.BATCH_MAX_ROWS:,}. Split it into several batches."
         )
+    for number, given in enumerate(rows, start=1):
+        name = unstorable_field(given.account, given.fields)
+        if name is not None:
+            column = "the account" if name == ACCOUNT_COLUMN else f"“{_shown(name)}”"
+            raise ServiceError(f"Row {number}: {column} {UNSTORABLE} Remove it.")
     accounts = _team_accounts(team)
     with transaction.atomic():
         batch = Batch.objects.create(team=team, name=cleaned_name, source=source, created_by=user)
@@ -77,6 +83,14 @@ def batch_create(*, team, user, name: str, source: str, rows: Sequence[RowInput]
         )
         batch_preview(batch)
     return batch
+
+
+def batch_name_cleaned(name: Any) -> str:
+    """A batch's name as stored, or a ServiceError at the field "name"."""
+    cleaned = cleaned_line(forms.CharField(max_length=NAME_MAX), name)
+    if not cleaned:
+        raise ServiceError(field_errors={"name": NAME_ERROR})
+    return cleaned
 
 
 def _row(batch: Batch, number: int, given: RowInput, accounts) -> BatchRow:
@@ -93,6 +107,39 @@ def _row(batch: Batch, number: int, given: RowInput, accounts) -> BatchRow:
 
 def _team_accounts(team) -> list[VendorAccount]:
     return list(VendorAccount.objects.filter(team=team))
+
+
+# Rows are stored before they are judged, so what no database can store is refused first.
+UNSTORABLE = "holds a NUL character or half of a character pair, which can't be stored."
+
+
+def unstorable_field(account: Any, fields: Mapping[str, Any]) -> str | None:
+    """The first column whose text can't be stored, "account" or a field's name, or None:
+    a NUL (PostgreSQL refuses it in text and jsonb) or a lone surrogate (no encoding has one)."""
+    if _unstorable(account):
+        return ACCOUNT_COLUMN
+    for name, value in fields.items():
+        if _unstorable(name) or _unstorable(value):
+            return str(name)
+    return None
+
+
+def _unstorable(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value or _has_surrogate(value)
+    if isinstance(value, list | tuple):
+        return any(_unstorable(item) for item in value)
+    if isinstance(value, dict):
+        return any(_unstorable(k) or _unstorable(v) for k, v in value.items())
+    return False
+
+
+def _has_surrogate(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def resolve_account(given: str, accounts: Iterable[VendorAccount]):
@@ -220,6 +267,9 @@ def batch_row_update(*, row: BatchRow, user, account: str, fields: Mapping[str, 
     batch = row.batch
     require_member(user, batch.team_id)
     _require_draft(batch)
+    name = unstorable_field(account, fields)
+    if name is not None:
+        raise ServiceError(field_errors={_shown(name): f"This field {UNSTORABLE} Remove it."})
     row.account_given = str(account).strip()[:ACCOUNT_GIVEN_MAX]
     row.account, _ = resolve_account(row.account_given, _team_accounts(batch.team))
     row.data = dict(fields)
@@ -241,6 +291,11 @@ def batch_row_remove(*, row: BatchRow, user) -> None:
             batch_preview(batch)
 
 
+def _shown(name: str) -> str:
+    """A field's name as a message can hold it: printable, storable, short."""
+    return printable(name).encode("utf-8", "replace").decode()[:60]
+
+
 def _require_draft(batch: Batch) -> None:
     if batch.status != BatchStatus.DRAFT:
         raise ServiceError("This batch has been sent; its rows can no longer be changed.")
@@ -248,6 +303,5 @@ def _require_draft(batch: Batch) -> None:
 
 def row_counts(batch: Batch) -> dict[str, int]:
     """How many rows a draft has, and how many of them are valid (for the send button)."""
-    total = batch.rows.count()
-    invalid = batch.rows.exclude(errors={}).count()
-    return {"total": total, "invalid": invalid, "valid": total - invalid}
+    counts = batch.rows.aggregate(total=Count("id"), invalid=Count("id", filter=~Q(errors={})))
+    return {**counts, "valid": counts["total"] - counts["invalid"]}

@@ -93,6 +93,16 @@
     ticked.forEach(function (box) { box.disabled = true; });
   }, true);
 
+  // A form with data-confirm asks first (capture: before anything else sees the submit).
+  // Without this file it posts at once, as every form here works without JavaScript.
+  document.addEventListener("submit", function (event) {
+    var question = event.target.getAttribute && event.target.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
+
   // Plain (non-htmx) forms: one submit only, so a double click can't send twice.
   document.addEventListener("submit", function (event) {
     var form = event.target;

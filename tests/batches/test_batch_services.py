@@ -8,7 +8,14 @@ from django.utils import timezone
 
 from dashboard import services
 from dashboard.listing.batches import batch_progress
-from dashboard.models import AuditAction, AuditEvent, BatchSource, BatchStatus, Project
+from dashboard.models import (
+    AuditAction,
+    AuditEvent,
+    Batch,
+    BatchSource,
+    BatchStatus,
+    Project,
+)
 from dashboard.services import RowInput, ServiceError
 
 
@@ -20,7 +27,7 @@ def test_preview_checks_every_row_and_calls_no_vendor(team, member, r4_account, 
     given = [
         *rows(r4_account, "checkout-dev", "checkout-dev"),
         RowInput(account="nope", fields={"name": "x"}),
-        RowInput(account=r4_account.label, fields={"name": "a\x00b"}),
+        RowInput(account=r4_account.label, fields={"name": "a\x1bb"}),
         RowInput(account=str(r4_account.pk), fields={"name": 5}),
         RowInput(account=str(r4_account.pk), fields={"name": "ok", "colour": "red"}),
     ]
@@ -107,3 +114,37 @@ def test_a_rate_limited_row_waits_and_is_sent_after_the_pause(
     project.refresh_from_db()
     assert project.status == "created"
     assert len(sandbox.calls("r4", method="POST")) == 2
+
+
+@pytest.mark.parametrize(
+    ("account", "fields", "where"),
+    [
+        ("1", {"name": "a\x00b"}, "Row 2: “name”"),
+        ("R4\x00", {"name": "ok"}, "Row 2: the account"),
+        ("1", {"na\x00me": "ok"}, "Row 2: “name”"),
+        ("1", {"platforms": ["ok", "\ud800"]}, "Row 2: “platforms”"),
+    ],
+)
+def test_text_no_database_stores_is_refused_before_anything_is(
+    team, member, r4_account, sandbox, account, fields, where
+):
+    """A NUL (PostgreSQL refuses it) or a lone surrogate: the whole batch is refused, by row."""
+    given = [*rows(r4_account, "fine"), RowInput(account=account, fields=fields)]
+    with pytest.raises(ServiceError) as refused:
+        services.batch_create(team=team, user=member, name="x", source=BatchSource.CSV, rows=given)
+    assert refused.value.message.startswith(where), refused.value.message
+    assert not Batch.objects.exists() and sandbox.calls() == []
+
+
+def test_a_fix_that_cannot_be_stored_is_refused_at_its_field(team, member, r4_account):
+    batch = services.batch_create(
+        team=team, user=member, name="x", source=BatchSource.CSV, rows=rows(r4_account, "a")
+    )
+    row = batch.rows.get()
+    with pytest.raises(ServiceError) as refused:
+        services.batch_row_update(
+            row=row, user=member, account=str(r4_account.pk), fields={"name": "b\x00"}
+        )
+    assert "NUL" in refused.value.field_errors["name"]
+    row.refresh_from_db()
+    assert row.data == {"name": "a"}

@@ -1,6 +1,6 @@
 """The read side: what the pages list, search and count. Queries only, no writes."""
 
-from dashboard.listing.activity import ACTIVITY_KINDS, activity
+from dashboard.listing.activity import ACTIVITY_KINDS, activity, link_batches
 from dashboard.listing.projects import (
     DEFAULT_SORT,
     LIST_FIELDS,
@@ -24,6 +24,7 @@ __all__ = [
     "ProjectQuery",
     "activity",
     "clean_filters",
+    "link_batches",
     "list_counts",
     "list_page",
     "next_sorts",

@@ -19,6 +19,8 @@ def activity(request: HttpRequest) -> HttpResponse:
     vendor = request.GET.get("vendor", "")
     events = listing.activity(user=request.user, kind=kind, person=person, vendor=vendor)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)  # the events linked are the ones shown
+    listing.link_batches(page.object_list)
     people = (
         Membership.objects.filter(team_id__in=team_ids_for(request.user))
         .select_related("user")

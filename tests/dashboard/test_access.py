@@ -8,7 +8,9 @@ import uuid
 import pytest
 from django.urls import reverse
 
-from dashboard.models import AccountStatus, Project, VendorAccount
+from dashboard import services
+from dashboard.models import AccountStatus, BatchSource, Project, VendorAccount
+from dashboard.services import RowInput
 from providers.sandbox.r4 import mint_key
 from tests.dashboard.forms import post_connect
 from tests.factories import ProjectFactory, connect_devkit4ai, photon_account
@@ -24,10 +26,24 @@ def world(r4_account, team, owner, member, viewer, outsider, sandbox):
         account=photon, name="Spectrum bot", secrets={"projectSecret": "ps_rocket_secret"}
     )
     devkit = connect_devkit4ai(team, owner, sandbox)
-    return {"account": r4_account, "project": project, "secret": with_secret, "plans": devkit}
+    # Every batch URL, with and without a member's role, is in tests/batches/test_batch_access.py.
+    batch = services.batch_create(
+        team=team,
+        user=member,
+        name="Rocket batch",
+        source=BatchSource.CSV,
+        rows=[RowInput(account=str(r4_account.pk), fields={"name": "Rocket row"})],
+    )
+    return {
+        "account": r4_account,
+        "project": project,
+        "secret": with_secret,
+        "plans": devkit,
+        "batch": batch,
+    }
 
 
-def _views(account, project, with_secret, with_plans):
+def _views(account, project, with_secret, with_plans, batch):
     """(name, method, url, data, expected status per role)."""
     new_data = {"account": account.pk, "idempotency_key": str(uuid.uuid4()), "name": "Staging - X"}
     validate_data = {**new_data, "_field": "name"}
@@ -59,6 +75,14 @@ def _views(account, project, with_secret, with_plans):
             write_post,
         ),
         ("live validation", "post", reverse("dashboard:project_validate"), validate_data, write),
+        ("batch", "get", batch.get_absolute_url(), None, read),
+        (
+            "batch row form",
+            "get",
+            reverse("dashboard:batch_row_edit", args=[batch.reference, 1]),
+            None,
+            write,
+        ),
         (
             "account detail",
             "get",
@@ -156,7 +180,9 @@ def _views(account, project, with_secret, with_plans):
 @pytest.mark.parametrize("role", ROLES)
 def test_every_object_view_answers_by_role(client, world, role, request, sandbox):
     client.force_login(request.getfixturevalue(role))
-    views = _views(world["account"], world["project"], world["secret"], world["plans"])
+    views = _views(
+        world["account"], world["project"], world["secret"], world["plans"], world["batch"]
+    )
     for name, method, url, data, expected in views:
         response = getattr(client, method)(url, data or {})
         assert response.status_code == expected[role], f"{role} on {name}: {response.status_code}"
@@ -186,6 +212,7 @@ def test_outsider_lists_show_nothing_of_other_teams(client, world, outsider):
     assert (
         world["account"].label.encode() not in client.get(reverse("dashboard:account_list")).content
     )
+    assert b"Rocket" not in client.get(reverse("dashboard:batch_list")).content
     # Filtering by a foreign account id is ignored, not honoured.
     page = client.get(reverse("dashboard:project_list"), {"account": world["account"].pk}).content
     assert b"Secret plans" not in page
@@ -218,6 +245,8 @@ def test_non_admins_cannot_open_the_connect_page(client, world, role, request):
         "/accounts/connect/nope/",
         "/projects/new/?account=abc",
         "/projects/new/?account=999999",
+        "/batches/00000000-0000-0000-0000-000000000000/",
+        "/batches/not-a-uuid/rows/1/",
     ],
 )
 def test_guessed_or_malformed_ids_are_404(client, world, owner, url):

@@ -121,7 +121,9 @@ def row_state(row: BatchRow) -> str:
     """A row's state in words: its project's, or the preview's verdict before sending."""
     project = row.project
     if project is None:
-        return "invalid" if row.errors else ("skipped" if row.batch.sent_at else "ready")
+        if row.batch.sent_at:
+            return "skipped"  # left out of the send: invalid then (its errors say why)
+        return "invalid" if row.errors else "ready"
     if project.status == ProjectStatus.FAILED and project.error_code == CANCELLED:
         return CANCELLED
     if project.status == ProjectStatus.PENDING:

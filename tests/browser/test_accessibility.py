@@ -5,6 +5,10 @@ from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from dashboard import services
+from dashboard.models import BatchSource
+from dashboard.services import RowInput
+from tests.batches.sent import sent_batch
 from tests.browser.conftest import log_in, wait_for_htmx_settled
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -55,6 +59,7 @@ def test_no_page_has_a_serious_or_critical_violation(page, live_server, a_team_w
         paths[f"import ({vendor})"] = reverse("dashboard:account_import", args=[account.pk])
     for state, project in projects.items():
         paths[f"project {state}"] = reverse("dashboard:project_detail", args=[project.reference])
+    paths.update(batch_pages(_admin, accounts["r4"]))
     for name, path in paths.items():
         response = page.goto(live_server.url + path)
         assert response.status == 200, (name, response.status)
@@ -70,6 +75,16 @@ def test_no_page_has_a_serious_or_critical_violation(page, live_server, a_team_w
     page.get_by_role("button", name="Reveal").click()
     expect(page.locator("code.secret.revealed")).to_be_visible()
     check("revealed secret")
+
+    # A new batch refused at its fields, and a batch row being fixed in place.
+    page.goto(live_server.url + reverse("dashboard:batch_new"))
+    page.get_by_role("button", name="Check the rows").click()
+    expect(page.locator("#feedback-csv_text .error")).to_be_visible()
+    check("new batch with errors")
+    page.goto(live_server.url + paths["batch preview"])
+    page.get_by_role("link", name="Edit row 2").click()
+    expect(page.locator("#row-2 form")).to_be_visible()
+    check("batch row fixed in place")
 
     # A new API token, shown once, and the confirmation before revoking it.
     page.goto(live_server.url + reverse("dashboard:api_token_list"))
@@ -92,3 +107,33 @@ def test_no_page_has_a_serious_or_critical_violation(page, live_server, a_team_w
 
     assert found == {}, "\n".join(f"{name}: {v}" for name, vs in found.items() for v in vs)
     assert page.csp_violations == []
+
+
+def batch_pages(user, account) -> dict[str, str]:
+    """The batch pages, with a draft that has an invalid row, a batch still sending and a
+    finished one with failures."""
+    draft = services.batch_create(
+        team=account.team,
+        user=user,
+        name="Checkout environments",
+        source=BatchSource.CSV,
+        rows=[
+            RowInput(account=str(account.pk), fields={"name": "checkout-dev"}),
+            RowInput(account=str(account.pk), fields={"name": "x" * 300}),
+            RowInput(account="nope", fields={"name": "checkout-qa"}),
+        ],
+    )
+    sending = sent_batch(account, user, ["created", "waiting", "sending"], name="Sending")
+    finished = sent_batch(
+        account, user, ["created", "failed", "retryable", "unknown", "cancelled"], name="Done"
+    )
+    return {
+        "batches": reverse("dashboard:batch_list"),
+        "new batch": reverse("dashboard:batch_new"),
+        "batch preview": draft.get_absolute_url(),
+        "batch preview, invalid only": draft.get_absolute_url() + "?show=invalid",
+        "batch row fix without js": reverse("dashboard:batch_row_edit", args=[draft.reference, 2]),
+        "batch sending": sending.get_absolute_url(),
+        "batch finished": finished.get_absolute_url(),
+        "batch finished, failed only": finished.get_absolute_url() + "?show=failed",
+    }

@@ -6,6 +6,7 @@ from django.urls import reverse
 from dashboard import services
 from dashboard.models import ProjectStatus, Role
 from tests.browser.conftest import log_in
+from tests.browser.test_accessibility import batch_pages
 from tests.factories import MembershipFactory, ProjectFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -37,10 +38,11 @@ def test_no_page_scrolls_sideways_on_a_phone(browser, live_server, r4_account, s
         reverse("dashboard:account_import", args=[r4_account.pk]),
         reverse("dashboard:api_token_list"),
         reverse("dashboard:api_token_revoke", args=[token.pk]),
+        *batch_pages(user, r4_account).values(),
     ]
     too_wide = {}
     for path in pages:
-        page.goto(live_server.url + path)
+        assert page.goto(live_server.url + path).status == 200, path
         width = page.evaluate("() => document.documentElement.scrollWidth")
         if width > 390:
             too_wide[path] = width

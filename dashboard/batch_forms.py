@@ -47,7 +47,13 @@ class BatchNewForm(forms.Form):
 class BatchRowForm(forms.Form):
     """The row's account and its vendor's fields, as the new-project form has them."""
 
-    account = forms.ChoiceField(label="Account")
+    account = forms.ChoiceField(
+        label="Account",
+        error_messages={
+            "required": "Choose the account this row's project is made at.",
+            "invalid_choice": "Choose one of the team's accounts.",
+        },
+    )
 
     def __init__(
         self, *args, accounts: list[VendorAccount], provider: Provider | None, **kwargs

@@ -57,7 +57,7 @@ def batch_row_edit(request: HttpRequest, reference, number: int) -> HttpResponse
         return _form_answer(request, batch, row, form, state)
     form = BatchRowForm(request.POST, accounts=accounts, provider=provider)
     if account is None:
-        form.add_error("account", "Choose the account this row's project is made at.")
+        form.is_valid()  # the account field says what is wrong with the choice
         return _form_answer(request, batch, row, form, state)
     if params.get("_switch") or params.get("vendor") != account.vendor:
         # The form showed another vendor's fields (or none): show this account's, unsaved.

@@ -227,3 +227,17 @@ def test_send_with_invalid_rows_is_refused_unless_skipping(as_member, draft, san
     draft.refresh_from_db()
     assert draft.status == BatchStatus.DONE
     assert as_member.get(_url("batch_row_edit", draft, 3)).status_code == 302  # no more fixes
+
+
+def test_a_fix_naming_no_account_of_the_team_saves_nothing(as_member, draft, other_team, sandbox):
+    from tests.factories import R4AccountFactory
+
+    foreign = R4AccountFactory(team=other_team)
+    for chosen, words in ((foreign.pk, "Choose one of the team's accounts."), ("", "Choose the")):
+        response = as_member.post(
+            _url("batch_row_edit", draft, 3), {"account": chosen, "vendor": "r4", "name": "z"}, **HX
+        )
+        feedback = parse(response.content).one("tr", id="row-3").one(id="feedback-account")
+        assert feedback.text.startswith(words)
+    row = BatchRow.objects.get(batch=draft, number=3)
+    assert row.data == {"name": "fine"} and row.account_id != foreign.pk

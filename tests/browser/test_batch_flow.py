@@ -11,7 +11,8 @@ import pytest
 from playwright.sync_api import expect
 
 from dashboard.models import Batch, BatchStatus, Project, ProjectStatus
-from tests.browser.conftest import wait_for_htmx_settled
+from tests.batches.sent import sent_batch
+from tests.browser.conftest import log_in, wait_for_htmx_settled
 from tests.processes import UserAgent
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -81,4 +82,31 @@ def test_upload_fix_one_skip_one_send_and_watch_it_finish(
     )
     assert names == ["checkout-dev", "checkout-prod", "checkout-staging", "checkout-test"]
     assert len(sandbox.calls("r4", method="POST")) == 4
+    assert page.csp_violations == []
+
+
+def test_cancel_the_rest_asks_first_and_does_nothing_when_declined(
+    page, live_server, r4_account, member, sandbox
+):
+    batch = sent_batch(r4_account, member, ["created", "waiting", "waiting"])
+    log_in(page, live_server, "member")
+    page.goto(live_server.url + batch.get_absolute_url())
+    questions = []
+
+    def decline(dialog):
+        questions.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", decline)
+    page.get_by_role("button", name="Cancel the rest").click()
+    expect(page.get_by_role("button", name="Cancel the rest")).to_be_enabled()
+    assert questions == ["Cancel the 2 rows not yet sent? They will never be sent."]
+    assert Project.objects.filter(batch=batch, status=ProjectStatus.PENDING).count() == 2
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Cancel the rest").click()
+    expect(page.get_by_role("status").first).to_contain_text("2 rows not yet sent cancelled.")
+    expect(page.locator("#batch-progress")).to_contain_text("Done")
+    assert Project.objects.filter(batch=batch, status=ProjectStatus.PENDING).count() == 0
+    assert sandbox.calls() == []
     assert page.csp_violations == []

@@ -14,7 +14,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
-from django.views.decorators.vary import vary_on_headers
 
 from dashboard import services
 from dashboard.batch_forms import BatchNewForm
@@ -206,7 +205,6 @@ def _as_attachment(response: HttpResponse, filename: str) -> HttpResponse:
 
 
 @require_GET
-@vary_on_headers("HX-Request")
 def batch_detail(request: HttpRequest, reference) -> HttpResponse:
     batch = team_batch(request, reference)
     return render(request, TEMPLATE, detail_context(request, batch, request.GET))

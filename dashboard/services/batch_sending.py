@@ -61,48 +61,62 @@ def batch_send(*, batch: Batch, user, skip_invalid: bool = False) -> Batch:
         list(VendorAccount.objects.select_for_update().filter(pk__in=account_ids).order_by("pk"))
         verdicts = check_rows(locked.team, rows)
         valid = [row for row in rows if not verdicts[row.number].errors]
-        invalid = len(rows) - len(valid)
-        if invalid and not skip_invalid:
+        refusal = _send_refusal(len(rows), len(valid), skip_invalid)
+        if refusal is None:
+            _record_sent(locked, rows, valid, verdicts, user)
+        else:
+            # Committed with the refusal: the page and the API show why it was refused.
             _store_verdicts(rows, verdicts)
-            raise ServiceError(
-                f"{invalid} of {len(rows)} rows have errors. Fix or remove them, or choose "
-                "to skip the invalid rows."
-            )
-        if not valid:
-            raise ServiceError("No row of this batch is valid; there is nothing to send.")
-        now = timezone.now()
-        projects = Project.objects.bulk_create(
-            _project_for(locked, row, verdicts[row.number].cleaned, user, now) for row in valid
-        )
-        for row, project in zip(valid, projects, strict=True):
-            row.project = project
-        _store_verdicts(rows, verdicts, also=["project"])
-        AuditEvent.objects.bulk_create(
-            unsaved_audit_event(
-                locked.team_id,
-                user,
-                AuditAction.PROJECT_REQUESTED,
-                project,
-                f"Create “{project.name}” requested in batch “{locked.name}”.",
-            )
-            for project in projects
-        )
-        Batch.objects.filter(pk=locked.pk).update(
-            status=BatchStatus.SENT, sent_at=now, sent_by=user
-        )
-        skipped = f", {invalid} invalid rows skipped" if invalid else ""
-        audit_record(
-            team=locked.team,
-            actor=user,
-            action=AuditAction.BATCH_SENT,
-            target=locked,
-            summary=f"Batch “{locked.name}” sent: {len(valid)} creates{skipped}.",
-        )
+    if refusal is not None:
+        raise refusal
     # After the commit (a sender must see the rows); if this process dies first, the
     # sweep starts the senders of accounts whose rows wait.
     start_senders({row.account_id for row in valid})
     locked.refresh_from_db()
     return locked
+
+
+def _send_refusal(total: int, valid: int, skip_invalid: bool) -> ServiceError | None:
+    invalid = total - valid
+    if invalid and not skip_invalid:
+        return ServiceError(
+            f"{invalid} of {total} rows have errors. Fix or remove them, or choose "
+            "to skip the invalid rows."
+        )
+    if not valid:
+        return ServiceError("No row of this batch is valid; there is nothing to send.")
+    return None
+
+
+def _record_sent(locked: Batch, rows, valid, verdicts, user) -> None:
+    """Every valid row as a pending create with its row's key, in the caller's transaction."""
+    invalid = len(rows) - len(valid)
+    now = timezone.now()
+    projects = Project.objects.bulk_create(
+        _project_for(locked, row, verdicts[row.number].cleaned, user, now) for row in valid
+    )
+    for row, project in zip(valid, projects, strict=True):
+        row.project = project
+    _store_verdicts(rows, verdicts, also=["project"])
+    AuditEvent.objects.bulk_create(
+        unsaved_audit_event(
+            locked.team_id,
+            user,
+            AuditAction.PROJECT_REQUESTED,
+            project,
+            f"Create “{project.name}” requested in batch “{locked.name}”.",
+        )
+        for project in projects
+    )
+    Batch.objects.filter(pk=locked.pk).update(status=BatchStatus.SENT, sent_at=now, sent_by=user)
+    skipped = f", {invalid} invalid rows skipped" if invalid else ""
+    audit_record(
+        team=locked.team,
+        actor=user,
+        action=AuditAction.BATCH_SENT,
+        target=locked,
+        summary=f"Batch “{locked.name}” sent: {len(valid)} creates{skipped}.",
+    )
 
 
 def _project_for(batch: Batch, row: BatchRow, cleaned: dict, user, now: datetime) -> Project:

@@ -11,10 +11,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from uuid import UUID, uuid4
 
 from django import forms
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -59,9 +60,16 @@ def require_member(user, team_id: int) -> None:
         raise ServiceError("Only the team's members and admins can set up projects.")
 
 
-def batch_create(*, team, user, name: str, source: str, rows: Sequence[RowInput]) -> Batch:
-    """A draft batch of `rows`, previewed: each row's verdict is stored with it."""
+def batch_create(
+    *, team, user, name: str, source: str, rows: Sequence[RowInput], reference: UUID | None = None
+) -> Batch:
+    """A draft batch of `rows`, previewed: each row's verdict is stored with it.
+
+    `reference`, when given, makes the create happen once: a second call with it answers
+    the batch the first made (an API create whose answer was lost, asked again)."""
     require_member(user, team.pk)
+    if reference is not None and (made := _made_before(team, reference)) is not None:
+        return made
     cleaned_name = batch_name_cleaned(name)
     if not rows:
         raise ServiceError("The batch has no rows.")
@@ -76,12 +84,21 @@ def batch_create(*, team, user, name: str, source: str, rows: Sequence[RowInput]
             column = "the account" if name == ACCOUNT_COLUMN else f"“{_shown(name)}”"
             raise ServiceError(f"Row {number}: {column} {UNSTORABLE} Remove it.")
     accounts = _team_accounts(team)
-    with transaction.atomic():
-        batch = Batch.objects.create(team=team, name=cleaned_name, source=source, created_by=user)
-        BatchRow.objects.bulk_create(
-            _row(batch, number, given, accounts) for number, given in enumerate(rows, start=1)
-        )
-        batch_preview(batch)
+    try:
+        with transaction.atomic():
+            batch = Batch.objects.create(
+                team=team, name=cleaned_name, source=source, created_by=user,
+                reference=reference or uuid4(),
+            )  # fmt: skip
+            BatchRow.objects.bulk_create(
+                _row(batch, number, given, accounts) for number, given in enumerate(rows, start=1)
+            )
+            batch_preview(batch)
+    except IntegrityError:
+        # The same reference, made at the same moment by another request: that one won.
+        if reference is None or (made := _made_before(team, reference)) is None:
+            raise
+        return made
     return batch
 
 
@@ -91,6 +108,10 @@ def batch_name_cleaned(name: Any) -> str:
     if not cleaned:
         raise ServiceError(field_errors={"name": NAME_ERROR})
     return cleaned
+
+
+def _made_before(team, reference: UUID) -> Batch | None:
+    return Batch.objects.filter(team=team, reference=reference).first()
 
 
 def _row(batch: Batch, number: int, given: RowInput, accounts) -> BatchRow:

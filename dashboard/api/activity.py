@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest
 from ninja import Query, Router
 
 from dashboard.api.outputs import event_out
-from dashboard.api.paging import Cursor, next_link, page_of_events
+from dashboard.api.paging import Cursor, page_of_events, paged_response
 from dashboard.api.problems import documented
 from dashboard.api.schemas import ActivityPage
 
@@ -20,9 +20,4 @@ router = Router(tags=["activity"])
 )
 def list_activity(request: HttpRequest, cursor: Query[Cursor]):
     events, after = page_of_events(request.auth, cursor)
-    next_url = next_link(request, after)
-    body = {"items": [event_out(event) for event in events], "next": next_url}
-    response = JsonResponse(ActivityPage.model_validate(body).model_dump(mode="json"))
-    if next_url:
-        response["Link"] = f'<{next_url}>; rel="next"'
-    return response
+    return paged_response(request, ActivityPage, {"items": [event_out(e) for e in events]}, after)

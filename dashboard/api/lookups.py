@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 
+from django.db.models import QuerySet
 from django.http import Http404
 
 from dashboard.api.auth import require_role
-from dashboard.models import Project, Role, VendorAccount
+from dashboard.models import Batch, Project, Role, VendorAccount
 from dashboard.services.api_tokens import ApiIdentity
 from dashboard.validation.ids import parse_id
 
@@ -28,16 +29,22 @@ def team_account(identity: ApiIdentity, raw_id: int | str) -> VendorAccount:
 
 def team_project(identity: ApiIdentity, reference: str, *, role: str = Role.VIEWER) -> Project:
     """The team's project by reference: 404 outside the team, then 403 below `role`."""
+    projects = Project.objects.select_related("account", "team", "created_by")
+    return _by_reference(identity, projects, reference, role)
+
+
+def team_batch(identity: ApiIdentity, reference: str, *, role: str = Role.VIEWER) -> Batch:
+    """The team's batch by reference: 404 outside the team, then 403 below `role`."""
+    return _by_reference(identity, Batch.objects.select_related("team"), reference, role)
+
+
+def _by_reference(identity: ApiIdentity, objects: QuerySet, reference: str, role: str):
     try:
         key = uuid.UUID(reference)
     except (ValueError, TypeError, AttributeError):
         raise Http404 from None
-    project = (
-        Project.objects.filter(team_id=identity.team_id, reference=key)
-        .select_related("account", "team", "created_by")
-        .first()
-    )
-    if project is None:
+    found = objects.filter(team_id=identity.team_id, reference=key).first()
+    if found is None:
         raise Http404
     require_role(identity, role)
-    return project
+    return found

@@ -7,8 +7,8 @@ from datetime import datetime
 from typing import Literal
 
 from django.core import signing
-from django.db.models import Q
-from django.http import HttpRequest
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, JsonResponse
 from ninja import Field, Schema
 
 from dashboard import listing
@@ -80,22 +80,28 @@ ACTIVITY_SALT = "api.activity"
 
 def page_of_events(identity: ApiIdentity, cursor: Cursor) -> tuple[list[AuditEvent], str]:
     events = AuditEvent.objects.filter(team_id=identity.team_id).select_related("actor")
+    return page_by_recency(events, cursor, salt=ACTIVITY_SALT)
+
+
+def page_by_recency(rows: QuerySet, cursor: Cursor, *, salt: str) -> tuple[list, str]:
+    """Newest first by (created_at, id): a page of `rows`, and the cursor of the next page
+    ("" on the last). The cursor is signed with `salt`, so one list's cursor fails another."""
     if cursor.after:
         try:
-            at, pk = signing.loads(cursor.after, salt=ACTIVITY_SALT)
+            at, pk = signing.loads(cursor.after, salt=salt)
             at = datetime.fromisoformat(at)
             pk = int(pk)
         except (signing.BadSignature, ValueError, TypeError):
             raise _bad_cursor() from None
-        events = events.filter(Q(created_at__lt=at) | Q(created_at=at, pk__lt=pk))
-    rows = list(events.order_by("-created_at", "-id")[: cursor.limit + 1])
-    more = len(rows) > cursor.limit
-    rows = rows[: cursor.limit]
+        rows = rows.filter(Q(created_at__lt=at) | Q(created_at=at, pk__lt=pk))
+    page = list(rows.order_by("-created_at", "-id")[: cursor.limit + 1])
+    more = len(page) > cursor.limit
+    page = page[: cursor.limit]
     after = ""
     if more:
-        last = rows[-1]
-        after = signing.dumps([last.created_at.isoformat(), last.pk], salt=ACTIVITY_SALT)
-    return rows, after
+        last = page[-1]
+        after = signing.dumps([last.created_at.isoformat(), last.pk], salt=salt)
+    return page, after
 
 
 def next_link(request: HttpRequest, after: str) -> str | None:
@@ -105,3 +111,14 @@ def next_link(request: HttpRequest, after: str) -> str | None:
     query = request.GET.copy()
     query["after"] = after
     return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+
+
+def paged_response(request: HttpRequest, schema: type[Schema], body: dict, after: str):
+    """`body` with its `next` link (also a Link header), as `schema` writes it."""
+    next_url = next_link(request, after)
+    response = JsonResponse(
+        schema.model_validate({**body, "next": next_url}).model_dump(mode="json")
+    )
+    if next_url:
+        response["Link"] = f'<{next_url}>; rel="next"'
+    return response

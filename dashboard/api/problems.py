@@ -10,7 +10,8 @@ import logging
 from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -34,6 +35,7 @@ KINDS = {
     "invalid-input": (422, "The input was refused"),
     "idempotency-key-reused": (422, "The key was used with a different request"),
     "refused": (422, "Refused"),
+    "too-large": (413, "The request body is too large"),
     "rate-limited": (429, "Too many requests"),
     "server-error": (500, "Something went wrong on our side"),
     "vendor-failed": (502, "The vendor could not be asked, or refused"),
@@ -148,6 +150,13 @@ def _on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpRe
     return problem_response(ApiProblem("forbidden", str(exc) or KINDS["forbidden"][1]))
 
 
+def _on_too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return problem_response(
+        ApiProblem("too-large", f"A request body is at most {limit:,} bytes; send less at once.")
+    )
+
+
 def _on_service_error(request: HttpRequest, exc: services.ServiceError) -> HttpResponse:
     return problem_response(refused(exc))
 
@@ -171,6 +180,7 @@ def add_problem_handlers(api) -> None:
     api.add_exception_handler(AuthenticationError, _on_authentication_error)
     api.add_exception_handler(Http404, _on_not_found)
     api.add_exception_handler(PermissionDenied, _on_permission_denied)
+    api.add_exception_handler(RequestDataTooBig, _on_too_large)
     api.add_exception_handler(services.ServiceError, _on_service_error)
     api.add_exception_handler(VendorCallFailed, _on_vendor_call_failed)
 

@@ -5,16 +5,17 @@ Every write goes through the same services, under the same role rules, as the pa
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
-from ninja import Header, Query, Router
+from ninja import Query, Router
 
 from dashboard import services
 from dashboard.api.auth import require_role
+from dashboard.api.keyed import answer_once, idempotency_key_header
 from dashboard.api.lookups import team_account, team_project
 from dashboard.api.outputs import project_out, project_summary
-from dashboard.api.paging import ProjectFilters, next_link, page_of_projects
-from dashboard.api.problems import ApiProblem, documented, refused
+from dashboard.api.paging import ProjectFilters, page_of_projects, paged_response
+from dashboard.api.problems import ApiProblem, documented
 from dashboard.api.schemas import (
     CheckOut,
     ProjectIn,
@@ -25,22 +26,11 @@ from dashboard.api.schemas import (
     ValidationOut,
 )
 from dashboard.models import ProjectStatus, Role, VendorAccount
-from dashboard.services.api_requests import (
-    KeyInFlight,
-    KeyReusedWithAnotherBody,
-    Replay,
-    idempotent_request_answer,
-    idempotent_request_begin,
-    idempotent_request_forget,
-    key_project_reference,
-    request_fingerprint,
-)
+from dashboard.services.api_requests import Replay
 from dashboard.validation.json_fields import json_field_errors
 from providers.registry import get_provider
 
 router = Router(tags=["projects"])
-
-IDEMPOTENCY_KEY = r"^[\x20-\x7e]{1,255}$"
 
 
 def _fields_or_problem(account: VendorAccount, payload: ProjectIn) -> dict:
@@ -75,9 +65,7 @@ def validate_project(request: HttpRequest, payload: ProjectIn):
 def create_project(
     request: HttpRequest,
     payload: ProjectIn,
-    idempotency_key: str = Header(
-        ..., alias="Idempotency-Key", pattern=IDEMPOTENCY_KEY, description="1-255 printable ASCII"
-    ),
+    idempotency_key: str = idempotency_key_header(required=True),
 ):
     """Answers 202 with the pending project and its Location. The same key with the same
     body answers as the first time; with another body, 422; while the first is still
@@ -86,49 +74,16 @@ def create_project(
     require_role(identity, Role.MEMBER)
     account = team_account(identity, payload.account)
     fields = _fields_or_problem(account, payload)
-    fingerprint = request_fingerprint(
-        "POST", request.path, {"account": str(account.pk), "fields": fields}
-    )
-    try:
-        taken = idempotent_request_begin(
-            team_id=identity.team_id,
-            user_id=identity.user_id,
-            key=idempotency_key,
-            fingerprint=fingerprint,
-        )
-    except KeyReusedWithAnotherBody as exc:
-        raise ApiProblem("idempotency-key-reused", exc.message) from None
-    except KeyInFlight as exc:
-        raise ApiProblem("idempotency-key-in-flight", exc.message) from None
-    if isinstance(taken, Replay):
-        return _replayed(taken)
-    try:
+
+    def create(reference) -> Replay:
         project = services.project_create(
-            account=account,
-            user=identity.user,
-            data=fields,
-            idempotency_key=key_project_reference(
-                team_id=identity.team_id, user_id=identity.user_id, key=idempotency_key,
-                fingerprint=fingerprint,
-            ),
-        )  # fmt: skip
-    except services.ServiceError as exc:
-        idempotent_request_forget(taken)
-        raise refused(exc) from None
-    except BaseException:
-        idempotent_request_forget(taken)
-        raise
-    body = ProjectOut.model_validate(project_out(project)).model_dump(mode="json")
-    location = reverse("api:project_detail", args=[project.reference])
-    idempotent_request_answer(taken, status=202, body=body, location=location)
-    return _replayed(Replay(202, body, location))
+            account=account, user=identity.user, data=fields, idempotency_key=reference
+        )
+        body = ProjectOut.model_validate(project_out(project)).model_dump(mode="json")
+        return Replay(202, body, reverse("api:project_detail", args=[project.reference]))
 
-
-def _replayed(answer: Replay) -> HttpResponse:
-    response = JsonResponse(answer.body, status=answer.status)
-    if answer.location:
-        response["Location"] = answer.location
-    return response
+    body = {"account": str(account.pk), "fields": fields}
+    return answer_once(request, key=idempotency_key, body=body, act=create)
 
 
 @router.get(
@@ -139,12 +94,8 @@ def _replayed(answer: Replay) -> HttpResponse:
 def list_projects(request: HttpRequest, filters: Query[ProjectFilters]):
     """The list's filters and sorts; `next` (and a Link header) points at the next page."""
     page = page_of_projects(request.auth, filters)
-    next_url = next_link(request, page.next_token)
-    body = {"items": [project_summary(row) for row in page.rows], "next": next_url}
-    response = JsonResponse(ProjectPage.model_validate(body).model_dump(mode="json"))
-    if next_url:
-        response["Link"] = f'<{next_url}>; rel="next"'
-    return response
+    body = {"items": [project_summary(row) for row in page.rows]}
+    return paged_response(request, ProjectPage, body, page.next_token)
 
 
 @router.get(

@@ -45,9 +45,10 @@ def request_fingerprint(method: str, path: str, body: Any) -> str:
     return hashlib.sha256(f"{method} {path}\n{canonical}".encode()).hexdigest()
 
 
-def key_project_reference(*, team_id: int, user_id: int, key: str, fingerprint: str) -> uuid.UUID:
-    """The project idempotency key a keyed API create uses. Derived, so a create whose
-    answer was never stored (the process died) finds its own project on the next try."""
+def key_reference(*, team_id: int, user_id: int, key: str, fingerprint: str) -> uuid.UUID:
+    """What a keyed API create makes is known by this (a project's idempotency key, a
+    batch's reference). Derived, so a create whose answer was never stored (the process
+    died) finds what it made on the next try."""
     return uuid.uuid5(uuid.NAMESPACE_URL, f"api:{team_id}:{user_id}:{key}:{fingerprint}")
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from dashboard import services
 from dashboard.models import IdempotentRequest, Project, Role
-from dashboard.services.api_requests import key_project_reference, request_fingerprint
+from dashboard.services.api_requests import key_reference, request_fingerprint
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -72,7 +72,7 @@ def test_a_key_whose_request_died_is_taken_over_and_finds_its_project(
     retry finds that project through the derived key and sends nothing again."""
     claim = timedelta(seconds=settings.API_IDEMPOTENCY_CLAIM_SECONDS + 1)
     fingerprint = _unanswered(member, team, r4_account, "deploy-42", claimed_ago=claim)
-    reference = key_project_reference(
+    reference = key_reference(
         team_id=team.pk, user_id=member.pk, key="deploy-42", fingerprint=fingerprint
     )
     died = services.project_create(

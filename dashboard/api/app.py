@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from ninja import NinjaAPI
 from ninja.responses import NinjaJSONEncoder
 
-from dashboard.api import accounts, activity, catalog, projects
+from dashboard.api import accounts, activity, batches, catalog, projects
 from dashboard.api.auth import ApiTokenAuth
 from dashboard.api.problems import PROBLEM_CONTENT_TYPE, add_problem_handlers
 
@@ -18,7 +18,8 @@ DESCRIPTION = """Create and track projects at the team's vendor accounts from sc
 Send an API token (made on the "API tokens" page, or with `manage.py create_api_token`) as
 `Authorization: Bearer <token>`. A token acts as its user in its one team, with the lower of
 its role and the user's role. Every error is RFC 9457 problem details
-(`application/problem+json`). Creates take an `Idempotency-Key`.
+(`application/problem+json`). Creates take an `Idempotency-Key`. A batch makes many
+projects at once: previewed in full when made, sent only when asked.
 """
 
 
@@ -48,6 +49,7 @@ add_problem_handlers(api)
 api.add_router("", catalog.router)
 api.add_router("", accounts.router)
 api.add_router("/projects", projects.router)
+api.add_router("/batches", batches.router)
 api.add_router("", activity.router)
 
 

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -77,7 +79,9 @@ def _schemas(document: dict) -> list[dict]:
             }
             for field, spec in schema.get("properties", {}).items()
         ]
-        schemas.append({"name": name, "fields": fields})
+        examples = schema.get("examples") or [None]
+        example = json.dumps(examples[0], indent=2, ensure_ascii=False) if examples[0] else ""
+        schemas.append({"name": name, "fields": fields, "example": example})
     return schemas
 
 

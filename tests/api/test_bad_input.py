@@ -95,6 +95,9 @@ def test_an_account_filter_outside_the_team_is_404(member_api, account):
 def test_odd_references_are_not_found(member_api, reference):
     assert member_api.get(f"/api/v1/projects/{reference}").status_code == 404
     assert member_api.post(f"/api/v1/projects/{reference}/retry", {}).status_code == 404
+    assert member_api.get(f"/api/v1/batches/{reference}").status_code == 404
+    for action in ("send", "cancel", "retry"):
+        assert member_api.post(f"/api/v1/batches/{reference}/{action}", {}).status_code == 404
 
 
 @pytest.mark.parametrize(

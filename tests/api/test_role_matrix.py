@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from dashboard import services
-from dashboard.models import Project, Role
+from dashboard.models import Batch, BatchSource, Project, Role
 from tests.api.conftest import ApiClient
 from tests.dashboard.api_tokens import new_token
 from tests.factories import ProjectFactory
@@ -30,25 +30,40 @@ ENDPOINTS = [
     ("POST", "/api/v1/projects/{project}/refresh", MEMBER, True),
     ("POST", "/api/v1/projects/{project}/secret", ADMIN, True),
     ("GET", "/api/v1/activity", VIEWER, False),
+    ("POST", "/api/v1/batches", MEMBER, False),  # another team's account: a row's error
+    ("GET", "/api/v1/batches", VIEWER, False),
+    ("GET", "/api/v1/batches/{batch}", VIEWER, True),
+    ("POST", "/api/v1/batches/{batch}/send", MEMBER, True),
+    ("POST", "/api/v1/batches/{batch}/cancel", MEMBER, True),
+    ("POST", "/api/v1/batches/{batch}/retry", MEMBER, True),
 ]
 RANK = {VIEWER: 0, MEMBER: 1, ADMIN: 2}
 
 
 @pytest.fixture
-def objects(r4_account):
+def objects(r4_account, owner):
     project = ProjectFactory(
         account=r4_account, status="created", remote_id="r4-1", secrets={"apiKey": "s3cret"}
     )
-    return {"account": r4_account, "project": project}
+    batch = services.batch_create(
+        team=r4_account.team, user=owner, name="Launch", source=BatchSource.API,
+        rows=[services.RowInput(account=str(r4_account.pk), fields={"name": "checkout-dev"})],
+    )  # fmt: skip
+    return {"account": r4_account, "project": project, "batch": batch}
 
 
 def ask(client: ApiClient, method: str, path: str, objects: dict):
-    url = path.format(account=objects["account"].pk, project=objects["project"].reference)
+    url = path.format(
+        account=objects["account"].pk,
+        project=objects["project"].reference,
+        batch=objects["batch"].reference,
+    )
     if method == "GET":
         return client.get(url)
-    body = {"account": str(objects["account"].pk), "fields": {"name": "Checkout - Staging"}}
-    if url.endswith("/secret"):
-        body = {}
+    row = {"account": str(objects["account"].pk), "fields": {"name": "Checkout - Staging"}}
+    body = {"secret": {}, "send": {"skip_invalid": True}}.get(url.rsplit("/", 1)[-1], row)
+    if url == "/api/v1/batches":
+        body = {"name": "Matrix", "rows": [row]}
     return client.post(url, body, key="matrix-key")
 
 
@@ -83,8 +98,9 @@ def test_every_endpoint_for_every_caller(
         if names_an_object:
             assert answer.status_code == 404
         else:
-            assert answer.status_code == 200
-            assert str(objects["project"].reference) not in answer.content.decode()
+            assert answer.status_code in (200, 201)
+            for ours in (objects["project"].reference, objects["batch"].reference):
+                assert str(ours) not in answer.content.decode()
             assert objects["account"].label not in answer.content.decode()
     elif RANK[caller] < RANK[least]:
         assert answer.status_code == 403
@@ -95,10 +111,11 @@ def test_every_endpoint_for_every_caller(
 def test_outsider_and_low_roles_change_nothing_and_call_no_vendor(callers, objects, sandbox):
     before = Project.objects.count()
     for caller in ("viewer", "outsider", "no token", "revoked"):
-        for method, path, least, _ in ENDPOINTS:
-            if method == "POST" and least != VIEWER:
+        for method, path, least, names_an_object in ENDPOINTS:
+            if method == "POST" and least != VIEWER and (names_an_object or caller != "outsider"):
                 ask(callers[caller], method, path, objects)
     assert Project.objects.count() == before
+    assert list(Batch.objects.values_list("pk", "status")) == [(objects["batch"].pk, "draft")]
     assert sandbox.calls() == []
 
 

@@ -114,3 +114,13 @@ def test_the_docs_page_needs_no_token_runs_no_outside_script_and_lists_every_pat
         assert f"<code>GET {path}</code>" in html or f"<code>POST {path}</code>" in html, path
     for name, _ in operations(document):
         assert f"<code>{name}</code>" in html, name
+
+
+def test_every_operation_is_tagged_and_the_batch_examples_are_valid(document):
+    from dashboard.api.batch_schemas import BatchCreated, BatchIn, BatchSendIn
+
+    assert all(operation.get("tags") for _, operation in operations(document))
+    schemas = document["components"]["schemas"]
+    for model in (BatchIn, BatchSendIn, BatchCreated):
+        (example,) = schemas[model.__name__]["examples"]
+        model.model_validate(example)  # an example the API itself would accept or write

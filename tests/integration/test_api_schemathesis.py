@@ -15,7 +15,8 @@ import time
 import pytest
 import requests
 
-from dashboard.models import ProjectStatus, Role
+from dashboard import services
+from dashboard.models import BatchSource, ProjectStatus, Role
 from providers.errors import ErrorKind
 from tests.dashboard.api_tokens import bearer, new_token
 from tests.factories import ProjectFactory, photon_account
@@ -103,9 +104,19 @@ def test_schemathesis_finds_no_failure(
             secrets={"api_key": "sk_schemathesis"},
         ),
     ]
+    batches = [
+        services.batch_create(
+            team=team,
+            user=owner,
+            name=f"Launch {n}",
+            source=BatchSource.API,
+            rows=[services.RowInput(account=str(r4_account.pk), fields={"name": f"launch-{n}"})],
+        )
+        for n in range(2)
+    ]
     config_with_real_ids(
         tmp_path / "schemathesis.toml",
-        references=[str(project.reference) for project in projects],
+        references=[str(x.reference) for x in [*projects, *batches]],
         accounts=[r4_account.pk, photon.pk],
     )
     _, token = new_token(owner, team, role=Role.ADMIN, name="schemathesis")

@@ -97,6 +97,9 @@ def pause_account(account_id: int, *, retry_after: int | None) -> datetime:
     ceiling = settings.VENDOR_BACKOFF_MAX_SECONDS
     with transaction.atomic():
         throttle = _locked_throttle(account_id)
+        if throttle.paused_until is not None and throttle.paused_until > now and not retry_after:
+            # Sent before the pause began (calls in flight together): one storm, one step.
+            return throttle.paused_until
         if retry_after is not None and retry_after > 0:
             seconds = float(min(retry_after, ceiling))
         else:

@@ -171,7 +171,7 @@ def test_invalid_rows_block_the_send_and_are_listed_unless_skipped(member_api, r
     assert sorted(Project.objects.values_list("name", flat=True)) == ["good-dev", "good-prod"]
     invalid = member_api.get(batch["url"], show="invalid").json()["rows"]
     assert [(r["number"], r["state"], r["project"]) for r in invalid] == [
-        (2, "invalid", None), (4, "invalid", None),
+        (2, "skipped", None), (4, "skipped", None),
     ]  # fmt: skip
     assert "name" in invalid[0]["errors"] and invalid[0]["error"]
 

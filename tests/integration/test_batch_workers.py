@@ -13,6 +13,12 @@ from tests.processes import finished, shells_at_once, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+
+@pytest.fixture(autouse=True)
+def _queue_for_the_workers(settings):
+    """The test process sends through the queue the workers read, never in place."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
 R4_CREATE = {"vendor": "r4", "method": "POST", "path": "/api/v1/machine/project"}
 
 
@@ -71,10 +77,9 @@ def test_a_429_storm_on_one_account_holds_up_only_that_account(
 ):
     accounts = tagged_accounts(team, owner, sandbox, "calm1", "storm", "calm2")
     sandbox.set_latency(0.2, vendor="r4")
-    # Each of the storm account's first 12 creates is refused with a 429 and Retry-After 1.
-    sandbox.inject(
-        "rate_limit", vendor="r4", account="storm", method="POST", times=12, retry_after=1
-    )
+    # The storm account's first 6 creates are refused with R4's 429, which names no wait:
+    # the account backs off exponentially (with jitter) and its rows wait, unsent.
+    sandbox.inject("rate_limit", vendor="r4", account="storm", method="POST", times=6)
     batch = a_batch(team, member, accounts, per_account=20)
     for i in range(4):
         services_running.worker(f"worker-{i}")
@@ -93,13 +98,17 @@ def test_a_429_storm_on_one_account_holds_up_only_that_account(
     ).count()
     wait_for(settled(batch), timeout=90, what="the storm account's rows, after the storm")
 
-    # 40 calm rows at 0.2 s with at most 4 calls at once: 2 s if they had every worker.
-    # They share the workers with the storm's retries, so allow 3x, but no waiting on it.
-    assert calm_seconds < 6, calm_seconds
+    # Measured at the vendor, from the first calm call to the last: 40 calls of 0.2 s with
+    # 4 workers is 2 s at full speed. The workers also carry the storm's turns, so allow
+    # 1.5x; a calm account held up behind the storm's pauses would take them all.
+    calm_calls = [c for c in sandbox.calls(**R4_CREATE) if c["account"] != "storm"]
+    span = max(c["at"] for c in calm_calls) + 0.2 - min(c["at"] for c in calm_calls)
+    print(f"calm accounts: 40 creates in {span:.2f} s (ideal 2.0 s); {calm_seconds:.1f} s in all")
+    assert span < 3.0, span
     assert storm_left > 0  # the storm account was still waiting when the others were done
     assert Project.objects.filter(batch=batch, status=ProjectStatus.CREATED).count() == 60
     storm_calls = [c for c in sandbox.calls(**R4_CREATE) if c["account"] == "storm"]
-    assert len(storm_calls) == 20 + 12  # each refusal sent again once, after its pause
+    assert len(storm_calls) == 20 + 6  # each refused row sent again once, after its pause
     assert Batch.objects.get(pk=batch.pk).status == BatchStatus.DONE
 
 

@@ -19,6 +19,7 @@ def _queue_for_the_workers(settings):
     """The test process sends through the queue the workers read, never in place."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+
 R4_CREATE = {"vendor": "r4", "method": "POST", "path": "/api/v1/machine/project"}
 
 

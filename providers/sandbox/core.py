@@ -102,7 +102,8 @@ class SandboxState:
         self.in_flight = InFlight()
 
     def log(self, vendor: str, request: SandboxRequest) -> dict[str, Any]:
-        """Append a request to the log; the server adds the answer it sent under "answer"."""
+        """Append a request to the log; the server adds the stand-in's answer under "answer"
+        and "status"."""
         entry = {
             "vendor": vendor,
             "account": request.account,
@@ -112,6 +113,7 @@ class SandboxState:
             "json": request.json,
             "at": time.time(),
             "answer": None,
+            "status": None,  # the stand-in's own answer's status (None: a fault's or none)
         }
         with self.lock:
             self.requests.append(entry)

@@ -203,7 +203,7 @@ def _answer(
     if kind == "slow":
         time.sleep(fault.delay)
     response = vendor.handle(request)
-    entry["answer"] = response.body
+    entry["answer"], entry["status"] = response.body, response.status
     if kind == "mutate":
         response = SandboxResponse(
             response.status,

@@ -103,12 +103,14 @@ def test_a_429_storm_on_one_account_holds_up_only_that_account(
     wait_for(settled(batch), timeout=90, what="the storm account's rows, after the storm")
 
     # Measured at the vendor, from the first calm call to the last: 40 calls of 0.2 s with
-    # 4 workers is 2 s at full speed. The workers also carry the storm's turns, so allow
-    # 1.5x; a calm account held up behind the storm's pauses would take them all.
+    # 4 workers is 2 s at full speed. The workers also carry the storm's turns (and CI has
+    # 2 cores for 4 workers, gunicorn and the sandbox), so allow 2x; a calm account held up
+    # behind the storm's pauses (0.5-1, 1-2 and 2-4 s, each with 1-2 s of spread) would
+    # take them all on top.
     calm_calls = [c for c in sandbox.calls(**R4_CREATE) if c["account"] != "storm"]
     span = max(c["at"] for c in calm_calls) + 0.2 - min(c["at"] for c in calm_calls)
     print(f"calm accounts: 40 creates in {span:.2f} s (ideal 2.0 s); {calm_seconds:.1f} s in all")
-    assert span < 3.0, span
+    assert span < 4.0, span
     assert storm_left > 0  # the storm account was still waiting when the others were done
     assert Project.objects.filter(batch=batch, status=ProjectStatus.CREATED).count() == 60
     storm_calls = [c for c in sandbox.calls(**R4_CREATE) if c["account"] == "storm"]

@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -36,7 +36,7 @@ from dashboard.models import (
 from dashboard.models.batches import CANCELLED
 from dashboard.queue import enqueue_batch_sender
 from dashboard.services.audit import audit_record, unsaved_audit_event
-from dashboard.services.batches import check_rows, require_member
+from dashboard.services.batches import check_rows, require_member, verdicts_store
 from dashboard.services.errors import ServiceError
 from dashboard.services.moves import projects_move
 from dashboard.services.send_gate import Turn, claim_turn, spread, waiting_creates
@@ -66,7 +66,7 @@ def batch_send(*, batch: Batch, user, skip_invalid: bool = False) -> Batch:
             _record_sent(locked, rows, valid, verdicts, user)
         else:
             # Committed with the refusal: the page and the API show why it was refused.
-            _store_verdicts(rows, verdicts)
+            verdicts_store(rows, verdicts)
     if refusal is not None:
         raise refusal
     # After the commit (a sender must see the rows); if this process dies first, the
@@ -97,7 +97,8 @@ def _record_sent(locked: Batch, rows, valid, verdicts, user) -> None:
     )
     for row, project in zip(valid, projects, strict=True):
         row.project = project
-    _store_verdicts(rows, verdicts, also=["project"])
+    _link_projects(valid)
+    verdicts_store(rows, verdicts)
     AuditEvent.objects.bulk_create(
         unsaved_audit_event(
             locked.team_id,
@@ -119,6 +120,20 @@ def _record_sent(locked: Batch, rows, valid, verdicts, user) -> None:
     )
 
 
+def _link_projects(rows) -> None:
+    """Each row to its project: one statement run per row (bulk_update's CASE of 10,000
+    rows took seconds to build)."""
+    quote = connection.ops.quote_name
+    table, column = BatchRow._meta.db_table, BatchRow._meta.get_field("project").column
+    # Names from the model's own metadata, never from input.
+    sql = f"UPDATE {quote(table)} SET {quote(column)} = %s WHERE id = %s"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            sql,
+            [(row.project_id, row.pk) for row in rows],
+        )
+
+
 def _project_for(batch: Batch, row: BatchRow, cleaned: dict, user, now: datetime) -> Project:
     provider = get_provider(row.account.vendor)
     return Project(
@@ -132,13 +147,6 @@ def _project_for(batch: Batch, row: BatchRow, cleaned: dict, user, now: datetime
         queued_at=now,
         batch=batch,
     )
-
-
-def _store_verdicts(rows, verdicts, *, also: list[str] | None = None) -> None:
-    for row in rows:
-        row.errors = verdicts[row.number].errors
-        row.advice = verdicts[row.number].advice
-    BatchRow.objects.bulk_update(rows, ["errors", "advice", *(also or [])], batch_size=500)
 
 
 def start_senders(account_ids) -> None:

@@ -7,6 +7,7 @@ Nothing here calls a vendor; `batch_sending` sends.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -185,12 +186,26 @@ def batch_preview(batch: Batch) -> dict[int, RowVerdict]:
     what each row would send). Makes no vendor call."""
     rows = list(batch.rows.select_related("account").order_by("number"))
     verdicts = check_rows(batch.team, rows)
-    for row in rows:
-        row.errors = verdicts[row.number].errors
-        row.advice = verdicts[row.number].advice
-    BatchRow.objects.bulk_update(rows, ["errors", "advice"], batch_size=500)
+    verdicts_store(rows, verdicts)
     Batch.objects.filter(pk=batch.pk).update(previewed_at=timezone.now())
     return verdicts
+
+
+def verdicts_store(rows: Sequence[BatchRow], verdicts: dict[int, RowVerdict]) -> None:
+    """Store the rows' verdicts: only those that changed, one UPDATE per distinct verdict
+    (10,000 fresh rows are mostly alike; bulk_update's CASE per row took seconds)."""
+    alike: dict[str, list[int]] = defaultdict(list)
+    for row in rows:
+        verdict = verdicts[row.number]
+        if (row.errors, row.advice) != (verdict.errors, verdict.advice):
+            row.errors, row.advice = verdict.errors, verdict.advice
+            alike[json.dumps([row.errors, row.advice], sort_keys=True)].append(row.pk)
+    for shared, pks in alike.items():
+        errors, advice = json.loads(shared)
+        for start in range(0, len(pks), 900):  # under SQLite's 999 parameters
+            BatchRow.objects.filter(pk__in=pks[start : start + 900]).update(
+                errors=errors, advice=advice
+            )
 
 
 def check_rows(team, rows: Sequence[BatchRow]) -> dict[int, RowVerdict]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from functools import wraps
 from urllib.parse import urlencode
 
+from django import forms
 from django.core.exceptions import RequestDataTooBig
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
@@ -102,7 +103,7 @@ def batch_new(request: HttpRequest) -> HttpResponse:
         rows = rows_from_csv(raw, team=form.cleaned_data["team"])
     except services.ServiceError as exc:
         form.add_error(source_field, exc.message)
-        _check_name(form)
+        check_batch_name(form)
         return _new_page(request, form)
     try:
         batch = services.batch_create(
@@ -147,11 +148,11 @@ def _csv_given(form: BatchNewForm) -> tuple[bytes | str | None, str]:
     if pasted.strip():
         return pasted, "csv_text"
     form.add_error("csv_text", "Upload a CSV file or paste its text here.")
-    _check_name(form)
+    check_batch_name(form)
     return None, "csv_text"
 
 
-def _check_name(form: BatchNewForm) -> None:
+def check_batch_name(form: forms.Form) -> None:
     """The name's error too, with the CSV's: every field that needs work says so at once."""
     try:
         batch_name_cleaned(form.cleaned_data.get("name"))

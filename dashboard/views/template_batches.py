@@ -5,6 +5,7 @@ browser then goes to that preview. Nothing is sent, and no vendor is asked."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
@@ -22,20 +23,36 @@ from dashboard.models import (
 from dashboard.services.project_templates import expandable_pattern
 from dashboard.template_forms import TemplateBatchForm
 from dashboard.validation.ids import parse_id
-from dashboard.views.batches import check_batch_name
+from dashboard.views.batches import check_batch_name, reads_an_oversized_post
 from dashboard.views.htmx import wants_fragment
 
 TEMPLATE = "dashboard/project_templates/batch_new.html"
 
 
+def _member_templates(request: HttpRequest):
+    if not team_ids_for(request.user, role=Role.MEMBER).exists():
+        raise Http404
+    templates = ProjectTemplate.objects.for_user(request.user, role=Role.MEMBER)
+    return templates.select_related("account", "team")
+
+
+def _too_much(request: HttpRequest) -> HttpResponse:
+    """Values too many to read: the page again, saying so (which template is unread)."""
+    context = {
+        "templates": _member_templates(request),
+        "template": None,
+        "form": None,
+        "refusal": "That is too much text to send at once. Give fewer values: one batch "
+        f"holds at most {settings.BATCH_MAX_ROWS:,} rows.",
+    }
+    return render(request, TEMPLATE, context)
+
+
+@reads_an_oversized_post(_too_much)
 @vary_on_headers("HX-Request")
 @require_http_methods(["GET", "POST"])
 def template_batch_new(request: HttpRequest) -> HttpResponse:
-    if not team_ids_for(request.user, role=Role.MEMBER).exists():
-        raise Http404
-    templates = ProjectTemplate.objects.for_user(request.user, role=Role.MEMBER).select_related(
-        "account", "team"
-    )
+    templates = _member_templates(request)
     given = request.POST.get("template") if request.method == "POST" else None
     if given is None:
         given = request.GET.get("template", "")
@@ -45,13 +62,13 @@ def template_batch_new(request: HttpRequest) -> HttpResponse:
         if number is None:
             raise Http404
         template = get_object_or_404(templates, pk=number)
-    context = {"templates": templates, "template": template, "form": None, "pattern_error": ""}
+    context = {"templates": templates, "template": template, "form": None, "refusal": ""}
     if template is None:
         return render(request, TEMPLATE, context)
     try:
         placeholders = expandable_pattern(template).placeholders
     except services.ServiceError as exc:  # no pattern (or one that no longer parses)
-        context["pattern_error"] = exc.message
+        context["refusal"] = exc.message
         return render(request, TEMPLATE, context)
     extra = list(_extra_accounts(template))
     data = request.POST if request.method == "POST" else None

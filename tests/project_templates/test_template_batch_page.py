@@ -179,3 +179,22 @@ def test_a_viewer_or_an_outsider_gets_a_404(client, request, template, user, san
 def test_a_malformed_template_id_is_a_404(as_member, template, value):
     assert as_member.get(NEW, {"template": value}).status_code == 404
     assert as_member.post(NEW, {"template": value, "name": "x"}).status_code == 404
+
+
+def test_values_too_many_to_read_are_refused_on_the_page_not_with_a_400(
+    as_member, template, settings, sandbox
+):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2_000
+    response = post(as_member, template, value_app="checkout," * 500, value_env="dev")
+    assert response.status_code == 200
+    assert "too much text to send at once" in alert(response)
+    assert not Batch.objects.exists() and sandbox.calls() == []
+
+
+def test_the_form_is_still_checked_for_csrf(member, template):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(member)
+    response = post(client, template, value_app="checkout", value_env="dev")
+    assert response.status_code == 403 and not Batch.objects.exists()

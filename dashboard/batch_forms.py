@@ -12,7 +12,7 @@ from django import forms
 from django.http import QueryDict
 
 from dashboard.models import BatchRow, Team, VendorAccount
-from dashboard.validation.vendor_fields import add_spec_fields
+from dashboard.validation.vendor_fields import add_spec_fields, posted_fields
 from providers.base import Provider
 
 
@@ -75,19 +75,10 @@ def row_initial(row: BatchRow, account: VendorAccount | None) -> dict[str, Any]:
 
 
 def submitted_fields(form: BatchRowForm, data: QueryDict) -> dict[str, Any]:
-    """What was typed, as the JSON a row holds: text as text (blank: left out), a ticked
-    box as true, the chosen options as a list."""
-    fields: dict[str, Any] = {}
+    """What was typed, as the JSON a row holds (see posted_fields)."""
     if form.provider is None:
-        return fields
-    for spec in form.provider.project_fields:
-        if spec.kind == "checkbox":
-            fields[spec.name] = spec.name in data
-        elif spec.kind == "multichoice":
-            fields[spec.name] = data.getlist(spec.name)
-        elif data.get(spec.name, "") != "":
-            fields[spec.name] = data[spec.name]
-    return fields
+        return {}
+    return posted_fields(form.provider.project_fields, data)
 
 
 def dropped_columns(row: BatchRow, provider: Provider | None) -> list[str]:

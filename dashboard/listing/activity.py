@@ -16,6 +16,7 @@ ACTIVITY_KINDS = {
     "team": "Team",
     "device_login": "Sign-ins",
     "batch": "Batches",
+    "template": "Templates",
 }
 
 

@@ -51,6 +51,12 @@ from dashboard.services.exports import (
 )
 from dashboard.services.importing import account_import, account_import_candidates
 from dashboard.services.project_secrets import project_regenerate_secret, project_secret_reveal
+from dashboard.services.project_templates import (
+    template_delete,
+    template_expand,
+    template_save,
+    template_unexpandable,
+)
 from dashboard.services.projects import (
     project_create,
     project_dry_run,
@@ -132,4 +138,8 @@ __all__ = [
     "team_member_set_role",
     "team_membership_edited",
     "teams_keep_an_admin",
+    "template_delete",
+    "template_expand",
+    "template_save",
+    "template_unexpandable",
 ]

@@ -124,6 +124,20 @@ def add_spec_fields(form: forms.Form, specs: Iterable[FieldSpec], **options: Any
         form.fields[spec.name] = field_for(spec, **options)
 
 
+def posted_fields(specs: Iterable[FieldSpec], data: Any) -> dict[str, Any]:
+    """What a form of these fields posted, as the JSON a row or a template holds: text as
+    text (blank: left out), a ticked box as true, the chosen options as a list."""
+    fields: dict[str, Any] = {}
+    for spec in specs:
+        if spec.kind == "checkbox":
+            fields[spec.name] = spec.name in data
+        elif spec.kind == "multichoice":
+            fields[spec.name] = data.getlist(spec.name)
+        elif data.get(spec.name, "") != "":
+            fields[spec.name] = data[spec.name]
+    return fields
+
+
 def clean_with(
     specs: Iterable[FieldSpec], data: Mapping[str, Any], *, multiline_ok: bool = True
 ) -> tuple[dict[str, Any], dict[str, str]]:

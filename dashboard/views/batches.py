@@ -7,6 +7,7 @@ from __future__ import annotations
 from functools import wraps
 from urllib.parse import urlencode
 
+from django import forms
 from django.core.exceptions import RequestDataTooBig
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
@@ -66,26 +67,36 @@ def _member_teams(request: HttpRequest):
     return Team.objects.filter(pk__in=team_ids_for(request.user, role=Role.MEMBER)).order_by("name")
 
 
-def _reads_an_oversized_paste(view):
-    """A paste over DATA_UPLOAD_MAX_MEMORY_SIZE is refused at its field, not with a 400: the
-    form is read here first (CSRF is checked after, as the middleware would)."""
-    protected = csrf_protect(view)
+def reads_an_oversized_post(refuse):
+    """A POST over DATA_UPLOAD_MAX_MEMORY_SIZE is answered by `refuse(request)` (its page,
+    with the refusal at its field), not with a 400: the form is read here first (CSRF is
+    checked after, as the middleware would). `refuse` answers a 404 to whoever may not
+    post there."""
 
-    @wraps(view)
-    def reading(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if request.method == "POST":
-            try:
-                request.POST  # noqa: B018 (read now, to catch the refusal)
-            except RequestDataTooBig:
-                if not _member_teams(request).exists():
-                    raise Http404 from None
-                return _new_page(request, _unread_form(request), too_big=True)
-        return protected(request, *args, **kwargs)
+    def decorate(view):
+        protected = csrf_protect(view)
 
-    return csrf_exempt(reading)
+        @wraps(view)
+        def reading(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if request.method == "POST":
+                try:
+                    request.POST  # noqa: B018 (read now, to catch the refusal)
+                except RequestDataTooBig:
+                    return refuse(request)
+            return protected(request, *args, **kwargs)
+
+        return csrf_exempt(reading)
+
+    return decorate
 
 
-@_reads_an_oversized_paste
+def _oversized_paste(request: HttpRequest) -> HttpResponse:
+    if not _member_teams(request).exists():
+        raise Http404
+    return _new_page(request, _unread_form(request), too_big=True)
+
+
+@reads_an_oversized_post(_oversized_paste)
 @require_http_methods(["GET", "POST"])
 def batch_new(request: HttpRequest) -> HttpResponse:
     if not _member_teams(request).exists():
@@ -102,7 +113,7 @@ def batch_new(request: HttpRequest) -> HttpResponse:
         rows = rows_from_csv(raw, team=form.cleaned_data["team"])
     except services.ServiceError as exc:
         form.add_error(source_field, exc.message)
-        _check_name(form)
+        check_batch_name(form)
         return _new_page(request, form)
     try:
         batch = services.batch_create(
@@ -147,11 +158,11 @@ def _csv_given(form: BatchNewForm) -> tuple[bytes | str | None, str]:
     if pasted.strip():
         return pasted, "csv_text"
     form.add_error("csv_text", "Upload a CSV file or paste its text here.")
-    _check_name(form)
+    check_batch_name(form)
     return None, "csv_text"
 
 
-def _check_name(form: BatchNewForm) -> None:
+def check_batch_name(form: forms.Form) -> None:
     """The name's error too, with the CSV's: every field that needs work says so at once."""
     try:
         batch_name_cleaned(form.cleaned_data.get("name"))

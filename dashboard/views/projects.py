@@ -18,12 +18,14 @@ from dashboard.models import (
     AuditEvent,
     Membership,
     ProjectStatus,
+    ProjectTemplate,
     Role,
     VendorAccount,
     role_in,
     roles_at_least,
 )
 from dashboard.models import Project as ProjectModel
+from dashboard.template_forms import start_from_template
 from dashboard.validation.ids import parse_id
 from dashboard.views.htmx import wants_fragment
 from providers.registry import PROVIDERS, get_provider
@@ -102,9 +104,12 @@ def _creatable_accounts(request: HttpRequest):
 def project_new(request: HttpRequest) -> HttpResponse:
     """GET: pick an account, get its vendor's form. POST: create the project."""
     accounts = _creatable_accounts(request)
+    template = _template_asked(request)
     account_id = request.POST.get("account") or request.GET.get("account") or ""
     account = None
-    if account_id:
+    if template is not None:
+        account = accounts.filter(pk=template.account_id).first()  # None: not usable now
+    elif account_id:
         account = get_object_or_404(accounts, pk=_id_or_404(account_id))
     elif accounts.count() == 1:
         account = accounts.first()
@@ -117,10 +122,29 @@ def project_new(request: HttpRequest) -> HttpResponse:
         form, refused = _form_to_fix(request, account, request.GET["fix"])
     elif account is not None:
         form = ProjectForm(provider=get_provider(account.vendor))
-    context = {"accounts": accounts, "account": account, "form": form, "refused": refused}
+        if template is not None:
+            start_from_template(form, template, get_provider(account.vendor))
+    context = {
+        "accounts": accounts,
+        "account": account,
+        "form": form,
+        "refused": refused,
+        "template": template,
+    }
     if wants_fragment(request):
         return render(request, "dashboard/projects/new.html#vendor_form", context)
     return render(request, "dashboard/projects/new.html", context)
+
+
+def _template_asked(request: HttpRequest) -> ProjectTemplate | None:
+    """The template `?template=` names, of a team where the user may create: a 404 for any
+    other (another team's, a viewer's, a malformed id)."""
+    if request.method != "GET" or "template" not in request.GET:
+        return None
+    templates = ProjectTemplate.objects.for_user(request.user, role=Role.MEMBER)
+    return get_object_or_404(
+        templates.select_related("account"), pk=_id_or_404(request.GET["template"])
+    )
 
 
 def _project_submit(request: HttpRequest, account: VendorAccount) -> HttpResponse:

@@ -60,6 +60,7 @@ def test_no_page_has_a_serious_or_critical_violation(page, live_server, a_team_w
     for state, project in projects.items():
         paths[f"project {state}"] = reverse("dashboard:project_detail", args=[project.reference])
     paths.update(batch_pages(_admin, accounts["r4"]))
+    paths.update(template_pages(_admin, accounts))
     for name, path in paths.items():
         response = page.goto(live_server.url + path)
         assert response.status == 200, (name, response.status)
@@ -85,6 +86,17 @@ def test_no_page_has_a_serious_or_critical_violation(page, live_server, a_team_w
     page.get_by_role("link", name="Edit row 2").click()
     expect(page.locator("#row-2 form")).to_be_visible()
     check("batch row fixed in place")
+
+    # A template refused at its fields, and a batch from a template refused at its values.
+    page.goto(live_server.url + paths["new template (photon)"])
+    page.get_by_label("Name pattern").fill("{app")
+    page.get_by_role("button", name="Save template").click()
+    expect(page.locator("#feedback-name_pattern .error")).to_be_visible()
+    check("new template with errors")
+    page.goto(live_server.url + paths["new batch from a template"])
+    page.get_by_role("button", name="Check the rows").click()
+    expect(page.locator("#feedback-value_env .error")).to_be_visible()
+    check("new batch from a template with errors")
 
     # A new API token, shown once, and the confirmation before revoking it.
     page.goto(live_server.url + reverse("dashboard:api_token_list"))
@@ -136,4 +148,27 @@ def batch_pages(user, account) -> dict[str, str]:
         "batch sending": sending.get_absolute_url(),
         "batch finished": finished.get_absolute_url(),
         "batch finished, failed only": finished.get_absolute_url() + "?show=failed",
+    }
+
+
+def template_pages(user, accounts) -> dict[str, str]:
+    """The template pages, with a template of each kind of field (R4: text, Photon: boxes)."""
+    from tests.project_templates.conftest import save
+
+    r4 = save(accounts["r4"].team, user, accounts["r4"], defaults={"description": "Checkout"})
+    photon = save(
+        accounts["photon"].team, user, accounts["photon"], name="Bots",
+        name_pattern="bot-{env}", defaults={"spectrum": True, "platforms": ["voice"]},
+    )  # fmt: skip
+    batch_new = reverse("dashboard:template_batch_new")
+    return {
+        "templates": reverse("dashboard:template_list"),
+        "new template": reverse("dashboard:template_new"),
+        "new template (photon)": reverse("dashboard:template_new")
+        + f"?account={accounts['photon'].pk}",
+        "edit template": photon.get_absolute_url(),
+        "delete template": reverse("dashboard:template_delete", args=[r4.pk]),
+        "new batch from a template, none chosen": batch_new,
+        "new batch from a template": batch_new + f"?template={r4.pk}",
+        "new project from a template": reverse("dashboard:project_new") + f"?template={r4.pk}",
     }

@@ -6,8 +6,8 @@ from django.urls import reverse
 from dashboard import services
 from dashboard.models import ProjectStatus, Role
 from tests.browser.conftest import log_in
-from tests.browser.test_accessibility import batch_pages
-from tests.factories import MembershipFactory, ProjectFactory, UserFactory
+from tests.browser.test_accessibility import batch_pages, template_pages
+from tests.factories import MembershipFactory, ProjectFactory, UserFactory, photon_account
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -25,6 +25,7 @@ def test_no_page_scrolls_sideways_on_a_phone(browser, live_server, r4_account, s
     token = services.api_token_create(
         by=user, team=r4_account.team, name="A pipeline token with a long name", role=Role.ADMIN
     ).token
+    photon = photon_account(r4_account.team, sandbox, label="Photon bots with a long label")
     context = browser.new_context(viewport={"width": 390, "height": 844})
     page = context.new_page()
     log_in(page, live_server, "phone")
@@ -39,6 +40,7 @@ def test_no_page_scrolls_sideways_on_a_phone(browser, live_server, r4_account, s
         reverse("dashboard:api_token_list"),
         reverse("dashboard:api_token_revoke", args=[token.pk]),
         *batch_pages(user, r4_account).values(),
+        *template_pages(user, {"r4": r4_account, "photon": photon}).values(),
     ]
     too_wide = {}
     for path in pages:

@@ -38,7 +38,7 @@ class Preference:
 
 
 def default_event_types(role: str | None) -> tuple[str, ...]:
-    return ADMIN_DEFAULT if role == Role.ADMIN else ()
+    return _in_order(ADMIN_DEFAULT) if role == Role.ADMIN else ()
 
 
 def preference_for(*, user, team: Team) -> Preference:

@@ -7,7 +7,6 @@ import pytest
 from dashboard import services
 from dashboard.models import DestinationKind, Role
 from tests.factories import MembershipFactory, UserFactory
-from tests.notifications.receiving import receiver  # noqa: F401  (a fixture)
 
 
 @pytest.fixture

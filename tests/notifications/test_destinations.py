@@ -253,3 +253,27 @@ def test_deleting_a_destination_takes_its_log_with_it(team, admin, public_name):
     services.destination_delete(destination=destination, user=admin)
     assert not Destination.objects.exists() and not Delivery.objects.exists()
     assert AuditEvent.objects.filter(action=AuditAction.DESTINATION_DELETED).count() == 1
+
+
+def test_the_admin_shows_destinations_and_their_log_but_never_a_secret(
+    admin_client, team, admin, receiver, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    destination, secret = webhook(team, admin, receiver.url)
+    receiver.configure(secrets=[secret])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.event_record(team=team, type=EventType.PROJECT_FAILED, data={})
+    delivery = Delivery.objects.get()
+    pages = [
+        reverse("admin:dashboard_destination_changelist"),
+        reverse("admin:dashboard_destination_change", args=[destination.pk]),
+        reverse("admin:dashboard_delivery_change", args=[delivery.pk]),
+        reverse("admin:dashboard_outboxevent_changelist"),
+        reverse("admin:dashboard_emailnotice_changelist"),
+    ]
+    for page in pages:
+        response = admin_client.get(page)
+        assert response.status_code == 200
+        assert secret.removeprefix("whsec_") not in response.content.decode()
+    assert admin_client.get(pages[1]).content.decode().count(receiver.url) >= 1

@@ -290,3 +290,13 @@ def test_a_name_that_turns_private_after_it_was_saved_is_refused_at_send(
     attempt = DeliveryAttempt.objects.get()
     assert attempt.status_code is None and "private or reserved" in attempt.error
     assert Delivery.objects.get().status == DeliveryStatus.PENDING  # retried later
+
+
+def test_an_unreadable_retry_schedule_stops_the_start(settings):
+    from dashboard.checks import check_webhook_retry_schedule
+
+    settings.WEBHOOK_RETRY_SCHEDULE = "5s,soon"
+    (error,) = check_webhook_retry_schedule()
+    assert error.id == "dashboard.E007" and "soon" in error.msg
+    settings.WEBHOOK_RETRY_SCHEDULE = "5s,5m"
+    assert check_webhook_retry_schedule() == []

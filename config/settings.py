@@ -253,6 +253,62 @@ API_RATE_LIMIT = env.int("API_RATE_LIMIT", default=600)
 API_IDEMPOTENCY_KEY_HOURS = max(24, env.int("API_IDEMPOTENCY_KEY_HOURS", default=24))
 API_IDEMPOTENCY_CLAIM_SECONDS = env.int("API_IDEMPOTENCY_CLAIM_SECONDS", default=60)
 
+# Notifications (README "Notifications"). The dashboard's own address, for links in mail
+# and Slack messages.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Mail: EMAIL_URL as django-environ reads it (smtp+tls://user:pass@host:587, consolemail://,
+# memorymail://, filemail:///path, dummymail://), as Django 6.1's MAILERS. By default the
+# console in development (`make run`), and the host's own mail server otherwise.
+_EMAIL = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
+_EMAIL_OPTIONS = {
+    "EMAIL_HOST": "host",
+    "EMAIL_PORT": "port",
+    "EMAIL_HOST_USER": "username",
+    "EMAIL_HOST_PASSWORD": "password",
+    "EMAIL_USE_TLS": "use_tls",
+    "EMAIL_USE_SSL": "use_ssl",
+    "EMAIL_TIMEOUT": "timeout",
+    "EMAIL_FILE_PATH": "file_path",
+}
+MAILERS = {
+    "default": {
+        "BACKEND": _EMAIL["EMAIL_BACKEND"],
+        "OPTIONS": {
+            option: _EMAIL[name]
+            for name, option in _EMAIL_OPTIONS.items()
+            # Only what the URL gave, and only what its backend takes.
+            if _EMAIL.get(name) not in (None, "", False)
+            and (option == "file_path")
+            == _EMAIL["EMAIL_BACKEND"].endswith("filebased.EmailBackend")
+        },
+    }
+}
+if _EMAIL["EMAIL_BACKEND"].endswith("smtp.EmailBackend"):
+    MAILERS["default"]["OPTIONS"].setdefault("timeout", 20)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="dashboard@localhost")
+# Webhook and Slack destinations are user-given URLs behind the same SSRF guard as vendor
+# calls, with an allow-list of their own (hosts, IPs or CIDRs let through although private,
+# loopback or plain http). Empty by default, in development too.
+WEBHOOK_ALLOWED_HOSTS = env.list("WEBHOOK_ALLOWED_HOSTS", default=[])
+# One delivery attempt ends after this many seconds (name lookup, connect, answer).
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+# Pauses after each failed attempt (s, m, h, d), each with up to 10 % jitter; then it fails.
+WEBHOOK_RETRY_SCHEDULE = env.str("WEBHOOK_RETRY_SCHEDULE", default="5s,5m,30m,2h,5h,10h")
+# Deliveries in flight at once per destination, across every worker: a slow destination
+# holds this many workers at most.
+WEBHOOK_MAX_IN_FLIGHT_PER_DESTINATION = env.int("WEBHOOK_MAX_IN_FLIGHT_PER_DESTINATION", default=2)
+# A destination failing every attempt for this long, its last delivery's retries spent,
+# is switched off (its team's admins are told by mail).
+WEBHOOK_DISABLE_AFTER_HOURS = env.float("WEBHOOK_DISABLE_AFTER_HOURS", default=24)
+# After a rotation the previous signing secret signs too, for this long.
+WEBHOOK_SECRET_OVERLAP_HOURS = env.float("WEBHOOK_SECRET_OVERLAP_HOURS", default=24)
+# Events, deliveries, attempts and mail notices older than this are pruned by the daily job.
+NOTIFICATIONS_KEEP_DAYS = env.int("NOTIFICATIONS_KEEP_DAYS", default=30)
+# How often deliveries and mail whose work was lost (a worker killed) are queued again, and
+# how often daily digests that are due go out (seconds).
+SCHEDULE_OUTBOX_SWEEP_SECONDS = env.int("SCHEDULE_OUTBOX_SWEEP_SECONDS", default=30)
+SCHEDULE_DIGEST_SECONDS = env.int("SCHEDULE_DIGEST_SECONDS", default=3600)
+
 # Browser-side security.
 SECURE_CSP = {
     "default-src": [CSP.SELF],

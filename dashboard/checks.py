@@ -53,6 +53,24 @@ def check_reconcile_wait(app_configs=None, **kwargs):
 
 
 @checks.register
+def check_webhook_retry_schedule(app_configs=None, **kwargs):
+    """A schedule that can't be read would fail every delivery's first retry."""
+    from dashboard.services.deliveries import parse_schedule
+
+    try:
+        parse_schedule(settings.WEBHOOK_RETRY_SCHEDULE)
+    except ValueError as exc:
+        return [
+            checks.Error(
+                str(exc),
+                hint="Pauses separated by commas, each a number with s, m, h or d.",
+                id="dashboard.E007",
+            )
+        ]
+    return []
+
+
+@checks.register
 def check_tasks_run(app_configs=None, **kwargs):
     """A backend that never runs tasks leaves every create pending forever."""
     backend = settings.TASKS.get("default", {}).get("BACKEND", "")

@@ -24,7 +24,16 @@ SUBMIT_PROJECT = "dashboard.tasks.submit_project"
 BUILD_EXPORT = "dashboard.tasks.build_export"
 POLL_DEVICE_LOGIN = "dashboard.tasks.poll_device_login"
 SEND_BATCH_ROWS = "dashboard.tasks.send_batch_rows"
-QUEUED_BY_SERVICES = (SUBMIT_PROJECT, BUILD_EXPORT, POLL_DEVICE_LOGIN, SEND_BATCH_ROWS)
+DELIVER_TO_DESTINATION = "dashboard.tasks.deliver_to_destination"
+SEND_EMAIL_NOTICE = "dashboard.tasks.send_email_notice"
+QUEUED_BY_SERVICES = (
+    SUBMIT_PROJECT,
+    BUILD_EXPORT,
+    POLL_DEVICE_LOGIN,
+    SEND_BATCH_ROWS,
+    DELIVER_TO_DESTINATION,
+    SEND_EMAIL_NOTICE,
+)
 
 # What queueing can raise: the queue's database, a TASKS backend that is missing or
 # misconfigured, a task that backend refuses. Anything else is a bug, and is not hidden.
@@ -53,6 +62,23 @@ def enqueue_batch_sender(*, account_id: int, at: datetime | None = None) -> bool
         needs_workers=True,
         failure="Could not queue a batch sender for account %s; the sweep will",
     )
+
+
+def enqueue_delivery_turn(*, destination_id: int, at: datetime | None = None) -> bool:
+    """A turn of a destination's deliveries (at `at`: a retry's time), which sends one and
+    then queues itself behind everyone else's work. Only on a queue with workers: False
+    otherwise, and the caller delivers in place (or leaves a retry to the sweep)."""
+    return _enqueue(
+        DELIVER_TO_DESTINATION,
+        destination_id,
+        at=at,
+        needs_workers=True,
+        failure="Could not queue deliveries to destination %s; the sweep will",
+    )
+
+
+def enqueue_email_notice(*, notice_id: int) -> bool:
+    return _enqueue(SEND_EMAIL_NOTICE, notice_id, failure="Could not queue mail %s; the sweep will")
 
 
 def enqueue_export_build(*, export_id: int) -> bool:

@@ -36,6 +36,8 @@ JOBS = (
     Job("sync_accounts", tasks.sync_accounts, "SCHEDULE_SYNC_SECONDS"),
     Job("prune_task_results", tasks.prune_task_results, "SCHEDULE_PRUNE_SECONDS"),
     Job("sweep_device_logins", tasks.sweep_device_logins, "SCHEDULE_DEVICE_LOGIN_SECONDS"),
+    Job("sweep_outbox", tasks.sweep_outbox, "SCHEDULE_OUTBOX_SWEEP_SECONDS"),
+    Job("send_email_digests", tasks.send_email_digests, "SCHEDULE_DIGEST_SECONDS"),
 )
 
 

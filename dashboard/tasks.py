@@ -74,6 +74,7 @@ def prune_task_results() -> None:
 
     services.exports_prune()
     services.api_requests_prune()
+    services.outbox_prune()
     refresh_planner_statistics()
     call_command(
         "prune_db_task_results",
@@ -98,3 +99,29 @@ def poll_device_login(login_id: int) -> str:
 @task()
 def sweep_device_logins() -> int:
     return services.device_logins_sweep()
+
+
+@task()
+def deliver_to_destination(destination_id: int) -> str:
+    """One turn of a destination: one delivery, then back in the queue behind everyone
+    else's work while more are due."""
+    if not services.destination_deliver_next(destination_id):
+        return "nothing more due now"
+    if queue.enqueue_delivery_turn(destination_id=destination_id):
+        return "next turn queued"
+    return "next turn left to the sweep"
+
+
+@task()
+def send_email_notice(notice_id: int) -> str:
+    return services.email_notice_send(notice_id)
+
+
+@task()
+def sweep_outbox() -> dict[str, int]:
+    return services.outbox_sweep()
+
+
+@task()
+def send_email_digests() -> int:
+    return services.digests_send()

@@ -7,8 +7,11 @@ from dashboard.views import (
     api_tokens,
     batch_actions,
     batches,
+    deliveries,
+    destinations,
     device_login,
     exports,
+    notification_preferences,
     project_secrets,
     project_templates,
     projects,
@@ -99,5 +102,25 @@ urlpatterns = [
         "teams/<id:pk>/members/<id:member>/remove/",
         teams.team_member_remove,
         name="team_member_remove",
+    ),
+    path("teams/<id:pk>/destinations/", destinations.destination_list, name="destination_list"),
+    path("teams/<id:pk>/destinations/new/", destinations.destination_new, name="destination_new"),
+    path("destinations/<id:pk>/edit/", destinations.destination_edit, name="destination_edit"),
+    path(
+        "destinations/<id:pk>/switch/", destinations.destination_switch, name="destination_switch"
+    ),
+    path(
+        "destinations/<id:pk>/delete/", destinations.destination_delete, name="destination_delete"
+    ),
+    path(
+        "destinations/<id:pk>/rotate/", destinations.destination_rotate, name="destination_rotate"
+    ),
+    path("destinations/<id:pk>/test/", deliveries.destination_test, name="destination_test"),
+    path("destinations/<id:pk>/deliveries/", deliveries.delivery_log, name="delivery_log"),
+    path("deliveries/<id:pk>/resend/", deliveries.delivery_resend, name="delivery_resend"),
+    path(
+        "notifications/",
+        notification_preferences.notification_preferences,
+        name="notification_preferences",
     ),
 ]

@@ -99,15 +99,28 @@ def send(
     *,
     headers: dict[str, str] | None = None,
     json_body: Any = None,
+    body: bytes | None = None,
     vendor: str = "The vendor",
+    total_timeout: float | None = None,
+    allow_setting: str = ssrf.VENDOR_ALLOW_LIST,
+    https_only: bool | None = None,
 ) -> VendorResponse:
-    """Send one request; raise ProviderError for anything that is not an HTTP answer."""
+    """Send one request; raise ProviderError for anything that is not an HTTP answer.
+
+    `body` is sent as these exact bytes (a signed webhook); `total_timeout` replaces
+    VENDOR_HTTP_TOTAL_TIMEOUT (and bounds the read); `allow_setting` and `https_only` are
+    the SSRF guard's (see `ssrf.resolve`)."""
     method = method.upper()
     started = time.monotonic()
-    deadline = started + settings.VENDOR_HTTP_TOTAL_TIMEOUT
+    total = total_timeout if total_timeout is not None else settings.VENDOR_HTTP_TOTAL_TIMEOUT
+    deadline = started + total
     # Nothing is sent to a refused address.
-    destination = ssrf.resolve(url, field=None, deadline=deadline)
+    destination = ssrf.resolve(
+        url, field=None, deadline=deadline, allow_setting=allow_setting, https_only=https_only
+    )
     timeout = (settings.VENDOR_HTTP_CONNECT_TIMEOUT, settings.VENDOR_HTTP_READ_TIMEOUT)
+    if total_timeout is not None:
+        timeout = (min(timeout[0], total), total)
     with ssrf.pinned(destination, deadline=deadline) as call:
         attempt = 0
         while True:
@@ -117,6 +130,7 @@ def send(
                     url,
                     headers=headers,
                     json=json_body,
+                    data=body,
                     timeout=timeout,
                     allow_redirects=False,
                     stream=True,
@@ -125,7 +139,7 @@ def send(
                     if 300 <= response.status_code < 400:
                         _log(method, url, response.status_code, started)
                         raise _redirect(response.status_code, method, vendor)
-                    body = _read_capped(response, call)
+                    answer = _read_capped(response, call, total)
             except ssrf.BlockedAddress:
                 # Worded as any unreachable host: a refusal here must not tell an open
                 # port from a closed one.
@@ -133,13 +147,13 @@ def send(
                 raise _unreachable(vendor) from None
             except _Abandoned as exc:
                 _log(method, url, f"abandoned: {exc.reason}", started)
-                raise _abandoned(exc.reason, method, vendor, sent=True) from None
+                raise _abandoned(exc.reason, method, vendor, total, sent=True) from None
             except requests.RequestException as exc:
                 if call.expired:
-                    reason = _too_slow()
+                    reason = _too_slow(total)
                     _log(method, url, f"abandoned: {reason}", started)
                     sent = call.requested and not _never_sent(exc)
-                    raise _abandoned(reason, method, vendor, sent=sent) from None
+                    raise _abandoned(reason, method, vendor, total, sent=sent) from None
                 if _never_sent(exc) and attempt < CONNECT_RETRIES:
                     attempt += 1
                     time.sleep(min(_RETRY_PAUSE_SECONDS * attempt, call.remaining()))
@@ -147,7 +161,7 @@ def send(
                 _log(method, url, f"failed: {type(exc).__name__}", started)
                 raise _transport_error(exc, method, vendor) from None
             _log(method, url, response.status_code, started)
-            return VendorResponse(response.status_code, response.headers, _text(response, body))
+            return VendorResponse(response.status_code, response.headers, _text(response, answer))
 
 
 def _redirect(status: int, method: str, vendor: str) -> ProviderError:
@@ -160,7 +174,7 @@ def _redirect(status: int, method: str, vendor: str) -> ProviderError:
     )
 
 
-def _read_capped(response: requests.Response, call: ssrf.Call) -> bytes:
+def _read_capped(response: requests.Response, call: ssrf.Call, total: float) -> bytes:
     """The body, up to VENDOR_HTTP_MAX_ANSWER_BYTES and until the call's deadline."""
     limit = settings.VENDOR_HTTP_MAX_ANSWER_BYTES
     too_large = f"the answer was larger than {limit:,} bytes"
@@ -173,14 +187,13 @@ def _read_capped(response: requests.Response, call: ssrf.Call) -> bytes:
         if len(body) > limit:
             raise _Abandoned(too_large)
         if call.expired:
-            raise _Abandoned(_too_slow())
+            raise _Abandoned(_too_slow(total))
     if call.expired:  # the deadline cut the connection, which can look like a short answer
-        raise _Abandoned(_too_slow())
+        raise _Abandoned(_too_slow(total))
     return bytes(body)
 
 
-def _too_slow() -> str:
-    seconds = settings.VENDOR_HTTP_TOTAL_TIMEOUT
+def _too_slow(seconds: float) -> str:
     return f"the answer did not arrive in full within {seconds:g} seconds"
 
 
@@ -221,12 +234,12 @@ def _unreachable(vendor: str) -> ProviderError:
     )
 
 
-def _abandoned(reason: str, method: str, vendor: str, *, sent: bool) -> ProviderError:
+def _abandoned(reason: str, method: str, vendor: str, total: float, *, sent: bool) -> ProviderError:
     """An answer too large or too slow: the transport failure of its method."""
     if not sent:
         return ProviderError(
             ErrorKind.UNAVAILABLE,
-            f"{vendor} could not be reached within {settings.VENDOR_HTTP_TOTAL_TIMEOUT:g} "
+            f"{vendor} could not be reached within {total:g} "
             "seconds. Nothing was sent; try again in a moment.",
         )
     if method in _SAFE_METHODS:

@@ -60,12 +60,18 @@ _REFUSED = tuple(
 )
 
 
+# The allow-list vendor calls read; other callers (webhooks) name their own.
+VENDOR_ALLOW_LIST = "ALLOWED_VENDOR_HOSTS"
+
+
 class BlockedAddress(Exception):
     """A connection the guard refuses. Not an OSError, so never retried."""
 
 
-def allowed(host: str, ip: str | None = None) -> bool:
-    entries = [entry.strip().lower() for entry in settings.ALLOWED_VENDOR_HOSTS if entry.strip()]
+def allowed(host: str, ip: str | None = None, *, allow_setting: str = VENDOR_ALLOW_LIST) -> bool:
+    """Whether the allow-list named `allow_setting` lets `host` (or `ip`) through."""
+    listed = getattr(settings, allow_setting)
+    entries = [entry.strip().lower() for entry in listed if entry.strip()]
     if host.lower().strip("[]") in entries:
         return True
     if ip is None:
@@ -100,15 +106,24 @@ class Destination:
 
 
 def resolve(
-    url: str, *, field: str | None = "base_url", deadline: float | None = None
+    url: str,
+    *,
+    field: str | None = "base_url",
+    deadline: float | None = None,
+    allow_setting: str = VENDOR_ALLOW_LIST,
+    https_only: bool | None = None,
 ) -> Destination:
     """Resolve the URL's host once and check every address; the error is a field error on
     `field`. Nothing may be sent to an address that was not returned here. The lookup is
-    given up at `deadline` (time.monotonic()); by default VENDOR_HTTP_TOTAL_TIMEOUT from now."""
+    given up at `deadline` (time.monotonic()); by default VENDOR_HTTP_TOTAL_TIMEOUT from now.
+    `allow_setting` names the allow-list; plain http is refused unless the host is on it
+    (`https_only`; by default only with DEBUG off)."""
     parts = urlsplit(url)
     host = parts.hostname or ""
     if parts.scheme not in ("http", "https") or not host:
         raise ProviderError(ErrorKind.INVALID, "Enter an http:// or https:// address.", field=field)
+    if https_only is None:
+        https_only = not settings.DEBUG
     if deadline is None:
         deadline = time.monotonic() + settings.VENDOR_HTTP_TOTAL_TIMEOUT
     try:
@@ -127,20 +142,24 @@ def resolve(
         ) from None
     addresses = tuple(dict.fromkeys(str(info[4][0]) for info in infos))
     destination = Destination(host, addresses)
-    if allowed(host) or all(allowed(host, ip) for ip in addresses):
+
+    def listed(ip: str | None = None) -> bool:
+        return allowed(host, ip, allow_setting=allow_setting)
+
+    if listed() or all(listed(ip) for ip in addresses):
         return destination
-    if parts.scheme == "http" and not settings.DEBUG:
+    if parts.scheme == "http" and https_only:
         raise ProviderError(
             ErrorKind.INVALID,
             "Use an https:// address; plain http is only allowed for hosts listed in "
-            "ALLOWED_VENDOR_HOSTS.",
+            f"{allow_setting}.",
             field=field,
         )
-    if not addresses or any(not is_public(ip) and not allowed(host, ip) for ip in addresses):
+    if not addresses or any(not is_public(ip) and not listed(ip) for ip in addresses):
         raise ProviderError(
             ErrorKind.INVALID,
             f"“{host}” points to a private or reserved address, which the dashboard never "
-            "calls. An operator can allow it in ALLOWED_VENDOR_HOSTS.",
+            f"calls. An operator can allow it in {allow_setting}.",
             field=field,
         )
     return destination

@@ -9,6 +9,7 @@ from providers import http as vendor_http
 from providers.sandbox.server import Sandbox
 
 from .factories import MembershipFactory, R4AccountFactory, TeamFactory, UserFactory
+from .notifications.receiving import receiver  # noqa: F401  (a fixture)
 from .processes import services_running  # noqa: F401  (a fixture)
 
 

@@ -7,6 +7,18 @@ from dashboard.models.audit import AuditAction, AuditEvent
 from dashboard.models.batches import AccountThrottle, Batch, BatchRow, BatchSource, BatchStatus
 from dashboard.models.device_logins import DeviceLogin, DeviceLoginStatus
 from dashboard.models.exports import ExportChunk, ExportStatus, ProjectExport
+from dashboard.models.notifications import (
+    Delivery,
+    DeliveryAttempt,
+    DeliveryStatus,
+    Destination,
+    DestinationKind,
+    EmailNotice,
+    EmailStatus,
+    EventType,
+    NotificationPreference,
+    OutboxEvent,
+)
 from dashboard.models.project_templates import ProjectTemplate
 from dashboard.models.projects import (
     NO_ERROR,
@@ -47,12 +59,22 @@ __all__ = [
     "BatchRow",
     "BatchSource",
     "BatchStatus",
+    "Delivery",
+    "DeliveryAttempt",
+    "DeliveryStatus",
+    "Destination",
+    "DestinationKind",
     "DeviceLogin",
     "DeviceLoginStatus",
+    "EmailNotice",
+    "EmailStatus",
+    "EventType",
     "ExportChunk",
     "ExportStatus",
     "IdempotentRequest",
     "Membership",
+    "NotificationPreference",
+    "OutboxEvent",
     "Project",
     "ProjectExport",
     "ProjectOrigin",

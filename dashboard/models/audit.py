@@ -44,6 +44,14 @@ class AuditAction(models.TextChoices):
     BATCH_FINISHED = "batch.finished", "Batch finished"
     BATCH_CANCELLED = "batch.cancelled", "Batch rest cancelled"
     BATCH_RETRIED = "batch.retried", "Batch failed rows retried"
+    DESTINATION_CREATED = "destination.created", "Notification destination added"
+    DESTINATION_EDITED = "destination.edited", "Notification destination edited"
+    DESTINATION_DELETED = "destination.deleted", "Notification destination deleted"
+    DESTINATION_SECRET_ROTATED = "destination.secret_rotated", "Signing secret rotated"
+    DESTINATION_TESTED = "destination.tested", "Test event sent"
+    DESTINATION_DISABLED = "destination.disabled", "Notification destination switched off"
+    DELIVERY_RESENT = "delivery.resent", "Event sent again"
+    NOTIFICATIONS_CHOSEN = "notifications.chosen", "Email notifications chosen"
 
 
 class AuditEventQuerySet(TeamScopedQuerySet):

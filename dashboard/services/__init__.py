@@ -34,11 +34,21 @@ from dashboard.services.batches import (
     batch_row_remove,
     batch_row_update,
 )
+from dashboard.services.deliveries import deliver_in_place, destination_deliver_next
+from dashboard.services.destinations import (
+    delivery_resend,
+    destination_create,
+    destination_delete,
+    destination_rotate_secret,
+    destination_send_test,
+    destination_update,
+)
 from dashboard.services.device_login import (
     device_login_poll,
     device_login_start,
     device_logins_sweep,
 )
+from dashboard.services.emails import digests_send, email_notice_send
 from dashboard.services.errors import ServiceError
 from dashboard.services.exports import (
     export_build,
@@ -50,6 +60,8 @@ from dashboard.services.exports import (
     stream_csv,
 )
 from dashboard.services.importing import account_import, account_import_candidates
+from dashboard.services.notification_preferences import preference_for, preference_save
+from dashboard.services.outbox import event_record, outbox_prune, outbox_sweep
 from dashboard.services.project_secrets import project_regenerate_secret, project_secret_reveal
 from dashboard.services.project_templates import (
     template_delete,
@@ -110,9 +122,20 @@ __all__ = [
     "batch_row_send_next",
     "batch_row_update",
     "batch_send",
+    "deliver_in_place",
+    "delivery_resend",
+    "destination_create",
+    "destination_delete",
+    "destination_deliver_next",
+    "destination_rotate_secret",
+    "destination_send_test",
+    "destination_update",
     "device_login_poll",
     "device_login_start",
     "device_logins_sweep",
+    "digests_send",
+    "email_notice_send",
+    "event_record",
     "export_build",
     "export_file",
     "export_size",
@@ -120,6 +143,10 @@ __all__ = [
     "export_still_theirs",
     "exports_prune",
     "not_found_yet_message",
+    "outbox_prune",
+    "outbox_sweep",
+    "preference_for",
+    "preference_save",
     "project_create",
     "project_dry_run",
     "project_reconcile",

@@ -9,10 +9,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
-from dashboard.models import AccountStatus, AuditAction, Team, VendorAccount
+from dashboard.models import AccountStatus, AuditAction, EventType, Team, VendorAccount
 from dashboard.models.columns import column_max
 from dashboard.services.audit import audit_record
 from dashboard.services.errors import ServiceError
+from dashboard.services.outbox import account_data, event_record
 from dashboard.services.vendor_answers import shown
 from dashboard.services.vendor_calls import call_vendor
 from dashboard.validation.labels import LABEL_ERROR, cleaned_line, label_field
@@ -238,5 +239,8 @@ def account_disconnect(*, account: VendorAccount, user) -> VendorAccount:
             action=AuditAction.ACCOUNT_DISCONNECTED,
             target=account,
             summary=f"Disconnected; credentials {account.credential_hint} deleted.",
+        )
+        event_record(
+            team=account.team, type=EventType.ACCOUNT_DISCONNECTED, data=account_data(account)
         )
     return account

@@ -65,6 +65,7 @@ def projects_sweep(*, now: datetime | None = None) -> SweepTotals:
             when=Q(attempted_at=project.attempted_at),
             actor=None,
             action=AuditAction.PROJECT_STALE,
+            announce=True,
             summary=f"Sent {project.attempted_at:%Y-%m-%d %H:%M:%S} UTC and never answered: "
             "now outcome unknown.",
             error_kind=ErrorKind.OUTCOME_UNKNOWN.value,

@@ -29,6 +29,7 @@ from dashboard.models import (
     Batch,
     BatchRow,
     BatchStatus,
+    EventType,
     Project,
     ProjectStatus,
     VendorAccount,
@@ -39,6 +40,7 @@ from dashboard.services.audit import audit_record, unsaved_audit_event
 from dashboard.services.batches import check_rows, require_member, verdicts_store
 from dashboard.services.errors import ServiceError
 from dashboard.services.moves import projects_move
+from dashboard.services.outbox import batch_data, event_record
 from dashboard.services.send_gate import Turn, claim_turn, spread, waiting_creates
 from dashboard.services.submitting import send_claimed
 from providers.base import ErrorKind
@@ -225,6 +227,7 @@ def batch_note_settled(batch_id: int | None) -> bool:
             target=batch,
             summary=f"Batch “{batch.name}” finished: {words}.",
         )
+        event_record(team=batch.team, type=EventType.BATCH_COMPLETED, data=batch_data(batch))
     return True
 
 

@@ -277,6 +277,7 @@ def _mark_not_found(projects: list[Project], user, listing: Listing) -> list[int
         action=AuditAction.PROJECT_RECONCILED,
         summary=f"Not found among {listed} project{pluralize(listed)} at the vendor: "
         "marked failed.",
+        announce=True,
         error_kind=ErrorKind.OUTCOME_UNKNOWN.value,
         error_code=NOT_FOUND_AT_VENDOR,
         error_message=message,
@@ -312,6 +313,7 @@ def _mark_found(
             actor=user,
             action=AuditAction.PROJECT_RECONCILED,
             summary=f"Found at the vendor as {remote.remote_id} ({how}): marked created.",
+            announce=True,
             remote_id=remote.remote_id,
             remote_status=status,
             completed_at=now,

@@ -16,6 +16,7 @@ from django.utils import timezone
 from dashboard.models import AuditAction, Project, ProjectStatus
 from dashboard.queue import enqueue_submit
 from dashboard.services.audit import audit_record
+from dashboard.services.outbox import projects_moved_record
 from dashboard.services.send_gate import (
     Turn,
     claim_turn,
@@ -172,6 +173,8 @@ def _settle(project: Project, attempt, *, to: str, changes: dict, action: str, s
         if not moved:
             logger.warning("Late answer for project %s ignored: %s", project.pk, summary)
             summary = f"Late answer, after the project had moved on (not applied): {summary}"
+        else:
+            projects_moved_record([project.pk], to)
         audit_record(
             team=project.team,
             actor=project.created_by,

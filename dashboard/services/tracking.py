@@ -9,12 +9,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, fields
 
+from django.db import transaction
 from django.utils import timezone
 
 from dashboard.models import (
     NO_ERROR,
     RETRYABLE,
     AuditAction,
+    EventType,
     Project,
     ProjectStatus,
     VendorAccount,
@@ -23,6 +25,7 @@ from dashboard.queue import enqueue_submit
 from dashboard.services.audit import audit_record
 from dashboard.services.errors import ServiceError
 from dashboard.services.moves import project_move
+from dashboard.services.outbox import project_event_record
 from dashboard.services.reconciling import (
     reconcile_each,
     take_listing,
@@ -63,17 +66,21 @@ def project_refresh(
         )
     now = timezone.now()
     if remote is None:
-        if not project.missing_at_vendor:
-            audit_record(
-                team=project.team,
-                actor=user,
-                action=AuditAction.PROJECT_MISSING,
-                target=project,
-                summary=f"{account.get_vendor_display()} no longer has {project.remote_id}; kept.",
-            )
-        project.missing_at_vendor = True
-        project.last_synced_at = now
-        project.save(update_fields=["missing_at_vendor", "last_synced_at", "updated_at"])
+        with transaction.atomic():
+            newly_missing = not project.missing_at_vendor
+            project.missing_at_vendor = True
+            project.last_synced_at = now
+            project.save(update_fields=["missing_at_vendor", "last_synced_at", "updated_at"])
+            if newly_missing:
+                vendor = account.get_vendor_display()
+                audit_record(
+                    team=project.team,
+                    actor=user,
+                    action=AuditAction.PROJECT_MISSING,
+                    target=project,
+                    summary=f"{vendor} no longer has {project.remote_id}; kept.",
+                )
+                project_event_record(project, EventType.PROJECT_MISSING_AT_VENDOR)
         return project
     remote = (check or RowCheck(get_provider(project.vendor)))(remote)
     changes = _changes(project, remote)
@@ -83,25 +90,27 @@ def project_refresh(
         project.vendor_response = {**project.vendor_response, "description": remote.description}
     project.missing_at_vendor = False
     project.last_synced_at = now
-    # Only the fields a refresh owns, so a concurrent write to the others is never undone.
-    project.save(
-        update_fields=[
-            "name",
-            "remote_status",
-            "vendor_response",
-            "missing_at_vendor",
-            "last_synced_at",
-            "updated_at",
-        ]
-    )
-    if changes:
-        audit_record(
-            team=project.team,
-            actor=user,
-            action=AuditAction.PROJECT_REFRESHED,
-            target=project,
-            summary="Changed at the vendor: " + "; ".join(changes),
+    with transaction.atomic():
+        # Only the fields a refresh owns, so a concurrent write to the others is never undone.
+        project.save(
+            update_fields=[
+                "name",
+                "remote_status",
+                "vendor_response",
+                "missing_at_vendor",
+                "last_synced_at",
+                "updated_at",
+            ]
         )
+        if changes:
+            audit_record(
+                team=project.team,
+                actor=user,
+                action=AuditAction.PROJECT_REFRESHED,
+                target=project,
+                summary="Changed at the vendor: " + "; ".join(changes),
+            )
+            project_event_record(project, EventType.PROJECT_CHANGED_AT_VENDOR, changes=changes)
     return project
 
 

@@ -14,9 +14,10 @@ from contextlib import contextmanager
 from django.conf import settings
 from django.db import transaction
 
-from dashboard.models import AccountStatus, AuditAction, VendorAccount
+from dashboard.models import AccountStatus, AuditAction, EventType, VendorAccount
 from dashboard.services.audit import audit_record
 from dashboard.services.errors import VendorCallFailed
+from dashboard.services.outbox import account_data, event_record
 from providers.base import Credentials, ErrorKind, Provider, ProviderError
 from providers.registry import PROVIDERS, get_provider
 
@@ -90,6 +91,12 @@ def mark_needs_reconnect(account: VendorAccount, *, actor=None, reason: str = ""
                 action=AuditAction.ACCOUNT_NEEDS_RECONNECT,
                 target=account,
                 summary=f"Needs new credentials: {reason}",  # cut to the column by audit_record
+            )
+            account.status = AccountStatus.NEEDS_RECONNECT
+            event_record(
+                team=account.team,
+                type=EventType.ACCOUNT_NEEDS_CREDENTIALS,
+                data=account_data(account, reason=reason),
             )
     if account.status == AccountStatus.ACTIVE:
         account.status = AccountStatus.NEEDS_RECONNECT

@@ -10,6 +10,7 @@ from dashboard.models import BatchSource
 from dashboard.services import RowInput
 from tests.batches.sent import sent_batch
 from tests.browser.conftest import log_in, wait_for_htmx_settled
+from tests.notifications_pages.made import HOOK_URL, notification_pages
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -26,7 +27,9 @@ def grave_violations(page) -> list[str]:
     ]
 
 
-def test_no_page_has_a_serious_or_critical_violation(page, live_server, a_team_with_everything):
+def test_no_page_has_a_serious_or_critical_violation(
+    page, live_server, a_team_with_everything, settings
+):
     _admin, accounts, projects = a_team_with_everything
     found = {}
 
@@ -61,6 +64,7 @@ def test_no_page_has_a_serious_or_critical_violation(page, live_server, a_team_w
         paths[f"project {state}"] = reverse("dashboard:project_detail", args=[project.reference])
     paths.update(batch_pages(_admin, accounts["r4"]))
     paths.update(template_pages(_admin, accounts))
+    paths.update(notification_pages(_admin, accounts["r4"].team))
     for name, path in paths.items():
         response = page.goto(live_server.url + path)
         assert response.status == 200, (name, response.status)
@@ -107,6 +111,23 @@ def test_no_page_has_a_serious_or_critical_violation(page, live_server, a_team_w
     page.get_by_role("link", name="Revoke Accessibility CI").click()
     expect(page.get_by_role("button", name="Revoke")).to_be_visible()
     check("revoke api token")
+
+    # A destination refused at its URL, then one added with its secret shown once, and a
+    # log's test event answered in place.
+    settings.WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]
+    page.goto(live_server.url + paths["new destination"])
+    page.get_by_label("URL").fill("https://10.0.0.5/hook")
+    page.get_by_role("button", name="Add destination").click()
+    expect(page.locator("#feedback-url .error")).to_be_visible()
+    check("new destination with errors")
+    page.get_by_label("URL").fill(HOOK_URL)
+    page.get_by_role("button", name="Add destination").click()
+    expect(page.locator("#new-signing-secret")).to_be_visible()
+    check("new destination's secret")
+    page.goto(live_server.url + paths["delivery log"])
+    page.get_by_role("button", name="Send a test event").click()
+    expect(page.get_by_text("A test event is on its way")).to_be_visible()
+    check("delivery log after a test event")
 
     # Device sign-in, started as a person would.
     page.goto(live_server.url + reverse("dashboard:account_connect", args=["photon"]))

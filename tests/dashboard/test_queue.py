@@ -40,6 +40,8 @@ def test_every_listed_path_is_a_task_of_dashboard_tasks():
         tasks.build_export,
         tasks.poll_device_login,
         tasks.send_batch_rows,
+        tasks.deliver_to_destination,
+        tasks.send_email_notice,
     }
     assert all(isinstance(import_string(p), Task) for p in queue.QUEUED_BY_SERVICES)
 

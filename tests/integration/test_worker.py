@@ -168,6 +168,7 @@ def test_a_job_is_due_again_after_its_interval(db, settings):
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
     settings.SCHEDULE_SWEEP_SECONDS = 30
     settings.SCHEDULE_DEVICE_LOGIN_SECONDS = 45  # each job keeps its own interval
+    settings.SCHEDULE_OUTBOX_SWEEP_SECONDS = 60
     now = timezone.now()
     assert "sweep_projects" in enqueue_due_jobs(now=now)
     assert enqueue_due_jobs(now=now + timedelta(seconds=29)) == []

@@ -201,10 +201,13 @@ def one_size(api, sandbox: Sandbox, accounts, size: int) -> dict:
 def report(result: dict) -> None:
     ratio = result["settle_s"] / result["ideal_s"]
     ok = lambda good: "ok" if good else "OVER"  # noqa: E731
+    # The issue sets the 2 s answers for 1,000 rows; past that they are figures, not goals.
+    timed = ok if result["size"] <= 1000 else (lambda good: "")
     print(
         f"{result['size']:>6,} rows: preview {result['preview_s']:5.2f} s "
-        f"{ok(result['preview_s'] <= 2)}; send {result['send_s']:5.2f} s "
-        f"{ok(result['send_s'] <= 2)}; calls before send {result['calls_before_send']}"
+        f"{timed(result['preview_s'] <= 2)}; send {result['send_s']:5.2f} s "
+        f"{timed(result['send_s'] <= 2)}; calls before send {result['calls_before_send']}"
+        + ("" if result["size"] <= 1000 else " (the 2 s goals are set for 1,000 rows)")
     )
     print(
         f"        settle {result['settle_s']:7.1f} s, ideal {result['ideal_s']:7.1f} s, "

@@ -277,3 +277,33 @@ def test_the_admin_shows_destinations_and_their_log_but_never_a_secret(
         assert response.status_code == 200
         assert secret.removeprefix("whsec_") not in response.content.decode()
     assert admin_client.get(pages[1]).content.decode().count(receiver.url) >= 1
+
+
+def test_a_host_gone_private_still_lets_an_admin_switch_its_destination_off(team, admin, resolving):
+    """The saved address is judged again at every delivery; an edit that keeps it does not
+    look it up again, so a host now resolving privately cannot trap its destination on.
+    Changing the address to anything is judged in full."""
+    resolving("hooks.example.com", PUBLIC, "10.0.0.5")
+    destination, _ = webhook(team, admin, "https://hooks.example.com/dashboard")
+
+    off = services.destination_update(
+        destination=destination,
+        user=admin,
+        url="https://hooks.example.com/dashboard",
+        description="Gone private",
+        event_types=[],
+        enabled=False,
+    )
+    assert not off.enabled and off.description == "Gone private"
+
+    with pytest.raises(services.ServiceError) as refused:
+        services.destination_update(
+            destination=off,
+            user=admin,
+            url="https://hooks.example.com/other",
+            description="",
+            event_types=[],
+            enabled=False,
+        )
+    assert "url" in refused.value.field_errors
+    assert Destination.objects.get(pk=destination.pk).url == "https://hooks.example.com/dashboard"

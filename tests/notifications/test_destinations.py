@@ -176,13 +176,21 @@ def test_rotation_keeps_the_old_secret_signing_for_a_day(team, admin, public_nam
     assert summaries.count() == 1 and second not in summaries.get().summary
 
 
-def test_a_second_rotation_drops_the_first_secret(team, admin, public_name):
+def test_two_rotations_in_a_day_keep_every_retired_secret_signing_for_its_hours(
+    team, admin, public_name, settings
+):
     destination, first = webhook(team, admin, public_name)
     second = services.destination_rotate_secret(destination=destination, user=admin)
     third = services.destination_rotate_secret(destination=destination, user=admin)
     destination.refresh_from_db()
-    assert signing_secrets(destination.secrets, timezone.now()) == [third, second]
-    assert first not in destination.secrets.values()
+    now = timezone.now()
+    assert signing_secrets(destination.secrets, now) == [third, first, second]
+    later = now + timedelta(hours=settings.WEBHOOK_SECRET_OVERLAP_HOURS, minutes=1)
+    assert signing_secrets(destination.secrets, later) == [third]
+    fourth = services.destination_rotate_secret(destination=destination, user=admin)
+    destination.refresh_from_db()
+    # Retired secrets whose hours are over are dropped when the next rotation is stored.
+    assert len(destination.secrets["retiring"]) == 3 and fourth != third
 
 
 def test_a_slack_destination_has_no_secret_to_rotate(team, admin, public_name):

@@ -182,7 +182,7 @@ def test_rotate_asks_first_then_shows_the_new_secret_once(client, owner, team, w
     shown = SECRET.findall(html)
     webhook.refresh_from_db()
     assert shown == [webhook.secrets["current"]] and shown[0] != webhook.first_secret
-    assert webhook.secrets["previous"] == webhook.first_secret
+    assert webhook.secrets["retiring"][0]["secret"] == webhook.first_secret
     assert "keeps signing for 24 hours" in html
     assert webhook.first_secret not in html
 

@@ -340,5 +340,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # One handler for everything: Django's own console handler would print each line twice.
-    "loggers": {"django": {"handlers": [], "propagate": True}},
+    "loggers": {
+        "django": {"handlers": [], "propagate": True},
+        # Its DEBUG lines hold each request's path, a credential for a Slack incoming webhook:
+        # never logged, whatever LOG_LEVEL says (providers.http logs what may be shown).
+        "urllib3": {"level": "INFO"},
+    },
 }

@@ -77,6 +77,15 @@ def enqueue_delivery_turn(*, destination_id: int, at: datetime | None = None) ->
     )
 
 
+def queue_has_workers() -> bool:
+    """Whether queued work is run by workers (a queue that can delay a task) rather than
+    in place; False too for a queue that is misconfigured or down."""
+    try:
+        return import_string(DELIVER_TO_DESTINATION).get_backend().supports_defer
+    except ENQUEUE_ERRORS:
+        return False
+
+
 def enqueue_email_notice(*, notice_id: int) -> bool:
     return _enqueue(SEND_EMAIL_NOTICE, notice_id, failure="Could not queue mail %s; the sweep will")
 

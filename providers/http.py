@@ -104,14 +104,17 @@ def send(
     total_timeout: float | None = None,
     allow_setting: str = ssrf.VENDOR_ALLOW_LIST,
     https_only: bool | None = None,
+    log_path: bool = True,
 ) -> VendorResponse:
     """Send one request; raise ProviderError for anything that is not an HTTP answer.
 
     `body` is sent as these exact bytes (a signed webhook); `total_timeout` replaces
     VENDOR_HTTP_TOTAL_TIMEOUT (and bounds the read); `allow_setting` and `https_only` are
-    the SSRF guard's (see `ssrf.resolve`)."""
+    the SSRF guard's (see `ssrf.resolve`); `log_path=False` logs the host alone (a URL
+    whose path is a credential, as a Slack incoming webhook's is)."""
     method = method.upper()
     started = time.monotonic()
+    logged = url if log_path else _host_only(url)
     total = total_timeout if total_timeout is not None else settings.VENDOR_HTTP_TOTAL_TIMEOUT
     deadline = started + total
     # Nothing is sent to a refused address.
@@ -137,30 +140,30 @@ def send(
                 )
                 with response:
                     if 300 <= response.status_code < 400:
-                        _log(method, url, response.status_code, started)
+                        _log(method, logged, response.status_code, started)
                         raise _redirect(response.status_code, method, vendor)
                     answer = _read_capped(response, call, total)
             except ssrf.BlockedAddress:
                 # Worded as any unreachable host: a refusal here must not tell an open
                 # port from a closed one.
-                _log(method, url, "refused: blocked connection", started)
+                _log(method, logged, "refused: blocked connection", started)
                 raise _unreachable(vendor) from None
             except _Abandoned as exc:
-                _log(method, url, f"abandoned: {exc.reason}", started)
+                _log(method, logged, f"abandoned: {exc.reason}", started)
                 raise _abandoned(exc.reason, method, vendor, total, sent=True) from None
             except requests.RequestException as exc:
                 if call.expired:
                     reason = _too_slow(total)
-                    _log(method, url, f"abandoned: {reason}", started)
+                    _log(method, logged, f"abandoned: {reason}", started)
                     sent = call.requested and not _never_sent(exc)
                     raise _abandoned(reason, method, vendor, total, sent=sent) from None
                 if _never_sent(exc) and attempt < CONNECT_RETRIES:
                     attempt += 1
                     time.sleep(min(_RETRY_PAUSE_SECONDS * attempt, call.remaining()))
                     continue
-                _log(method, url, f"failed: {type(exc).__name__}", started)
+                _log(method, logged, f"failed: {type(exc).__name__}", started)
                 raise _transport_error(exc, method, vendor) from None
-            _log(method, url, response.status_code, started)
+            _log(method, logged, response.status_code, started)
             return VendorResponse(response.status_code, response.headers, _text(response, answer))
 
 
@@ -267,6 +270,11 @@ def _transport_error(exc: Exception, method: str, vendor: str) -> ProviderError:
         f"The request reached {vendor} but the answer was lost, so we can't tell "
         "whether it was carried out.",
     )
+
+
+def _host_only(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _log(method: str, url: str, outcome: object, started: float) -> None:

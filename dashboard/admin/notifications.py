@@ -11,13 +11,14 @@ from dashboard.models import Delivery, DeliveryAttempt, Destination, EmailNotice
 class DestinationAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "team", "kind", "enabled", "failing_since", "created_at"]
     list_filter = ["kind", "enabled", "team"]
-    search_fields = ["url", "description"]
+    search_fields = ["description"]
     list_select_related = ["team"]
-    # `secrets` is left out on purpose: the admin never shows a signing secret.
+    # `secrets` is left out on purpose: the admin never shows a signing secret, nor the
+    # URL in full (a Slack URL's last part is Slack's credential).
     fields = [
         "team",
         "kind",
-        "url",
+        "masked_url",
         "description",
         "event_types",
         "enabled",

@@ -12,6 +12,7 @@ from ninja.responses import NinjaJSONEncoder
 from dashboard.api import accounts, activity, batches, catalog, projects
 from dashboard.api.auth import ApiTokenAuth
 from dashboard.api.problems import PROBLEM_CONTENT_TYPE, add_problem_handlers
+from dashboard.api.webhook_schemas import add_webhooks
 
 DESCRIPTION = """Create and track projects at the team's vendor accounts from scripts and CI.
 
@@ -33,6 +34,7 @@ class DashboardApi(NinjaAPI):
                     content = answer.get("content", {})
                     if int(status) >= 400 and "application/json" in content:
                         answer["content"] = {PROBLEM_CONTENT_TYPE: content["application/json"]}
+        add_webhooks(schema)
         return schema
 
 

@@ -9,6 +9,7 @@ EmailNotice per person who does. Workers send them afterwards; every attempt is 
 from __future__ import annotations
 
 import uuid
+from urllib.parse import parse_qsl, urlsplit
 
 from django.conf import settings
 from django.db import models
@@ -17,6 +18,8 @@ from django.utils import timezone
 
 from dashboard.models.teams import Team, TeamScopedQuerySet
 from providers.encryption import EncryptedJSONField
+
+HIDDEN = "••••"
 
 
 class EventType(models.TextChoices):
@@ -68,8 +71,8 @@ class Destination(models.Model):
     # The event types it wants; empty means every type.
     event_types = models.JSONField(default=list, blank=True)
     enabled = models.BooleanField(default=True)
-    # {"current": "whsec_…", "previous": "whsec_…", "previous_until": ISO time}: both sign
-    # until then. Never shown after it was made; empty for Slack.
+    # {"current": "whsec_…", "retiring": [{"secret": "whsec_…", "until": ISO time}]}: the
+    # retiring ones sign too until then. Never shown after it was made; empty for Slack.
     secrets = EncryptedJSONField(default=dict, editable=False)
     disabled_reason = models.CharField(max_length=300, blank=True)
     # The first of the failures in a row (none since the last success), if failing.
@@ -87,7 +90,19 @@ class Destination(models.Model):
         indexes = [models.Index(fields=["team", "enabled"], name="destination_team_enabled")]
 
     def __str__(self) -> str:
-        return self.description or self.url
+        return self.description or self.masked_url
+
+    @property
+    def masked_url(self) -> str:
+        """The URL to show: a Slack URL's last part is Slack's secret, and a webhook's query
+        may carry the receiver's token, so those are never shown after they were typed."""
+        parts = urlsplit(str(self.url or ""))
+        base = f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
+        if self.kind == DestinationKind.SLACK:
+            kept = parts.path.rstrip("/").rsplit("/", 1)[0]
+            return f"{base}{kept}/{HIDDEN}"
+        query = "&".join(f"{name}={HIDDEN}" for name, _ in parse_qsl(parts.query, True))
+        return f"{base}{parts.path}" + (f"?{query}" if query else "")
 
     def wants(self, event_type: str) -> bool:
         if event_type == EventType.WEBHOOK_TEST:

@@ -28,6 +28,7 @@ from random import SystemRandom
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from dashboard import queue
@@ -182,6 +183,7 @@ def delivery_send(delivery_id: int, lease: datetime) -> Outcome:
             total_timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
             allow_setting="WEBHOOK_ALLOWED_HOSTS",
             https_only=True,
+            log_path=False,  # a Slack URL's path is its secret; a webhook's may hold a token
         )
     except ProviderError as exc:
         outcome = Outcome(
@@ -242,7 +244,9 @@ def delivery_record(delivery: Delivery, lease: datetime, outcome: Outcome) -> No
         )
         schedule = retry_schedule()
         step = delivery.retry_step + 1
-        if outcome.status_code != GONE and step <= len(schedule):
+        # Switched off while this was in flight: no retry (as for its other pending ones).
+        still_on = Destination.objects.filter(pk=destination.pk, enabled=True).exists()
+        if still_on and outcome.status_code != GONE and step <= len(schedule):
             retry_at = now + jittered(schedule[step - 1])
             moved = mine.update(
                 **counted, retry_step=step, next_attempt_at=retry_at, last_error=outcome.error
@@ -272,7 +276,7 @@ def _when(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
-def _switch_off_if_failing_for_a_day(destination: Destination, now: datetime) -> None:
+def _switch_off_if_failing_for_a_day(destination: Destination, now: datetime) -> bool:
     since = now - timedelta(hours=settings.WEBHOOK_DISABLE_AFTER_HOURS)
     failing_since = (
         Destination.objects.filter(pk=destination.pk)
@@ -280,11 +284,23 @@ def _switch_off_if_failing_for_a_day(destination: Destination, now: datetime) ->
         .first()
     )
     if failing_since is not None and failing_since <= since:
-        destination_switch_off(
+        return destination_switch_off(
             destination,
             reason=f"Every delivery failed from {_when(failing_since)} to {_when(now)}: "
             "switched off.",
         )
+    return False
+
+
+def destinations_failing_for_a_day_switch_off(now: datetime) -> int:
+    """The sweep's look: a destination whose every attempt has failed for a day is off even
+    when its last delivery's retries are not spent (the schedule's end comes sooner, and a
+    quiet destination may have nothing left to try)."""
+    since = now - timedelta(hours=settings.WEBHOOK_DISABLE_AFTER_HOURS)
+    failing = Destination.objects.filter(enabled=True, failing_since__lte=since).select_related(
+        "team"
+    )
+    return sum(_switch_off_if_failing_for_a_day(destination, now) for destination in failing)
 
 
 def destination_switch_off(
@@ -298,13 +314,17 @@ def destination_switch_off(
         )
         if not changed:
             return False
-        Delivery.objects.filter(destination=destination, status=DeliveryStatus.PENDING).update(
+        now = timezone.now()
+        unclaimed = Q(claimed_until__isnull=True) | Q(claimed_until__lte=now)
+        Delivery.objects.filter(
+            unclaimed, destination=destination, status=DeliveryStatus.PENDING
+        ).update(
             status=DeliveryStatus.FAILED,
             next_attempt_at=None,
             claimed_until=None,
             last_error="Not sent: the destination was switched off.",
         )
-        name = destination.description or destination.url
+        name = str(destination)  # the description, else the URL with any secret masked
         audit_record(
             team=destination.team,
             actor=actor,
@@ -328,16 +348,5 @@ def destination_switch_off(
 
 
 def destination_page(destination: Destination) -> str:
-    """The destination's page (its delivery log), or else the list of destinations."""
-    from django.urls import NoReverseMatch, reverse
-
-    for name, args in (
-        ("dashboard:destination_detail", [destination.pk]),
-        ("dashboard:destination_list", []),
-        ("dashboard:team_list", []),
-    ):
-        try:
-            return reverse(name, args=args)
-        except NoReverseMatch:
-            continue
-    return "/"
+    """The destination's delivery log, where an admin sees why and switches it on again."""
+    return reverse("dashboard:delivery_log", args=[destination.pk])

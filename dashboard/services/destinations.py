@@ -71,6 +71,10 @@ def clean_url(value: object) -> str:
     return url
 
 
+def _as_saved(url: str) -> str:
+    return url
+
+
 def clean_description(value: object) -> str:
     text = value.strip() if isinstance(value, str) else ""
     if len(text) > DESCRIPTION_MAX or has_control_characters(text):
@@ -83,10 +87,14 @@ def clean_description(value: object) -> str:
     return text
 
 
-def _clean(url, description, event_types) -> dict:
+def _clean(url, description, event_types, *, saved_url: str | None = None) -> dict:
+    """`saved_url`: the address already stored, judged when it was saved and again at every
+    delivery; left unchanged it is not looked up again (so a host that no longer resolves
+    never stops an admin from switching its destination off)."""
     errors, cleaned = {}, {}
+    keep = saved_url is not None and url == saved_url
     for name, clean, value in (
-        ("url", clean_url, url),
+        ("url", _as_saved if keep else clean_url, url),
         ("description", clean_description, description),
         ("event_types", clean_event_types, event_types),
     ):
@@ -145,7 +153,7 @@ def destination_update(
     """Change a destination. Switched off, its pending deliveries fail; switched on, it
     starts afresh (its failures forgotten)."""
     require_admin(user, destination.team_id)
-    cleaned = _clean(url, description, event_types)
+    cleaned = _clean(url, description, event_types, saved_url=destination.url)
     with transaction.atomic():
         locked = Destination.objects.select_for_update().get(pk=destination.pk)
         toggled = ""

@@ -18,7 +18,14 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from dashboard import queue
-from dashboard.models import EmailNotice, EmailStatus, NotificationPreference, Team
+from dashboard.models import (
+    EmailNotice,
+    EmailStatus,
+    NotificationPreference,
+    Role,
+    Team,
+    role_in,
+)
 from dashboard.services.event_texts import digest_text, mail_text
 from dashboard.services.notification_preferences import team_admins
 
@@ -26,6 +33,7 @@ logger = logging.getLogger(__name__)
 
 LEASE_SECONDS = 60
 MOST_ATTEMPTS = 5
+RETRY_AFTER = timedelta(minutes=5)
 DIGEST_EVERY = timedelta(hours=24)
 # A digest job that runs a little early still counts as a day.
 DIGEST_SLACK = timedelta(minutes=10)
@@ -42,9 +50,8 @@ def admins_notify(*, team: Team, subject: str, lines: list[str], path: str) -> l
     ids = [notice.pk for notice in notices]
 
     def queue_them() -> None:
-        for notice_id in ids:
-            if not queue.enqueue_email_notice(notice_id=notice_id):
-                email_notice_send(notice_id)
+        for notice_id in ids:  # one that can't be queued is left to the sweep
+            queue.enqueue_email_notice(notice_id=notice_id)
 
     transaction.on_commit(queue_them)
     return ids
@@ -67,6 +74,11 @@ def email_notice_send(notice_id: int) -> str:
     if not _claim(notice_id, now):
         return "not due"
     notice = EmailNotice.objects.select_related("event", "team", "user").get(pk=notice_id)
+    if not _still_told(notice.user, notice.team_id, admins_only=notice.event is None):
+        EmailNotice.objects.filter(pk=notice_id).update(
+            status=EmailStatus.FAILED, claimed_until=None
+        )
+        return "not sent: no longer in the team"
     if notice.event is not None:
         subject, body = mail_text(notice.event, notice.team.name)
     else:
@@ -76,8 +88,11 @@ def email_notice_send(notice_id: int) -> str:
     except Exception:  # SMTP and its kin raise anything; the mail is tried again later
         logger.exception("Could not send mail %s", notice_id)
         gave_up = notice.attempts >= MOST_ATTEMPTS
+        # Held back (5, 10, 20, 40 minutes) so a mail server's outage outlasts no mail.
+        retry_at = now + RETRY_AFTER * 2 ** max(notice.attempts - 1, 0)
         EmailNotice.objects.filter(pk=notice_id).update(
-            claimed_until=None, status=EmailStatus.FAILED if gave_up else EmailStatus.PENDING
+            claimed_until=None if gave_up else retry_at,
+            status=EmailStatus.FAILED if gave_up else EmailStatus.PENDING,
         )
         return "failed"
     EmailNotice.objects.filter(pk=notice_id).update(
@@ -116,6 +131,9 @@ def _send_digest(user_id: int, team_id: int, last: datetime | None, now: datetim
     if not notices:
         return 0
     first = notices[0]
+    if not _still_told(first.user, team_id, admins_only=False):
+        EmailNotice.objects.filter(pk__in=[n.pk for n in notices]).update(status=EmailStatus.FAILED)
+        return 0
     subject, body = digest_text([n.event for n in notices if n.event], first.team.name)
     try:
         send_mail(subject, body, None, [first.user.email])
@@ -130,3 +148,12 @@ def _send_digest(user_id: int, team_id: int, last: datetime | None, now: datetim
         status=EmailStatus.SENT, sent_at=timezone.now()
     )
     return 1
+
+
+def _still_told(user, team_id: int, *, admins_only: bool) -> bool:
+    """Mail is addressed when the event is recorded and sent later: by then the person may
+    have left the team (or stopped being its admin, for an admin's notice)."""
+    if not user.is_active:
+        return False
+    role = role_in(user, team_id)
+    return role == Role.ADMIN if admins_only else role is not None

@@ -83,16 +83,19 @@ def events_record(
 
 def queue_work(destination_ids: list[int], notice_ids: list[int]) -> None:
     """After the commit: a turn for each destination, a task for each mail. Without
-    workers (an immediate queue) the work is done here and now."""
+    workers (an immediate queue) deliveries are made here and now. With workers, work that
+    could not be queued (the queue is down) is left to the sweep, never done in the
+    request that recorded the event."""
     from dashboard.services.deliveries import deliver_in_place
-    from dashboard.services.emails import email_notice_send
 
+    with_workers = queue.queue_has_workers()
     for destination_id in destination_ids:
-        if not queue.enqueue_delivery_turn(destination_id=destination_id):
+        if with_workers:
+            queue.enqueue_delivery_turn(destination_id=destination_id)
+        else:
             deliver_in_place(destination_id)
     for notice_id in notice_ids:
-        if not queue.enqueue_email_notice(notice_id=notice_id):
-            email_notice_send(notice_id)
+        queue.enqueue_email_notice(notice_id=notice_id)
 
 
 def site_url(path: str) -> str:
@@ -192,7 +195,10 @@ def project_event_record(project: Project, type: str, **extra) -> OutboxEvent:
 def outbox_sweep(*, now: datetime | None = None) -> dict[str, int]:
     """Work whose task was lost (a process killed after the commit, a queue outage, a
     worker killed mid-delivery, its lease run out): queued again."""
+    from dashboard.services.deliveries import destinations_failing_for_a_day_switch_off
+
     now = now or timezone.now()
+    switched_off = destinations_failing_for_a_day_switch_off(now)
     due = Delivery.objects.filter(
         Q(claimed_until__isnull=True) | Q(claimed_until__lte=now),
         status=DeliveryStatus.PENDING,
@@ -210,7 +216,11 @@ def outbox_sweep(*, now: datetime | None = None) -> dict[str, int]:
         ).values_list("pk", flat=True)[:1000]
     )
     queue_work(destination_ids, notices)
-    return {"destinations": len(destination_ids), "emails": len(notices)}
+    return {
+        "destinations": len(destination_ids),
+        "emails": len(notices),
+        "switched_off": switched_off,
+    }
 
 
 def outbox_prune(*, now: datetime | None = None) -> int:

@@ -30,23 +30,27 @@ def new_secret() -> str:
 
 
 def rotated(stored: dict, now: datetime) -> tuple[dict, str]:
-    """The secrets after a rotation, and the new one: the current one signs as well until
-    WEBHOOK_SECRET_OVERLAP_HOURS from now."""
+    """The secrets after a rotation, and the new one: the current one keeps signing until
+    WEBHOOK_SECRET_OVERLAP_HOURS from now, and so does each one retired before it whose
+    hours are not over (two rotations in a day drop no secret a receiver may still hold)."""
     fresh = new_secret()
     until = now + timedelta(hours=settings.WEBHOOK_SECRET_OVERLAP_HOURS)
-    kept = {"current": fresh}
+    retiring = _retiring(stored, now)
     if stored.get("current"):
-        kept.update(previous=stored["current"], previous_until=until.isoformat())
-    return kept, fresh
+        retiring.append({"secret": stored["current"], "until": until.isoformat()})
+    return {"current": fresh, "retiring": retiring}, fresh
 
 
 def signing_secrets(stored: dict, now: datetime) -> list[str]:
-    """The secrets that sign now: the current one, and the previous one until it expires."""
+    """The secrets that sign now: the current one, then each retiring one until its end."""
     signing = [stored["current"]] if stored.get("current") else []
-    until = stored.get("previous_until")
-    if stored.get("previous") and until and datetime.fromisoformat(until) > now:
-        signing.append(stored["previous"])
-    return signing
+    return signing + [kept["secret"] for kept in _retiring(stored, now)]
+
+
+def _retiring(stored: dict, now: datetime) -> list[dict]:
+    """Retired secrets still signing, oldest first."""
+    kept = stored.get("retiring") or []
+    return [k for k in kept if datetime.fromisoformat(k["until"]) > now]
 
 
 def event_body(event: OutboxEvent) -> bytes:

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.debug import sensitive_variables
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -53,6 +53,7 @@ def destination_list(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @sensitive_variables("secret")
+@sensitive_post_parameters("url")  # a Slack URL is a credential: kept out of error reports
 @never_cache  # the answer to a create holds the new signing secret: never kept by any cache
 @require_http_methods(["GET", "POST"])
 def destination_new(request: HttpRequest, pk: int) -> HttpResponse:
@@ -78,6 +79,7 @@ def destination_new(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, FORM, {"team": team, "form": form, "destination": None})
 
 
+@sensitive_post_parameters("url")
 @require_http_methods(["GET", "POST"])
 def destination_edit(request: HttpRequest, pk: int) -> HttpResponse:
     destination = admin_destination(request, pk)

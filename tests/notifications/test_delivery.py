@@ -246,7 +246,7 @@ def test_a_busy_destination_takes_no_more_than_its_limit_in_flight(team, hook, s
 def test_the_sweep_queues_what_was_never_sent(team, hook, receiver):
     services.event_record(team=team, type=EventType.PROJECT_FAILED, data={})  # no commit hooks
     assert receiver.records() == []
-    assert services.outbox_sweep() == {"destinations": 1, "emails": 0}
+    assert services.outbox_sweep() == {"destinations": 1, "emails": 0, "switched_off": 0}
     assert len(receiver.records()) == 1 and Delivery.objects.get().status == "delivered"
 
 

@@ -176,13 +176,21 @@ def test_rotation_keeps_the_old_secret_signing_for_a_day(team, admin, public_nam
     assert summaries.count() == 1 and second not in summaries.get().summary
 
 
-def test_a_second_rotation_drops_the_first_secret(team, admin, public_name):
+def test_two_rotations_in_a_day_keep_every_retired_secret_signing_for_its_hours(
+    team, admin, public_name, settings
+):
     destination, first = webhook(team, admin, public_name)
     second = services.destination_rotate_secret(destination=destination, user=admin)
     third = services.destination_rotate_secret(destination=destination, user=admin)
     destination.refresh_from_db()
-    assert signing_secrets(destination.secrets, timezone.now()) == [third, second]
-    assert first not in destination.secrets.values()
+    now = timezone.now()
+    assert signing_secrets(destination.secrets, now) == [third, first, second]
+    later = now + timedelta(hours=settings.WEBHOOK_SECRET_OVERLAP_HOURS, minutes=1)
+    assert signing_secrets(destination.secrets, later) == [third]
+    fourth = services.destination_rotate_secret(destination=destination, user=admin)
+    destination.refresh_from_db()
+    # Retired secrets whose hours are over are dropped when the next rotation is stored.
+    assert len(destination.secrets["retiring"]) == 3 and fourth != third
 
 
 def test_a_slack_destination_has_no_secret_to_rotate(team, admin, public_name):
@@ -277,3 +285,33 @@ def test_the_admin_shows_destinations_and_their_log_but_never_a_secret(
         assert response.status_code == 200
         assert secret.removeprefix("whsec_") not in response.content.decode()
     assert admin_client.get(pages[1]).content.decode().count(receiver.url) >= 1
+
+
+def test_a_host_gone_private_still_lets_an_admin_switch_its_destination_off(team, admin, resolving):
+    """The saved address is judged again at every delivery; an edit that keeps it does not
+    look it up again, so a host now resolving privately cannot trap its destination on.
+    Changing the address to anything is judged in full."""
+    resolving("hooks.example.com", PUBLIC, "10.0.0.5")
+    destination, _ = webhook(team, admin, "https://hooks.example.com/dashboard")
+
+    off = services.destination_update(
+        destination=destination,
+        user=admin,
+        url="https://hooks.example.com/dashboard",
+        description="Gone private",
+        event_types=[],
+        enabled=False,
+    )
+    assert not off.enabled and off.description == "Gone private"
+
+    with pytest.raises(services.ServiceError) as refused:
+        services.destination_update(
+            destination=off,
+            user=admin,
+            url="https://hooks.example.com/other",
+            description="",
+            event_types=[],
+            enabled=False,
+        )
+    assert "url" in refused.value.field_errors
+    assert Destination.objects.get(pk=destination.pk).url == "https://hooks.example.com/dashboard"

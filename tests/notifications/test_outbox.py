@@ -8,6 +8,7 @@ import pytest
 from django.db import transaction
 
 from dashboard import services
+from dashboard.api.webhook_schemas import ENVELOPES
 from dashboard.models import (
     AccountStatus,
     BatchSource,
@@ -26,6 +27,17 @@ from tests.factories import ProjectFactory
 from tests.notifications.conftest import webhook
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def payloads_match_the_api_document(db):
+    """Every event the services wrote in a test here is what the OpenAPI document's
+    `webhooks` says it is (the hand-made events with empty data aside)."""
+    yield
+    for event in OutboxEvent.objects.exclude(data={}):
+        ENVELOPES[event.type].model_validate(
+            {"type": event.type, "timestamp": event.created_at, "data": event.data}
+        )
 
 
 @pytest.fixture

@@ -84,10 +84,10 @@ def events_record(
 def queue_work(destination_ids: list[int], notice_ids: list[int]) -> None:
     """After the commit: a turn for each destination, a task for each mail. Without
     workers (an immediate queue) the work is done here and now."""
-    from dashboard.services.deliveries import deliver_in_place
+    from dashboard.services.deliveries import deliver_in_place, needing_a_turn
     from dashboard.services.emails import email_notice_send
 
-    for destination_id in destination_ids:
+    for destination_id in needing_a_turn(destination_ids) if destination_ids else []:
         if not queue.enqueue_delivery_turn(destination_id=destination_id):
             deliver_in_place(destination_id)
     for notice_id in notice_ids:

@@ -27,7 +27,7 @@ from random import SystemRandom
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -123,6 +123,26 @@ def claim_delivery(destination_id: int) -> Claim:
         lease = now + timedelta(seconds=lease_seconds())
         Delivery.objects.filter(pk=due).update(claimed_until=lease)
     return Claim(Turn.CLAIMED, due, lease)
+
+
+def needing_a_turn(destination_ids: list[int]) -> list[int]:
+    """Those not already at their most deliveries in flight. One at its limit needs no new
+    turn: each turn in flight ends after this moment, and takes another if more are due
+    then (a claim whose worker died runs out, and the sweep queues it again). Without this,
+    every event queued a turn for a busy (slow) destination, which ended at once."""
+    now = timezone.now()
+    full = set(
+        Delivery.objects.filter(
+            destination_id__in=destination_ids,
+            status=DeliveryStatus.PENDING,
+            claimed_until__gt=now,
+        )
+        .values("destination_id")
+        .annotate(n=Count("id"))
+        .filter(n__gte=max(1, settings.WEBHOOK_MAX_IN_FLIGHT_PER_DESTINATION))
+        .values_list("destination_id", flat=True)
+    )
+    return [pk for pk in destination_ids if pk not in full]
 
 
 def due_now(destination_id: int) -> bool:

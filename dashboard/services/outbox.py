@@ -85,11 +85,12 @@ def queue_work(destination_ids: list[int], notice_ids: list[int]) -> None:
     """After the commit: a turn for each destination, a task for each mail. Without
     workers (an immediate queue) deliveries are made here and now. With workers, work that
     could not be queued (the queue is down) is left to the sweep, never done in the
-    request that recorded the event."""
-    from dashboard.services.deliveries import deliver_in_place
+    request that recorded the event; a destination already at its in-flight limit gets
+    no new turn (the turns in flight take what comes next)."""
+    from dashboard.services.deliveries import deliver_in_place, needing_a_turn
 
     with_workers = queue.queue_has_workers()
-    for destination_id in destination_ids:
+    for destination_id in needing_a_turn(destination_ids) if destination_ids else []:
         if with_workers:
             queue.enqueue_delivery_turn(destination_id=destination_id)
         else:

@@ -7,7 +7,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from dashboard import services
+from dashboard import queue, services
 from dashboard.models import (
     AuditAction,
     AuditEvent,
@@ -19,7 +19,13 @@ from dashboard.models import (
     EventType,
     OutboxEvent,
 )
-from dashboard.services.deliveries import Turn, claim_delivery, parse_schedule
+from dashboard.services.deliveries import (
+    Turn,
+    claim_delivery,
+    delivery_send,
+    due_now,
+    parse_schedule,
+)
 from tests.notifications.conftest import webhook
 
 pytestmark = pytest.mark.django_db
@@ -241,6 +247,33 @@ def test_a_busy_destination_takes_no_more_than_its_limit_in_flight(team, hook, s
     assert [first.turn, second.turn, third.turn] == [Turn.CLAIMED, Turn.CLAIMED, Turn.BUSY]
     Delivery.objects.filter(pk=first.delivery_id).update(claimed_until=timezone.now())
     assert claim_delivery(hook.pk).turn == Turn.CLAIMED  # a lease that ran out frees its place
+
+
+def turns_queued() -> int:
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult.objects.filter(task_path=queue.DELIVER_TO_DESTINATION).count()
+
+
+def test_a_destination_at_its_limit_gets_no_new_turn_and_a_turn_in_flight_takes_the_next(
+    team, hook, receiver, settings, django_capture_on_commit_callbacks
+):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.WEBHOOK_MAX_IN_FLIGHT_PER_DESTINATION = 2
+    happen(team, django_capture_on_commit_callbacks, data={"n": 0})
+    first = claim_delivery(hook.pk)
+    happen(team, django_capture_on_commit_callbacks, data={"n": 1})
+    assert turns_queued() == 2  # one in flight: room for another turn
+    second = claim_delivery(hook.pk)
+
+    happen(team, django_capture_on_commit_callbacks, data={"n": 2})
+    assert turns_queued() == 2  # at its limit: the turns in flight take it
+
+    delivery_send(first.delivery_id, first.lease)
+    assert due_now(hook.pk)  # so the turn that just ended queues another
+    assert services.destination_deliver_next(hook.pk) is False
+    delivery_send(second.delivery_id, second.lease)
+    assert sorted(r["data"]["n"] for r in receiver.records()) == [0, 1, 2]
 
 
 def test_the_sweep_queues_what_was_never_sent(team, hook, receiver):

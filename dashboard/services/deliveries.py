@@ -106,9 +106,13 @@ def claim_delivery(destination_id: int) -> Claim:
     """Claim the destination's next due delivery, if it has room for one more in flight."""
     now = timezone.now()
     with transaction.atomic():
+        # The destination's row only (its Meta ordering would join and lock the team's
+        # row too), and not its key: a transaction recording an event for it still
+        # commits (FOR KEY SHARE) instead of deadlocking with a claim (PostgreSQL).
         slow = (
-            Destination.objects.select_for_update()
+            Destination.objects.select_for_update(no_key=True)
             .filter(pk=destination_id, enabled=True)
+            .order_by()
             .values_list("slow", flat=True)
             .first()
         )

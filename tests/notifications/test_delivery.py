@@ -5,6 +5,8 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from dashboard import queue, services
@@ -299,6 +301,16 @@ def test_a_slow_answer_leaves_the_destination_one_delivery_in_flight_until_a_qui
     delivery_send(first.delivery_id, first.lease)  # answered at once this time
     assert not Destination.objects.get().slow
     assert [claim_delivery(hook.pk).turn for _ in range(3)] == [Turn.CLAIMED] * 2 + [Turn.BUSY]
+
+
+def test_a_claim_locks_the_destinations_row_alone(team, hook):
+    """Its team's row locked too (the ordering's join), an event recorded at that moment
+    deadlocked with the claim on PostgreSQL (bench/webhooks.py)."""
+    services.event_record(team=team, type=EventType.PROJECT_FAILED, data={})
+    with CaptureQueriesContext(connection) as queries:
+        assert claim_delivery(hook.pk).turn == Turn.CLAIMED
+    lock = next(q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT"))
+    assert "dashboard_destination" in lock and "dashboard_team" not in lock
 
 
 def test_the_sweep_queues_what_was_never_sent(team, hook, receiver):

@@ -77,6 +77,9 @@ class Destination(models.Model):
     disabled_reason = models.CharField(max_length=300, blank=True)
     # The first of the failures in a row (none since the last success), if failing.
     failing_since = models.DateTimeField(null=True, blank=True)
+    # Its last attempt took SLOW_ATTEMPT_SECONDS or more: one delivery in flight, not
+    # WEBHOOK_MAX_IN_FLIGHT_PER_DESTINATION, so it holds one worker at most.
+    slow = models.BooleanField(default=False, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -2,9 +2,10 @@
 
 - A destination's turn: at most WEBHOOK_MAX_IN_FLIGHT_PER_DESTINATION deliveries in flight
   per destination, across every worker (counted and claimed in one step under the
-  destination's row lock). A turn sends one delivery, then the task queues itself behind
-  everyone else's work, so a slow destination holds that many workers at most and never
-  delays another.
+  destination's row lock), and one while it is slow (its last attempt took
+  SLOW_ATTEMPT_SECONDS or more). A turn sends one delivery, then the task queues itself
+  behind everyone else's work, so a slow destination holds one worker at most and never
+  delays another. An event queues no turn for a destination already at its limit.
 - A claim is a lease (`claimed_until`): a worker killed mid-delivery holds it no longer
   than a delivery can last, then the sweep queues it again. Delivery is at least once;
   the webhook-id lets a receiver drop a repeat.
@@ -51,6 +52,8 @@ _jitter = SystemRandom()
 
 # A claim outlasts the longest attempt by this much (the attempt is recorded after it).
 LEASE_MARGIN_SECONDS = 5.0
+# An attempt this long (an answer, a timeout or a refusal) marks its destination slow.
+SLOW_ATTEMPT_SECONDS = 1.0
 GONE = 410
 ERROR_MAX = 300
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -90,6 +93,12 @@ class Claim:
     lease: datetime | None = None
 
 
+def in_flight_limit(*, slow: bool) -> int:
+    """The most deliveries of a destination in flight at once: one while it is slow, so a
+    destination that takes seconds to answer holds one worker, not several."""
+    return 1 if slow else max(1, settings.WEBHOOK_MAX_IN_FLIGHT_PER_DESTINATION)
+
+
 def lease_seconds() -> float:
     return settings.WEBHOOK_TIMEOUT_SECONDS + LEASE_MARGIN_SECONDS
 
@@ -98,18 +107,20 @@ def claim_delivery(destination_id: int) -> Claim:
     """Claim the destination's next due delivery, if it has room for one more in flight."""
     now = timezone.now()
     with transaction.atomic():
-        locked = (
-            Destination.objects.select_for_update()
+        # The destination's row only (its Meta ordering would join and lock the team's
+        # row too), and not its key: a transaction recording an event for it still
+        # commits (FOR KEY SHARE) instead of deadlocking with a claim (PostgreSQL).
+        slow = (
+            Destination.objects.select_for_update(no_key=True)
             .filter(pk=destination_id, enabled=True)
-            .values_list("pk", flat=True)
+            .order_by()
+            .values_list("slow", flat=True)
             .first()
         )
-        if locked is None:
+        if slow is None:
             return Claim(Turn.NOTHING)
         pending = Delivery.objects.filter(destination_id=destination_id, status="pending")
-        if pending.filter(claimed_until__gt=now).count() >= max(
-            1, settings.WEBHOOK_MAX_IN_FLIGHT_PER_DESTINATION
-        ):
+        if pending.filter(claimed_until__gt=now).count() >= in_flight_limit(slow=slow):
             return Claim(Turn.BUSY)
         due = (
             pending.filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
@@ -130,18 +141,17 @@ def needing_a_turn(destination_ids: list[int]) -> list[int]:
     turn: each turn in flight ends after this moment, and takes another if more are due
     then (a claim whose worker died runs out, and the sweep queues it again). Without this,
     every event queued a turn for a busy (slow) destination, which ended at once."""
-    now = timezone.now()
-    full = set(
+    in_flight = (
         Delivery.objects.filter(
             destination_id__in=destination_ids,
             status=DeliveryStatus.PENDING,
-            claimed_until__gt=now,
+            claimed_until__gt=timezone.now(),
         )
-        .values("destination_id")
+        .values_list("destination_id", "destination__slow")
         .annotate(n=Count("id"))
-        .filter(n__gte=max(1, settings.WEBHOOK_MAX_IN_FLIGHT_PER_DESTINATION))
-        .values_list("destination_id", flat=True)
+        .order_by()
     )
+    full = {pk for pk, slow, n in in_flight if n >= in_flight_limit(slow=slow)}
     return [pk for pk in destination_ids if pk not in full]
 
 
@@ -246,6 +256,8 @@ def delivery_record(delivery: Delivery, lease: datetime, outcome: Outcome) -> No
             response_excerpt=outcome.excerpt[:EXCERPT_BYTES],
             error=outcome.error,
         )
+        slow = outcome.duration_ms >= SLOW_ATTEMPT_SECONDS * 1000
+        Destination.objects.filter(pk=destination.pk).exclude(slow=slow).update(slow=slow)
         if outcome.ok:
             Destination.objects.filter(pk=destination.pk, failing_since__isnull=False).update(
                 failing_since=None

@@ -5,6 +5,8 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from dashboard import queue, services
@@ -19,6 +21,7 @@ from dashboard.models import (
     EventType,
     OutboxEvent,
 )
+from dashboard.services import deliveries
 from dashboard.services.deliveries import (
     Turn,
     claim_delivery,
@@ -274,6 +277,40 @@ def test_a_destination_at_its_limit_gets_no_new_turn_and_a_turn_in_flight_takes_
     assert services.destination_deliver_next(hook.pk) is False
     delivery_send(second.delivery_id, second.lease)
     assert sorted(r["data"]["n"] for r in receiver.records()) == [0, 1, 2]
+
+
+def test_a_slow_answer_leaves_the_destination_one_delivery_in_flight_until_a_quick_one(
+    team, hook, receiver, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.WEBHOOK_MAX_IN_FLIGHT_PER_DESTINATION = 2
+    monkeypatch.setattr(deliveries, "SLOW_ATTEMPT_SECONDS", 0.3)
+    receiver.configure(sleep=0.4, sleep_times=1)
+    happen(team, django_capture_on_commit_callbacks, data={"n": 0})
+    services.destination_deliver_next(hook.pk)
+    assert Destination.objects.get().slow
+
+    for n in (1, 2):
+        happen(team, django_capture_on_commit_callbacks, data={"n": n})
+    first = claim_delivery(hook.pk)
+    assert claim_delivery(hook.pk).turn == Turn.BUSY  # one worker at most, not two
+    queued = turns_queued()
+    happen(team, django_capture_on_commit_callbacks, data={"n": 3})
+    assert turns_queued() == queued  # and no turn queued that would end at once
+
+    delivery_send(first.delivery_id, first.lease)  # answered at once this time
+    assert not Destination.objects.get().slow
+    assert [claim_delivery(hook.pk).turn for _ in range(3)] == [Turn.CLAIMED] * 2 + [Turn.BUSY]
+
+
+def test_a_claim_locks_the_destinations_row_alone(team, hook):
+    """Its team's row locked too (the ordering's join), an event recorded at that moment
+    deadlocked with the claim on PostgreSQL (bench/webhooks.py)."""
+    services.event_record(team=team, type=EventType.PROJECT_FAILED, data={})
+    with CaptureQueriesContext(connection) as queries:
+        assert claim_delivery(hook.pk).turn == Turn.CLAIMED
+    lock = next(q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT"))
+    assert "dashboard_destination" in lock and "dashboard_team" not in lock
 
 
 def test_the_sweep_queues_what_was_never_sent(team, hook, receiver):

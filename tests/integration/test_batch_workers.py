@@ -115,7 +115,13 @@ def test_a_429_storm_on_one_account_holds_up_only_that_account(
     assert Project.objects.filter(batch=batch, status=ProjectStatus.CREATED).count() == 60
     storm_calls = [c for c in sandbox.calls(**R4_CREATE) if c["account"] == "storm"]
     assert len(storm_calls) == 20 + 6  # each refused row sent again once, after its pause
-    assert Batch.objects.get(pk=batch.pk).status == BatchStatus.DONE
+    # Marked done by the worker that settled the last row, in its next transaction (which
+    # also writes the batch's audit row and its batch.completed event): a moment later.
+    wait_for(
+        lambda: Batch.objects.get(pk=batch.pk).status == BatchStatus.DONE,
+        timeout=10,
+        what="the batch marked done",
+    )
 
 
 def test_a_worker_killed_mid_batch_loses_no_row_and_sends_none_twice(

@@ -108,10 +108,6 @@ def _clean(url, description, event_types, *, saved_url: str | None = None) -> di
     return cleaned
 
 
-def _label(destination: Destination) -> str:
-    return destination.description or urlsplit(destination.url).netloc
-
-
 def destination_create(
     *,
     team: Team,
@@ -142,7 +138,7 @@ def destination_create(
             actor=user,
             action=AuditAction.DESTINATION_CREATED,
             target=destination,
-            summary=f"{destination.get_kind_display()} “{_label(destination)}” added.",
+            summary=f"{destination.get_kind_display()} “{destination}” added.",
         )
     return destination, secret
 
@@ -176,7 +172,7 @@ def destination_update(
                 actor=user,
                 action=AuditAction.DESTINATION_EDITED,
                 target=locked,
-                summary=f"“{_label(locked)}”: {'; '.join(words)}.",
+                summary=f"“{locked}”: {'; '.join(words)}.",
             )
     return locked
 
@@ -189,7 +185,7 @@ def destination_delete(*, destination: Destination, user) -> None:
             actor=user,
             action=AuditAction.DESTINATION_DELETED,
             target=destination,
-            summary=f"{destination.get_kind_display()} “{_label(destination)}” deleted.",
+            summary=f"{destination.get_kind_display()} “{destination}” deleted.",
         )
         Destination.objects.filter(pk=destination.pk).delete()
 
@@ -209,7 +205,7 @@ def destination_rotate_secret(*, destination: Destination, user) -> str:
             actor=user,
             action=AuditAction.DESTINATION_SECRET_ROTATED,
             target=locked,
-            summary=f"“{_label(locked)}”: signing secret rotated; the old one signs for a day.",
+            summary=f"“{locked}”: signing secret rotated; the old one signs for a day.",
         )
     return fresh
 
@@ -237,7 +233,7 @@ def destination_send_test(*, destination: Destination, user) -> Delivery:
             actor=user,
             action=AuditAction.DESTINATION_TESTED,
             target=destination,
-            summary=f"Test event sent to “{_label(destination)}”.",
+            summary=f"Test event sent to “{destination}”.",
         )
     return Delivery.objects.get(event=event, destination=destination)
 
@@ -264,7 +260,7 @@ def delivery_resend(*, delivery: Delivery, user) -> Delivery:
             actor=user,
             action=AuditAction.DELIVERY_RESENT,
             target=delivery,
-            summary=f"Event {delivery.event.webhook_id} sent again to “{_label(destination)}”.",
+            summary=f"Event {delivery.event.webhook_id} sent again to “{destination}”.",
         )
         transaction.on_commit(lambda: queue_work([destination.pk], []))
     delivery.refresh_from_db()

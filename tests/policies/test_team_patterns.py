@@ -1,0 +1,48 @@
+"""A team's regular expressions: refused when they can't be used, and never able to hang."""
+
+import time
+
+import pytest
+
+from dashboard.validation.team_patterns import PATTERN_MAX, TeamPatternError, team_pattern
+
+
+@pytest.mark.parametrize(
+    ("source", "says"),
+    [
+        ("", "Enter a regular expression."),
+        ("   ", "Enter a regular expression."),
+        ("x" * (PATTERN_MAX + 1), f"the limit is {PATTERN_MAX}"),
+        ("^dev\x00-", "control characters"),
+        ("(", "isn't valid at character 2: missing )"),
+        ("[a-", "isn't valid"),
+        ("a{99999999999}", "repeat count too big"),
+        (r"^(a|aa)+$", "takes too long"),
+        (r"(x+x+)+y", "takes too long"),
+    ],
+)
+def test_a_pattern_that_cant_be_used_is_refused_with_the_reason(source, says):
+    with pytest.raises(TeamPatternError) as refused:
+        team_pattern(source)
+    assert says in refused.value.message
+
+
+@pytest.mark.parametrize(
+    ("name", "verdict"),
+    [("prod-billing", True), ("dev-a1", True), ("Prod-billing", False), ("prod_billing", False)],
+)
+def test_a_sane_pattern_answers(name, verdict):
+    pattern = team_pattern(r"^(dev|staging|prod)-[a-z0-9-]+$")
+    assert pattern.matches(name) is verdict
+
+
+def test_inline_flags_are_the_admins_to_choose():
+    assert team_pattern("(?i)^prod-").matches("PROD-x") is True
+
+
+def test_a_runaway_match_stops_at_the_time_limit_and_says_so():
+    # Slipped past the probes (they stop at 256 characters); a longer name still can't hang.
+    pattern = team_pattern(r"^(\w+\s?)*$")
+    started = time.perf_counter()
+    assert pattern.matches("a" * 5000 + "!") is None
+    assert time.perf_counter() - started < 2

@@ -52,6 +52,14 @@ def backends(application_name: str) -> set[int]:
     return {pid for (pid,) in rows}
 
 
+def server_connections() -> str:
+    """How full the server is: a pool that can't connect looks like a hang."""
+    with psycopg.connect(postgres_url(connection.settings_dict)) as watcher:
+        (in_use,) = watcher.execute("SELECT count(*) FROM pg_stat_activity").fetchone()
+        (limit,) = watcher.execute("SHOW max_connections").fetchone()
+    return f"{in_use} of max_connections {limit} in use"
+
+
 def held(application_name: str) -> int:
     return len(backends(application_name))
 
@@ -164,7 +172,7 @@ def submit(agent, account, name):
 # `gunicorn --preload`, as a script: the master imports config.wsgi (the startup checks
 # query the database there), then forks workers whose threads each run a query.
 PRELOAD_THEN_FORK = """
-import json, os, sys, threading
+import faulthandler, json, os, sys, threading
 import config.wsgi  # the master's import
 from django.db import connection, connections
 
@@ -182,6 +190,8 @@ children = []
 for worker in range(2):
     child = os.fork()
     if child == 0:
+        # A hung worker says where it hangs (stderr) before the test gives up on it.
+        faulthandler.dump_traceback_later(25, exit=True)
         pids = []
         threads = [threading.Thread(target=query, args=(pids,)) for _ in range(3)]
         [thread.start() for thread in threads]
@@ -210,8 +220,11 @@ def test_workers_forked_after_the_startup_checks_have_their_own_pool(postgres):
         stdout, stderr = master.communicate(timeout=30)
     except subprocess.TimeoutExpired:
         os.killpg(master.pid, signal.SIGKILL)
-        master.communicate()
-        pytest.fail("a forked worker hung on the master's pool")
+        _, stderr = master.communicate()
+        pytest.fail(
+            f"a forked worker hung on the master's pool ({server_connections()}):\n"
+            + stderr[-4000:]
+        )
     workers = [json.loads(line) for line in stdout.splitlines()]
     assert len(workers) == 2, stderr[-2000:]
     for pids in workers:

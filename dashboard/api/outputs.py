@@ -71,7 +71,7 @@ def _approval_out(project: Project) -> dict | None:
         "requested_by": project.created_by.get_username() if project.created_by else None,
         "decided_by": project.decided_by.get_username() if project.decided_by else None,
         "decided_at": project.decided_at,
-        "comment": project.decision_comment,
+        "comment": project.decision_comment or "",
     }
 
 

@@ -159,7 +159,9 @@ class Project(models.Model):
         related_name="+",
     )
     decided_at = models.DateTimeField(null=True, blank=True)
-    decision_comment = models.CharField(max_length=500, blank=True)
+    # Nullable so SQLite adds the column in place: a NOT NULL one rebuilds the table, which
+    # drops its tally and search triggers. None and "" both mean no comment.
+    decision_comment = models.CharField(max_length=500, null=True, blank=True)  # noqa: DJ001
 
     objects = ProjectQuerySet.as_manager()
 

@@ -24,6 +24,7 @@ from dashboard.services.approval_rules import (
     approval_rule_save,
     may_self_approve,
     self_approval_set,
+    team_admin_count,
 )
 from dashboard.services.approvals import (
     NotAwaiting,
@@ -182,6 +183,7 @@ __all__ = [
     "projects_sweep",
     "self_approval_set",
     "stream_csv",
+    "team_admin_count",
     "team_member_add",
     "team_member_remove",
     "team_member_set_role",

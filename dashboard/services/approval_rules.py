@@ -90,7 +90,7 @@ def approval_rule_save(
     return rule
 
 
-def admin_count(team_id: int) -> int:
+def team_admin_count(team_id: int) -> int:
     return Membership.objects.filter(team_id=team_id, role=Role.ADMIN).count()
 
 
@@ -102,7 +102,7 @@ def self_approval_set(*, team: Team, user, allowed: bool) -> Team:
         raise ServiceError(field_errors={"self_approval": "Choose yes or no."})
     with transaction.atomic():
         locked = Team.objects.select_for_update().get(pk=team.pk)
-        if allowed and admin_count(team.pk) != 1:
+        if allowed and team_admin_count(team.pk) != 1:
             raise ServiceError(
                 field_errors={
                     "self_approval": "Only a team with a single admin may approve its own "
@@ -128,7 +128,7 @@ def self_approval_set(*, team: Team, user, allowed: bool) -> Team:
 
 def may_self_approve(team: Team) -> bool:
     """The setting holds only while the team has one admin."""
-    return team.self_approval and admin_count(team.pk) == 1
+    return team.self_approval and team_admin_count(team.pk) == 1
 
 
 def _require_admin(user, team_id: int) -> None:

@@ -8,7 +8,6 @@ from dashboard.models import ApprovalMode, OutboxEvent, Role
 from tests.api.conftest import admin_api, api_as, member_api, outsider_api, viewer_api
 from tests.factories import MembershipFactory, UserFactory
 
-
 __all__ = ["admin_api", "api_as", "member_api", "outsider_api", "viewer_api"]
 
 

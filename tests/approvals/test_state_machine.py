@@ -210,3 +210,31 @@ def test_a_bad_comment_is_refused_and_changes_nothing(
             decide(project=project, user=approver, comment=comment)
         assert says in refused.value.field_errors["comment"]
     assert Project.objects.get(pk=project.pk).status == ProjectStatus.AWAITING
+
+
+def test_the_scheduled_job_expires_them(r4_account, member, prod_rule, settings):
+    from dashboard import tasks
+    from dashboard.scheduler import JOBS
+
+    job = next(job for job in JOBS if job.name == "expire_approvals")
+    assert job.task is tasks.expire_approvals
+    assert job.interval == timedelta(seconds=settings.SCHEDULE_APPROVAL_EXPIRY_SECONDS)
+    settings.APPROVAL_EXPIRY_DAYS = 1
+    old = request_create(r4_account, member, "prod-job")
+    Project.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=2))
+    assert tasks.expire_approvals.enqueue().return_value == 1
+    assert Project.objects.get(pk=old.pk).status == ProjectStatus.EXPIRED
+
+
+def test_the_transitions_of_a_held_create():
+    from dashboard.models import PROJECT_TRANSITIONS
+
+    assert PROJECT_TRANSITIONS[ProjectStatus.AWAITING] == {
+        ProjectStatus.PENDING,
+        ProjectStatus.REJECTED,
+        ProjectStatus.EXPIRED,
+    }
+    assert PROJECT_TRANSITIONS[ProjectStatus.REJECTED] == frozenset()
+    assert PROJECT_TRANSITIONS[ProjectStatus.EXPIRED] == frozenset()
+    # Nothing else leads back into waiting: a decided create is never held again.
+    assert not any(ProjectStatus.AWAITING in targets for targets in PROJECT_TRANSITIONS.values())

@@ -309,6 +309,11 @@ NOTIFICATIONS_KEEP_DAYS = env.int("NOTIFICATIONS_KEEP_DAYS", default=30)
 SCHEDULE_OUTBOX_SWEEP_SECONDS = env.int("SCHEDULE_OUTBOX_SWEEP_SECONDS", default=30)
 SCHEDULE_DIGEST_SECONDS = env.int("SCHEDULE_DIGEST_SECONDS", default=3600)
 
+# A create held for approval that nobody approved or rejected for this many days ends as
+# expired; the job that expires them runs this often (seconds).
+APPROVAL_EXPIRY_DAYS = env.int("APPROVAL_EXPIRY_DAYS", default=7)
+SCHEDULE_APPROVAL_EXPIRY_SECONDS = env.int("SCHEDULE_APPROVAL_EXPIRY_SECONDS", default=3600)
+
 # Browser-side security.
 SECURE_CSP = {
     "default-src": [CSP.SELF],

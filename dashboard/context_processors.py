@@ -1,15 +1,24 @@
 """What every page's header needs to know about the user."""
 
+from functools import cache
+
 from django.http import HttpRequest
 
 from dashboard.models import Membership, Role, roles_at_least
 
 
 def navigation(request: HttpRequest) -> dict:
-    def may_create_projects() -> bool:  # asked only by pages that render the header
+    @cache
+    def roles() -> frozenset[str]:  # one query, asked only by pages that render the header
         user = request.user
-        return user.is_authenticated and (
-            Membership.objects.filter(user=user, role__in=roles_at_least(Role.MEMBER)).exists()
-        )
+        if not user.is_authenticated:
+            return frozenset()
+        return frozenset(Membership.objects.filter(user=user).values_list("role", flat=True))
 
-    return {"may_create_projects": may_create_projects}
+    def may_create_projects() -> bool:
+        return bool(roles() & set(roles_at_least(Role.MEMBER)))
+
+    def approves_creates() -> bool:  # team admins approve held creates
+        return Role.ADMIN in roles()
+
+    return {"may_create_projects": may_create_projects, "approves_creates": approves_creates}

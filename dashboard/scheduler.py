@@ -38,6 +38,7 @@ JOBS = (
     Job("sweep_device_logins", tasks.sweep_device_logins, "SCHEDULE_DEVICE_LOGIN_SECONDS"),
     Job("sweep_outbox", tasks.sweep_outbox, "SCHEDULE_OUTBOX_SWEEP_SECONDS"),
     Job("send_email_digests", tasks.send_email_digests, "SCHEDULE_DIGEST_SECONDS"),
+    Job("expire_approvals", tasks.expire_approvals, "SCHEDULE_APPROVAL_EXPIRY_SECONDS"),
 )
 
 

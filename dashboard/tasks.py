@@ -125,3 +125,9 @@ def sweep_outbox() -> dict[str, int]:
 @task()
 def send_email_digests() -> int:
     return services.digests_send()
+
+
+@task()
+def expire_approvals() -> int:
+    """Creates left awaiting approval for APPROVAL_EXPIRY_DAYS end as expired."""
+    return services.approvals_expire()

@@ -5,6 +5,7 @@ from dashboard.views import (
     accounts,
     activity,
     api_tokens,
+    approvals,
     batch_actions,
     batches,
     deliveries,
@@ -47,6 +48,20 @@ urlpatterns = [
         project_secrets.project_secret_regenerate,
         name="project_secret_regenerate",
     ),
+    path("approvals/", approvals.approvals, name="approvals"),
+    path(
+        "approvals/<uuid:reference>/approve/",
+        approvals.approval_decide,
+        {"verb": "approve"},
+        name="approval_approve",
+    ),
+    path(
+        "approvals/<uuid:reference>/reject/",
+        approvals.approval_decide,
+        {"verb": "reject"},
+        name="approval_reject",
+    ),
+    path("accounts/<id:pk>/approval/", approvals.approval_rule, name="approval_rule"),
     path("accounts/", accounts.account_list, name="account_list"),
     path("accounts/connect/<slug:vendor>/", accounts.account_connect, name="account_connect"),
     path(

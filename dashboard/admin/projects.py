@@ -64,6 +64,9 @@ class ProjectAdmin(admin_actions.ActionsNeedChangePermission, admin.ModelAdmin):
         "attempted_at",
         "completed_at",
         "last_synced_at",
+        "decided_by",
+        "decided_at",
+        "decision_comment",
     ]
     fields = readonly_fields
 

@@ -119,6 +119,8 @@ class MembershipInline(admin.TabularInline):
 class TeamAdmin(admin.ModelAdmin):
     list_display = ["name", "created_at"]
     search_fields = ["name"]
+    # Set by the team's own admin on an approval-rule page, where it is audited.
+    readonly_fields = ["self_approval"]
     inlines = [MembershipInline]
 
     def save_formset(self, request, form, formset, change):

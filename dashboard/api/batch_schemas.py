@@ -132,11 +132,13 @@ class ProgressOut(Schema):
     failed: int
     unknown: int = Field(description="The answer was lost: POST /projects/{reference}/check")
     cancelled: int
+    awaiting: int = Field(description="Held for a team admin's approval: nothing sent yet")
+    not_approved: int = Field(description="Rejected by an admin, or expired unapproved")
     settled: int
     percent: int
     per_minute: float | None = Field(description="Rows settled a minute, over the last 30 s")
     seconds_left: int | None
-    done: bool = Field(description="No row waiting or being sent")
+    done: bool = Field(description="No row waiting, awaiting approval or being sent")
 
 
 class BatchSummary(Schema):

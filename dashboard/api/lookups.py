@@ -29,7 +29,7 @@ def team_account(identity: ApiIdentity, raw_id: int | str) -> VendorAccount:
 
 def team_project(identity: ApiIdentity, reference: str, *, role: str = Role.VIEWER) -> Project:
     """The team's project by reference: 404 outside the team, then 403 below `role`."""
-    projects = Project.objects.select_related("account", "team", "created_by")
+    projects = Project.objects.select_related("account", "team", "created_by", "decided_by")
     return _by_reference(identity, projects, reference, role)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from dashboard.models import AuditEvent, Project
+from dashboard.models import AuditEvent, Project, ProjectStatus
 
 _DETAIL_STUB = "00000000-0000-0000-0000-000000000000"
 
@@ -49,6 +49,7 @@ def project_out(project: Project) -> dict:
     ).select_related("actor")
     return {
         **summary,
+        "approval": _approval_out(project),
         "sent": project.payload,
         "answered": project.vendor_response,
         "remote_status": project.remote_status,
@@ -60,6 +61,17 @@ def project_out(project: Project) -> dict:
         "updated_at": project.updated_at,
         "last_synced_at": project.last_synced_at,
         "steps": [event_out(event) for event in reversed(steps)],
+    }
+
+
+def _approval_out(project: Project) -> dict | None:
+    if project.status != ProjectStatus.AWAITING and project.decided_at is None:
+        return None
+    return {
+        "requested_by": project.created_by.get_username() if project.created_by else None,
+        "decided_by": project.decided_by.get_username() if project.decided_by else None,
+        "decided_at": project.decided_at,
+        "comment": project.decision_comment or "",
     }
 
 

@@ -17,6 +17,7 @@ from dashboard.api.outputs import project_out, project_summary
 from dashboard.api.paging import ProjectFilters, page_of_projects, paged_response
 from dashboard.api.problems import ApiProblem, documented
 from dashboard.api.schemas import (
+    ApprovalIn,
     CheckOut,
     ProjectIn,
     ProjectOut,
@@ -67,7 +68,8 @@ def create_project(
     payload: ProjectIn,
     idempotency_key: str = idempotency_key_header(required=True),
 ):
-    """Answers 202 with the pending project and its Location. The same key with the same
+    """Answers 202 with the pending project (or one awaiting a team admin's approval, when
+    the account's approval rule holds it) and its Location. The same key with the same
     body answers as the first time; with another body, 422; while the first is still
     being processed, 409. Keys are remembered for at least 24 hours."""
     identity = request.auth
@@ -121,6 +123,42 @@ def retry_project(request: HttpRequest, reference: str):
     except services.ServiceError as exc:
         raise ApiProblem("not-now", exc.message) from None
     return 202, project_out(project)
+
+
+@router.post(
+    "/{reference}/approve",
+    response={202: ProjectOut, **documented(400, 401, 403, 404, 409, 422, 429)},
+    summary="Approve a create awaiting approval (admin; not your own) and queue it",
+)
+def approve_project(request: HttpRequest, reference: str, payload: ApprovalIn | None = None):
+    """Checks the create again (field rules, team policies, the plan limit) and queues it
+    under its original idempotency key. 409 when it is no longer awaiting approval (another
+    admin decided first, or it expired); 422 when it is your own request or fails a check."""
+    identity = request.auth
+    project = team_project(identity, reference, role=Role.ADMIN)
+    comment = payload.comment if payload else ""
+    try:
+        project = services.project_approve(project=project, user=identity.user, comment=comment)
+    except services.NotAwaiting as exc:
+        raise ApiProblem("not-now", exc.message) from None
+    return 202, project_out(project)
+
+
+@router.post(
+    "/{reference}/reject",
+    response={200: ProjectOut, **documented(400, 401, 403, 404, 409, 422, 429)},
+    summary="Reject a create awaiting approval (admin); it is never sent",
+)
+def reject_project(request: HttpRequest, reference: str, payload: ApprovalIn | None = None):
+    """409 when it is no longer awaiting approval (another admin decided first)."""
+    identity = request.auth
+    project = team_project(identity, reference, role=Role.ADMIN)
+    comment = payload.comment if payload else ""
+    try:
+        project = services.project_reject(project=project, user=identity.user, comment=comment)
+    except services.NotAwaiting as exc:
+        raise ApiProblem("not-now", exc.message) from None
+    return project_out(project)
 
 
 @router.post(

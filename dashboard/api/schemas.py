@@ -89,7 +89,10 @@ class ProjectSummary(Schema):
     name: str
     vendor: str
     account: str
-    status: str
+    status: str = Field(
+        description="pending, created, failed or unknown; awaiting (held for a team admin's "
+        "approval, nothing sent), rejected or expired (ended unsent)"
+    )
     remote_id: str
     origin: str
     missing_at_vendor: bool
@@ -110,7 +113,21 @@ class StepOut(Schema):
     via: str
 
 
+class ApprovalOut(Schema):
+    requested_by: str | None
+    decided_by: str | None = Field(description="The admin who approved or rejected it")
+    decided_at: datetime | None
+    comment: str
+
+
+class ApprovalIn(Schema):
+    comment: str = Field(default="", description="Optional, for the requester (500 at most)")
+
+
 class ProjectOut(ProjectSummary):
+    approval: ApprovalOut | None = Field(
+        description="Set for a create that was held for approval: who decided, and why"
+    )
     sent: dict[str, Any]
     answered: dict[str, Any]
     remote_status: str

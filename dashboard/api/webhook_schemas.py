@@ -45,7 +45,10 @@ class ProjectFacts(_Payload):
     name: str
     vendor: str
     account: AccountRef
-    status: str = Field(description="pending, created, failed or unknown.")
+    status: str = Field(
+        description="pending, created, failed or unknown; awaiting, rejected or expired for "
+        "a create held for approval."
+    )
     remote_id: str = Field(description="The vendor's id for it; empty until created.")
     error: FailureFacts | None
     url: str = Field(description="The project's page.")
@@ -57,6 +60,12 @@ class ProjectEvent(_Payload):
 
 class ProjectChangedEvent(ProjectEvent):
     changes: list[str] = Field(description="What differed at the vendor, in words.")
+
+
+class ProjectApprovalEvent(ProjectEvent):
+    requested_by: str = Field(description="Who asked for the create.")
+    decided_by: str = Field(description="The admin who rejected it; empty while it waits.")
+    comment: str = Field(description="The admin's comment, if any.")
 
 
 class AccountFacts(_Payload):
@@ -100,6 +109,8 @@ DATA_OF_TYPE: dict[str, type[_Payload]] = {
     EventType.PROJECT_OUTCOME_UNKNOWN: ProjectEvent,
     EventType.PROJECT_MISSING_AT_VENDOR: ProjectEvent,
     EventType.PROJECT_CHANGED_AT_VENDOR: ProjectChangedEvent,
+    EventType.PROJECT_AWAITING_APPROVAL: ProjectApprovalEvent,
+    EventType.PROJECT_REJECTED: ProjectApprovalEvent,
     EventType.ACCOUNT_NEEDS_CREDENTIALS: AccountEvent,
     EventType.ACCOUNT_DISCONNECTED: AccountEvent,
     EventType.BATCH_COMPLETED: BatchEvent,

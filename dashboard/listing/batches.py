@@ -14,7 +14,8 @@ from dashboard.models.batches import CANCELLED
 
 ROWS_PER_PAGE = 100
 RATE_WINDOW = timedelta(seconds=30)
-ROW_FILTERS = ("failed", "unknown", "invalid", "waiting")
+ROW_FILTERS = ("failed", "unknown", "invalid", "waiting", "awaiting")
+NOT_APPROVED = (ProjectStatus.REJECTED, ProjectStatus.EXPIRED)
 
 
 @dataclass(frozen=True)
@@ -29,10 +30,12 @@ class Progress:
     per_minute: float | None  # rows settled a minute, over the last 30 s
     seconds_left: int | None
     retryable: int = 0  # failed rows known not to have been created (RETRYABLE)
+    awaiting: int = 0  # held for a team admin's approval, nothing sent
+    not_approved: int = 0  # rejected, or expired before anyone approved it
 
     @property
     def settled(self) -> int:
-        return self.created + self.failed + self.unknown + self.cancelled
+        return self.created + self.failed + self.unknown + self.cancelled + self.not_approved
 
     @property
     def percent(self) -> int:
@@ -40,7 +43,7 @@ class Progress:
 
     @property
     def done(self) -> bool:
-        return self.waiting + self.sending == 0
+        return self.waiting + self.sending + self.awaiting == 0
 
     def as_dict(self) -> dict:
         return {
@@ -64,7 +67,14 @@ def batch_progress(batch: Batch) -> Progress:
         cancelled=Count("id", filter=Q(status=ProjectStatus.FAILED, error_code=CANCELLED)),
         unknown=Count("id", filter=Q(status=ProjectStatus.UNKNOWN)),
         retryable=Count("id", filter=RETRYABLE),
-        recent=Count("id", filter=~pending & Q(updated_at__gte=now - RATE_WINDOW)),
+        awaiting=Count("id", filter=Q(status=ProjectStatus.AWAITING)),
+        not_approved=Count("id", filter=Q(status__in=NOT_APPROVED)),
+        recent=Count(
+            "id",
+            filter=~pending
+            & ~Q(status=ProjectStatus.AWAITING)
+            & Q(updated_at__gte=now - RATE_WINDOW),
+        ),
     )
     recent = counts.pop("recent")
     left = counts["waiting"] + counts["sending"]
@@ -114,6 +124,8 @@ def _shown_rows(batch: Batch, show: str):
         )
     elif show == "unknown":
         rows = rows.filter(project__status=ProjectStatus.UNKNOWN)
+    elif show == "awaiting":
+        rows = rows.filter(project__status=ProjectStatus.AWAITING)
     return rows
 
 
@@ -154,6 +166,8 @@ def batches_counts(batch_ids: list[int]) -> dict[int, dict[str, int]]:
             failed=Count("id", filter=Q(status=ProjectStatus.FAILED) & ~cancelled),
             unknown=Count("id", filter=Q(status=ProjectStatus.UNKNOWN)),
             cancelled=Count("id", filter=cancelled),
+            awaiting=Count("id", filter=Q(status=ProjectStatus.AWAITING)),
+            not_approved=Count("id", filter=Q(status__in=NOT_APPROVED)),
         )
         .order_by()
     )

@@ -3,6 +3,7 @@
 from dashboard.models.accounts import AccountStatus, VendorAccount
 from dashboard.models.api_requests import ApiRateWindow, IdempotentRequest
 from dashboard.models.api_tokens import ApiToken
+from dashboard.models.approvals import ApprovalMode, ApprovalRule
 from dashboard.models.audit import AuditAction, AuditEvent
 from dashboard.models.batches import AccountThrottle, Batch, BatchRow, BatchSource, BatchStatus
 from dashboard.models.device_logins import DeviceLogin, DeviceLoginStatus
@@ -53,6 +54,8 @@ __all__ = [
     "AccountThrottle",
     "ApiRateWindow",
     "ApiToken",
+    "ApprovalMode",
+    "ApprovalRule",
     "AuditAction",
     "AuditEvent",
     "Batch",

@@ -28,6 +28,8 @@ class EventType(models.TextChoices):
     PROJECT_OUTCOME_UNKNOWN = "project.outcome_unknown", "Project outcome unknown"
     PROJECT_MISSING_AT_VENDOR = "project.missing_at_vendor", "Project missing at the vendor"
     PROJECT_CHANGED_AT_VENDOR = "project.changed_at_vendor", "Project changed at the vendor"
+    PROJECT_AWAITING_APPROVAL = "project.awaiting_approval", "Project create awaiting approval"
+    PROJECT_REJECTED = "project.rejected", "Project create rejected"
     ACCOUNT_NEEDS_CREDENTIALS = "account.needs_credentials", "Account needs new credentials"
     ACCOUNT_DISCONNECTED = "account.disconnected", "Account disconnected"
     BATCH_COMPLETED = "batch.completed", "Batch completed"

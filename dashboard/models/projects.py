@@ -25,11 +25,19 @@ class ProjectStatus(models.TextChoices):
     CREATED = "created", "Created"
     FAILED = "failed", "Failed"
     UNKNOWN = "unknown", "Outcome unknown"
+    # A create held for a team admin's approval: nothing sent, not counted toward the plan.
+    AWAITING = "awaiting", "Awaiting approval"
+    REJECTED = "rejected", "Rejected"
+    EXPIRED = "expired", "Expired"
 
 
 # The whole state machine of a create. Every status change is a conditional update
 # (`Project.objects.move`), so of many processes racing for one change exactly one wins.
 PROJECT_TRANSITIONS: dict[str, frozenset[str]] = {
+    # held for approval: approved (then queued, as a pending create), rejected, or left too long
+    ProjectStatus.AWAITING: frozenset(
+        {ProjectStatus.PENDING, ProjectStatus.REJECTED, ProjectStatus.EXPIRED}
+    ),
     # sent and answered, refused, or the answer was lost (or the worker died mid-call)
     ProjectStatus.PENDING: frozenset(
         {ProjectStatus.CREATED, ProjectStatus.FAILED, ProjectStatus.UNKNOWN}
@@ -39,6 +47,8 @@ PROJECT_TRANSITIONS: dict[str, frozenset[str]] = {
     # a person retries a create known not to have happened (same row, same key)
     ProjectStatus.FAILED: frozenset({ProjectStatus.PENDING}),
     ProjectStatus.CREATED: frozenset(),
+    ProjectStatus.REJECTED: frozenset(),
+    ProjectStatus.EXPIRED: frozenset(),
 }
 
 
@@ -140,6 +150,18 @@ class Project(models.Model):
     batch = models.ForeignKey(
         "dashboard.Batch", null=True, blank=True, on_delete=models.SET_NULL, related_name="projects"
     )
+    # A create held for approval: who decided (approved or rejected), when, and why.
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    # Nullable so SQLite adds the column in place: a NOT NULL one rebuilds the table, which
+    # drops its tally and search triggers. None and "" both mean no comment.
+    decision_comment = models.CharField(max_length=500, null=True, blank=True)  # noqa: DJ001
 
     objects = ProjectQuerySet.as_manager()
 
@@ -176,6 +198,12 @@ class Project(models.Model):
             ),
             models.Index(
                 fields=["id"], condition=Q(missing_at_vendor=True), name="project_missing"
+            ),
+            # The Approvals page and the expiry job: few rows, so a small partial index.
+            models.Index(
+                fields=["team", "created_at"],
+                condition=Q(status="awaiting"),
+                name="project_awaiting",
             ),
             # A batch's counts by state, and its rows waiting for their account's turn.
             models.Index(

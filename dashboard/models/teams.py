@@ -45,6 +45,9 @@ def role_in(user, team_id: int) -> str | None:
 class Team(models.Model):
     name = models.CharField(max_length=100, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # A team with a single admin may let that admin approve their own creates (explicit,
+    # audited); otherwise an approver is always a second person.
+    self_approval = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["name"]

@@ -19,6 +19,20 @@ from dashboard.services.api_tokens import (
     api_token_revoke,
     api_tokens_visible,
 )
+from dashboard.services.approval_rules import (
+    approval_rule_for,
+    approval_rule_save,
+    may_self_approve,
+    self_approval_set,
+    team_admin_count,
+)
+from dashboard.services.approvals import (
+    NotAwaiting,
+    approvals_expire,
+    may_approve,
+    project_approve,
+    project_reject,
+)
 from dashboard.services.audit import audit_record
 from dashboard.services.background import projects_reconcile_unknown, projects_sweep
 from dashboard.services.batch_sending import (
@@ -96,6 +110,7 @@ from dashboard.services.tracking import (
 
 __all__ = [
     "ApiIdentity",
+    "NotAwaiting",
     "RowInput",
     "ServiceError",
     "SyncTotals",
@@ -113,6 +128,9 @@ __all__ = [
     "api_token_create",
     "api_token_revoke",
     "api_tokens_visible",
+    "approval_rule_for",
+    "approval_rule_save",
+    "approvals_expire",
     "audit_record",
     "batch_cancel_rest",
     "batch_create",
@@ -142,24 +160,30 @@ __all__ = [
     "export_start",
     "export_still_theirs",
     "exports_prune",
+    "may_approve",
+    "may_self_approve",
     "not_found_yet_message",
     "outbox_prune",
     "outbox_sweep",
     "preference_for",
     "preference_save",
+    "project_approve",
     "project_create",
     "project_dry_run",
     "project_reconcile",
     "project_reconcile_pick",
     "project_refresh",
     "project_regenerate_secret",
+    "project_reject",
     "project_retry",
     "project_secret_reveal",
     "project_submit",
     "project_validate",
     "projects_reconcile_unknown",
     "projects_sweep",
+    "self_approval_set",
     "stream_csv",
+    "team_admin_count",
     "team_member_add",
     "team_member_remove",
     "team_member_set_role",

@@ -36,6 +36,8 @@ from dashboard.models import (
 )
 from dashboard.models.batches import CANCELLED
 from dashboard.queue import enqueue_batch_sender
+from dashboard.services.approval_requests import holds_record
+from dashboard.services.approval_rules import approval_test
 from dashboard.services.audit import audit_record, unsaved_audit_event
 from dashboard.services.batches import check_rows, require_member, verdicts_store
 from dashboard.services.errors import ServiceError
@@ -94,8 +96,10 @@ def _record_sent(locked: Batch, rows, valid, verdicts, user) -> None:
     """Every valid row as a pending create with its row's key, in the caller's transaction."""
     invalid = len(rows) - len(valid)
     now = timezone.now()
+    tests = {row.account_id: approval_test(row.account) for row in valid}
     projects = Project.objects.bulk_create(
-        _project_for(locked, row, verdicts[row.number].cleaned, user, now) for row in valid
+        _project_for(locked, row, verdicts[row.number].cleaned, user, now, tests[row.account_id])
+        for row in valid
     )
     for row, project in zip(valid, projects, strict=True):
         row.project = project
@@ -111,8 +115,12 @@ def _record_sent(locked: Batch, rows, valid, verdicts, user) -> None:
         )
         for project in projects
     )
+    held = [project for project in projects if project.status == ProjectStatus.AWAITING]
+    holds_record(team=locked.team, user=user, projects=held, where=f" in batch “{locked.name}”")
     Batch.objects.filter(pk=locked.pk).update(status=BatchStatus.SENT, sent_at=now, sent_by=user)
     skipped = f", {invalid} invalid rows skipped" if invalid else ""
+    if held:
+        skipped += f", {len(held)} awaiting approval"
     audit_record(
         team=locked.team,
         actor=user,
@@ -136,17 +144,24 @@ def _link_projects(rows) -> None:
         )
 
 
-def _project_for(batch: Batch, row: BatchRow, cleaned: dict, user, now: datetime) -> Project:
+def _project_for(
+    batch: Batch, row: BatchRow, cleaned: dict, user, now: datetime, needs_approval
+) -> Project:
+    """A row as a pending create, or one awaiting approval when its account's rule holds it
+    (it is sent in its account's turn once approved, like any other row)."""
     provider = get_provider(row.account.vendor)
+    name = cleaned[provider.name_field]
+    held = needs_approval(name)
     return Project(
         team_id=batch.team_id,
         account=row.account,
         vendor=row.account.vendor,
-        name=cleaned[provider.name_field],
+        name=name,
         payload=cleaned,
         idempotency_key=batch.row_key(row.number),
         created_by=user,
-        queued_at=now,
+        status=ProjectStatus.AWAITING if held else ProjectStatus.PENDING,
+        queued_at=None if held else now,
         batch=batch,
     )
 
@@ -197,10 +212,12 @@ def batch_row_send_next(account_id: int) -> datetime | None:
 
 
 def batch_note_settled(batch_id: int | None) -> bool:
-    """Mark a sent batch done once none of its rows is pending: its end, audited once."""
+    """Mark a sent batch done once none of its rows is pending or awaiting approval: its
+    end, audited once."""
     if batch_id is None:
         return False
-    if Project.objects.filter(batch_id=batch_id, status=ProjectStatus.PENDING).exists():
+    unsettled = (ProjectStatus.PENDING, ProjectStatus.AWAITING)
+    if Project.objects.filter(batch_id=batch_id, status__in=unsettled).exists():
         return False
     with transaction.atomic():
         finished = Batch.objects.filter(pk=batch_id, status=BatchStatus.SENT).update(

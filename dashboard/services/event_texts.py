@@ -58,6 +58,12 @@ def _project_text(label: str, data: dict) -> EventText:
         lines.append(f"Id at the vendor: {project['remote_id']}")
     if project.get("error"):
         lines.append(f"Error: {project['error'].get('message', '')}")
+    if data.get("requested_by"):
+        lines.append(f"Requested by: {data['requested_by']}")
+    if data.get("decided_by"):
+        lines.append(f"Decided by: {data['decided_by']}")
+    if data.get("comment"):
+        lines.append(f"Comment: {data['comment']}")
     if data.get("changes"):
         lines.append("Changes: " + "; ".join(data["changes"]))
     return EventText(f"{label}: {project.get('name', '')}", tuple(lines), project.get("url", ""))

@@ -1,7 +1,8 @@
 """Which events each person gets by email from each of their teams.
 
 No saved choice means their role's default: team admins get the events that need one of
-them (an account needing new credentials, a create whose outcome is unknown); others get
+them (an account needing new credentials, a create whose outcome is unknown, a create
+awaiting their approval or rejected); others get
 nothing until they choose.
 """
 
@@ -27,7 +28,13 @@ from dashboard.services.errors import ServiceError
 
 # What a person can choose: every type but the test event (sent to one destination only).
 CHOOSABLE = tuple(t for t in EventType.values if t != EventType.WEBHOOK_TEST)
-ADMIN_DEFAULT = (EventType.ACCOUNT_NEEDS_CREDENTIALS.value, EventType.PROJECT_OUTCOME_UNKNOWN.value)
+# Admins are also the approvers: a create waiting for one of them, and one they rejected.
+ADMIN_DEFAULT = (
+    EventType.ACCOUNT_NEEDS_CREDENTIALS.value,
+    EventType.PROJECT_OUTCOME_UNKNOWN.value,
+    EventType.PROJECT_AWAITING_APPROVAL.value,
+    EventType.PROJECT_REJECTED.value,
+)
 
 
 @dataclass(frozen=True)

@@ -42,16 +42,24 @@ logger = logging.getLogger(__name__)
 REASON_MAX = 500
 
 
-def event_record(*, team: Team, type: str, data: dict) -> OutboxEvent:
+def event_record(
+    *, team: Team, type: str, data: dict, not_mailed_to: frozenset[int] = frozenset()
+) -> OutboxEvent:
     """Record one event in the caller's transaction, and fan it out there."""
-    return events_record(team_id=team.pk, type=type, datas=[data])[0]
+    return events_record(team_id=team.pk, type=type, datas=[data], not_mailed_to=not_mailed_to)[0]
 
 
 def events_record(
-    *, team_id: int, type: str, datas: list[dict], destination: Destination | None = None
+    *,
+    team_id: int,
+    type: str,
+    datas: list[dict],
+    destination: Destination | None = None,
+    not_mailed_to: frozenset[int] = frozenset(),
 ) -> list[OutboxEvent]:
     """Record events of one team and type together (one query per table, however many).
-    `destination`: to that destination only, and to nobody by mail (a test event)."""
+    `destination`: to that destination only, and to nobody by mail (a test event).
+    `not_mailed_to`: people left out of the mail (a requester is not their own approver)."""
     EventType(type)  # a typo is a bug, not a new type
     now = timezone.now()
     with transaction.atomic():
@@ -70,6 +78,7 @@ def events_record(
             for d in destinations
         )
         people = recipients(team_id=team_id, event_type=type) if destination is None else []
+        people = [(user_id, digest) for user_id, digest in people if user_id not in not_mailed_to]
         notices = EmailNotice.objects.bulk_create(
             EmailNotice(event=event, team_id=team_id, user_id=user_id, digest=digest)
             for event in events
@@ -184,10 +193,17 @@ def projects_moved_record(project_ids: list[int], status: str) -> None:
         events_record(team_id=team_id, type=event_type, datas=datas)
 
 
-def project_event_record(project: Project, type: str, **extra) -> OutboxEvent:
+def project_event_record(
+    project: Project, type: str, *, not_mailed_to: frozenset[int] = frozenset(), **extra
+) -> OutboxEvent:
     """One event about `project`, read as it is now, with `extra` facts beside it."""
     fresh = Project.objects.select_related("account", "team").defer("secrets").get(pk=project.pk)
-    return event_record(team=fresh.team, type=type, data={**project_data(fresh), **extra})
+    return event_record(
+        team=fresh.team,
+        type=type,
+        data={**project_data(fresh), **extra},
+        not_mailed_to=not_mailed_to,
+    )
 
 
 # --- the sweep --------------------------------------------------------------------------

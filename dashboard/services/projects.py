@@ -21,6 +21,8 @@ from django.utils import timezone
 from dashboard.listing.tallies import active_projects
 from dashboard.models import AuditAction, Project, ProjectStatus, VendorAccount
 from dashboard.queue import enqueue_submit
+from dashboard.services.approval_requests import holds_record
+from dashboard.services.approval_rules import needs_approval
 from dashboard.services.audit import audit_record
 from dashboard.services.errors import ServiceError
 from dashboard.services.vendor_answers import (
@@ -51,7 +53,7 @@ def _name_taken(account: VendorAccount, name: str) -> bool:
     if not name or len(name) > NAME_MAX or has_control_characters(name):
         return False
     # UPPER on both sides, by the database: the (account, UPPER(name)) index answers it.
-    live = account.projects.exclude(status=ProjectStatus.FAILED)
+    live = account.projects.exclude(status__in=ENDED_UNSENT)
     return live.filter(Exact(Upper("name"), Upper(Value(name)))).exists()
 
 
@@ -85,16 +87,22 @@ def project_create(
             if existing is not None:
                 return existing
             _check_usable(locked)
-            _check_plan_limit(locked)
+            name = cleaned[provider.name_field]
+            # A held create is not counted toward the plan until approved (approval checks
+            # the limit again), so it is not checked here either.
+            held = needs_approval(locked, name)
+            if not held:
+                _check_plan_limit(locked)
             project = Project.objects.create(
                 team=account.team,
                 account=account,
                 vendor=account.vendor,
-                name=cleaned[provider.name_field],
+                name=name,
                 payload={k: v for k, v in cleaned.items() if k not in secret_fields},
                 idempotency_key=key,
                 created_by=user,
-                queued_at=timezone.now(),
+                status=ProjectStatus.AWAITING if held else ProjectStatus.PENDING,
+                queued_at=None if held else timezone.now(),
             )
             audit_record(
                 team=account.team,
@@ -103,10 +111,13 @@ def project_create(
                 target=project,
                 summary=f"Create “{project.name}” requested at {provider.name} ({account.label}).",
             )
+            if held:
+                holds_record(team=account.team, user=user, projects=[project])
     except IntegrityError:
         # A concurrent submit with the same key won the race: return its project.
         return Project.objects.get(team=account.team, idempotency_key=key)
-    enqueue_submit(project_id=project.pk)
+    if not held:
+        enqueue_submit(project_id=project.pk)
     project.refresh_from_db()
     return project
 
@@ -123,7 +134,10 @@ def _check_usable(account: VendorAccount) -> None:
         )
 
 
+# Counted toward the plan limit. A create awaiting approval is not: approval checks again.
 ACTIVE_STATUSES = (ProjectStatus.PENDING, ProjectStatus.CREATED, ProjectStatus.UNKNOWN)
+# Creates that ended without a project at the vendor: their names are free again.
+ENDED_UNSENT = (ProjectStatus.FAILED, ProjectStatus.REJECTED, ProjectStatus.EXPIRED)
 
 
 def _check_plan_limit(account: VendorAccount) -> None:

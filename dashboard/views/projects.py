@@ -1,8 +1,10 @@
 """Creating projects (with live validation) and tracking them."""
 
 import uuid
+from datetime import timedelta
 
 from django import forms
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -254,12 +256,15 @@ def project_validate(request: HttpRequest) -> HttpResponse:
 @vary_on_headers("HX-Request")
 def project_detail(request: HttpRequest, reference) -> HttpResponse:
     project = get_object_or_404(
-        ProjectModel.objects.for_user(request.user).select_related("account", "created_by", "team"),
+        ProjectModel.objects.for_user(request.user).select_related(
+            "account", "created_by", "decided_by", "team"
+        ),
         reference=reference,
     )
     role = role_in(request.user, project.team_id)
     context = {
         "project": project,
+        "expires_at": project.created_at + timedelta(days=settings.APPROVAL_EXPIRY_DAYS),
         "can_act": role in roles_at_least(Role.MEMBER),
         "is_admin": role == Role.ADMIN,
     }

@@ -29,6 +29,8 @@ ENDPOINTS = [
     ("POST", "/api/v1/projects/{project}/check", MEMBER, True),
     ("POST", "/api/v1/projects/{project}/refresh", MEMBER, True),
     ("POST", "/api/v1/projects/{project}/secret", ADMIN, True),
+    ("POST", "/api/v1/projects/{project}/approve", ADMIN, True),
+    ("POST", "/api/v1/projects/{project}/reject", ADMIN, True),
     ("GET", "/api/v1/activity", VIEWER, False),
     ("POST", "/api/v1/batches", MEMBER, False),  # another team's account: a row's error
     ("GET", "/api/v1/batches", VIEWER, False),

@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 from dashboard import services
 from dashboard.models import BatchSource
 from dashboard.services import RowInput
+from tests.approvals.made import approval_pages
 from tests.batches.sent import sent_batch
 from tests.browser.conftest import log_in, wait_for_htmx_settled
 from tests.notifications_pages.made import HOOK_URL, notification_pages
@@ -65,6 +66,7 @@ def test_no_page_has_a_serious_or_critical_violation(
     paths.update(batch_pages(_admin, accounts["r4"]))
     paths.update(template_pages(_admin, accounts))
     paths.update(notification_pages(_admin, accounts["r4"].team))
+    paths.update(approval_pages(_admin, accounts["r4"]))
     for name, path in paths.items():
         response = page.goto(live_server.url + path)
         assert response.status == 200, (name, response.status)
@@ -80,6 +82,18 @@ def test_no_page_has_a_serious_or_critical_violation(
     page.get_by_role("button", name="Reveal").click()
     expect(page.locator("code.secret.revealed")).to_be_visible()
     check("revealed secret")
+
+    # An approval rule refused at its pattern, and a held create approved in place.
+    page.goto(live_server.url + paths["approval rule"])
+    page.get_by_label("A create needs approval when its name matches a pattern").check()
+    page.get_by_label("Name pattern").fill("(a+)+$")
+    page.get_by_role("button", name="Save rule").click()
+    expect(page.locator("#pattern-error")).to_be_visible()
+    check("approval rule with an error")
+    page.goto(live_server.url + paths["approvals"])
+    page.get_by_role("button", name="Approve and send").click()
+    expect(page.get_by_text("Approved and queued")).to_be_visible()
+    check("approvals after an approval")
 
     # A new batch refused at its fields, and a batch row being fixed in place.
     page.goto(live_server.url + reverse("dashboard:batch_new"))

@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from dashboard import services
 from dashboard.models import ProjectStatus, Role
+from tests.approvals.made import approval_pages
 from tests.browser.conftest import log_in
 from tests.browser.test_accessibility import batch_pages, template_pages
 from tests.factories import MembershipFactory, ProjectFactory, UserFactory, photon_account
@@ -43,6 +44,7 @@ def test_no_page_scrolls_sideways_on_a_phone(browser, live_server, r4_account, s
         *batch_pages(user, r4_account).values(),
         *template_pages(user, {"r4": r4_account, "photon": photon}).values(),
         *notification_pages(user, r4_account.team).values(),
+        *approval_pages(user, r4_account).values(),
     ]
     too_wide = {}
     for path in pages:

@@ -174,6 +174,34 @@ def _views(account, project, with_secret, with_plans, batch):
             None,
             admin_post,
         ),
+        (
+            "approval rule",
+            "get",
+            reverse("dashboard:approval_rule", args=[account.pk]),
+            None,
+            admin_get,
+        ),
+        (
+            "approval rule save",
+            "post",
+            reverse("dashboard:approval_rule", args=[account.pk]),
+            {"mode": "none"},
+            admin_post,
+        ),
+        (
+            "approve",
+            "post",
+            reverse("dashboard:approval_approve", args=[project.reference]),
+            {"comment": "ok"},
+            admin_post,
+        ),
+        (
+            "reject",
+            "post",
+            reverse("dashboard:approval_reject", args=[project.reference]),
+            None,
+            admin_post,
+        ),
     ]
 
 
@@ -193,6 +221,8 @@ def test_every_object_view_answers_by_role(client, world, role, request, sandbox
         fragment = getattr(client, method)(url, data or {}, HTTP_HX_REQUEST="true")
         if name in ("create project", "check at vendor") and expected[role] == 302:
             assert fragment.status_code == 200 and "HX-Redirect" in fragment, role
+        elif name in ("approve", "reject") and expected[role] == 302:
+            assert fragment.status_code == 200, role  # the decided (or refused) request
         else:
             assert fragment.status_code == expected[role], f"{role} on {name} (htmx)"
     if role in ("viewer", "outsider"):

@@ -45,7 +45,14 @@ def test_admins_get_credentials_and_unknown_outcomes_by_default_and_others_nothi
     happen(team, capture, EventType.PROJECT_FAILED)
     assert recipients() == [["ada@example.com"], ["ada@example.com"]]
     assert services.preference_for(user=admin, team=team) == Preference(
-        ("project.outcome_unknown", "account.needs_credentials"), False, True
+        (
+            "project.outcome_unknown",
+            "project.awaiting_approval",
+            "project.rejected",
+            "account.needs_credentials",
+        ),
+        False,
+        True,
     )
     assert services.preference_for(user=colleague, team=team) == Preference((), False, True)
 

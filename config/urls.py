@@ -1,14 +1,13 @@
-"""The project's routes: sign-in (password and single sign-on), the admin, the API (namespace "api") and the dashboard app
-(namespace "dashboard")."""
+"""The project's routes: sign-in (password and single sign-on), the admin, the API
+(namespace "api") and the dashboard app (namespace "dashboard")."""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from dashboard.sso import views as sso_views
-
 from dashboard.api.app import api_urls
 from dashboard.api.docs import api_docs
+from dashboard.sso import views as sso_views
 
 urlpatterns = [
     path(

@@ -37,7 +37,9 @@ class GroupMapping(models.Model):
     """Members of `group` at the identity provider get `role` in `team`, when the team is
     managed by the identity provider. A person in several mapped groups gets the highest."""
 
-    group = models.CharField(max_length=255, help_text="The group's name, as the provider sends it.")
+    group = models.CharField(
+        max_length=255, help_text="The group's name, as the provider sends it."
+    )
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="group_mappings")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
 

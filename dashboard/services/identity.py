@@ -142,7 +142,11 @@ def _apply_profile(user, claims: Mapping) -> list[str]:
     full = _text_claim(claims, "name", "first_name")
     if given is None and family is None and full:
         given, _, family = full.partition(" ")
-    wanted = {"first_name": given, "last_name": family, "email": _text_claim(claims, "email", "email")}
+    wanted = {
+        "first_name": given,
+        "last_name": family,
+        "email": _text_claim(claims, "email", "email"),
+    }
     changed = []
     for field, value in wanted.items():
         if value is not None and getattr(user, field) != value:
@@ -173,9 +177,9 @@ def team_memberships_from_groups(*, user, groups: set[str]) -> None:
     that would leave a team without an admin is skipped (and logged), as on every door."""
     managed = Team.objects.filter(managed_by_identity_provider=True)
     wanted: dict[int, str] = {}
-    for team_id, role in GroupMapping.objects.filter(team__in=managed, group__in=groups).values_list(
-        "team_id", "role"
-    ):
+    for team_id, role in GroupMapping.objects.filter(
+        team__in=managed, group__in=groups
+    ).values_list("team_id", "role"):
         if ROLE_RANK[role] > ROLE_RANK.get(wanted.get(team_id), -1):
             wanted[team_id] = role
     current = {

@@ -59,27 +59,27 @@ class IdentityProviderBackend(OIDCAuthenticationBackend):
         self.UserModel = get_user_model()
 
     @property
-    def OIDC_RP_CLIENT_ID(self) -> str:  # noqa: N802  (the library's names)
+    def OIDC_RP_CLIENT_ID(self) -> str:
         return settings.OIDC_RP_CLIENT_ID
 
     @property
-    def OIDC_RP_CLIENT_SECRET(self) -> str:  # noqa: N802
+    def OIDC_RP_CLIENT_SECRET(self) -> str:
         return settings.OIDC_RP_CLIENT_SECRET
 
     @property
-    def OIDC_OP_TOKEN_ENDPOINT(self) -> str:  # noqa: N802
+    def OIDC_OP_TOKEN_ENDPOINT(self) -> str:
         return provider_config().token_endpoint
 
     @property
-    def OIDC_OP_USER_ENDPOINT(self) -> str:  # noqa: N802
+    def OIDC_OP_USER_ENDPOINT(self) -> str:
         return provider_config().userinfo_endpoint
 
     @property
-    def OIDC_OP_JWKS_ENDPOINT(self) -> str:  # noqa: N802
+    def OIDC_OP_JWKS_ENDPOINT(self) -> str:
         return provider_config().jwks_uri
 
     @property
-    def OIDC_RP_SIGN_ALGO(self) -> str:  # noqa: N802
+    def OIDC_RP_SIGN_ALGO(self) -> str:
         return provider_config().signing_algorithm
 
     # The library's get_user skips the is_active check: a deactivated user keeps a session.

@@ -10,7 +10,7 @@ from tests.sso.forging_provider import ForgingProvider
 from tests.sso.stand_in import MockProvider
 
 CLIENT_ID = "vendor-dashboard"
-CLIENT_SECRET = "stand-in-client-secret"  # noqa: S105  (the stand-in accepts any)
+CLIENT_SECRET = "stand-in-client-secret"
 
 
 @pytest.fixture(scope="session")

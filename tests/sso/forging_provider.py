@@ -85,8 +85,11 @@ class ForgingProvider:
             **self.overrides,
         }
         id_token = jwt.encode(claims, self.key, algorithm="RS256", headers={"kid": KEY_ID})
-        return 200, {"access_token": "at-" + secrets.token_urlsafe(8), "id_token": id_token,
-                     "token_type": "Bearer"}
+        return 200, {
+            "access_token": "at-" + secrets.token_urlsafe(8),
+            "id_token": id_token,
+            "token_type": "Bearer",
+        }
 
     def _handler(self):
         provider = self
@@ -103,7 +106,7 @@ class ForgingProvider:
                 self.end_headers()
                 self.wfile.write(data)
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 parts = urlsplit(self.path)
                 query = {k: v[0] for k, v in parse_qs(parts.query).items()}
                 if parts.path == "/.well-known/openid-configuration":
@@ -119,7 +122,7 @@ class ForgingProvider:
                 else:
                     self._json(404, {})
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", 0))
                 form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
                 if urlsplit(self.path).path == "/token":

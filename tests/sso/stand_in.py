@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 import requests
 
 from tests.processes import Process, free_port
@@ -20,7 +21,9 @@ class MockProvider(Process):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         command = [sys.executable, "-m", "oidc_provider_mock", "--port", str(self.port), *args]
-        super().__init__(f"oidc-provider-mock-{self.port}", command, {**os.environ, "NO_COLOR": "1"}, log_dir)
+        super().__init__(
+            f"oidc-provider-mock-{self.port}", command, {**os.environ, "NO_COLOR": "1"}, log_dir
+        )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.popen.poll() is not None:
@@ -62,3 +65,16 @@ def path_and_query(url: str) -> str:
 
 def query_of(url: str) -> dict[str, str]:
     return {name: values[0] for name, values in parse_qs(urlsplit(url).query).items()}
+
+
+STAND_IN_USERS = Path(__file__).resolve().parents[2] / "dashboard/sso/stand_in_users.yaml"
+
+
+@pytest.fixture(scope="session")
+def demo_provider(tmp_path_factory):
+    """The stand-in as `make run` starts it: the demo people one click away."""
+    provider = MockProvider(
+        tmp_path_factory.mktemp("oidc-demo"), "--user-claims-file", str(STAND_IN_USERS)
+    )
+    yield provider
+    provider.stop()

@@ -75,9 +75,7 @@ def test_a_first_sign_in_makes_the_user_with_the_roles_their_groups_give(client,
     assert page.status_code == 200 and b"ada" in page.content
 
 
-def test_a_changed_group_changes_the_role_and_the_profile_at_the_next_sign_in(
-    client, sso, rocket
-):
+def test_a_changed_group_changes_the_role_and_the_profile_at_the_next_sign_in(client, sso, rocket):
     sso.set_user("bo-1", email="bo@example.com", name="Bo Diddley", groups=["everyone"])
     sign_in(client, sso, "bo-1")
     user = signed_in_as(client)

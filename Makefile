@@ -39,7 +39,7 @@ migrate: env
 run: env
 	$(BIN)/python manage.py migrate --noinput
 	@trap 'kill 0' EXIT INT TERM; \
-	if [ -z "$$OIDC_ISSUER" ] && ! grep -q '^OIDC_ISSUER=' .env; then \
+	if [ -z "$$OIDC_ISSUER" ] && ! grep -q '^OIDC_ISSUER=.' .env; then \
 	  export OIDC_ISSUER=http://127.0.0.1:$(OIDC_PORT) OIDC_CLIENT_ID=vendor-dashboard \
 	    OIDC_CLIENT_SECRET=stand-in OIDC_BUTTON_LABEL="Sign in with the stand-in provider"; \
 	fi; \

@@ -158,3 +158,27 @@ def test_a_deactivated_user_loses_access_at_the_next_request(client, sso, throug
     user.is_active = False
     user.save()
     assert client.get("/")["Location"].startswith("/login/")
+
+
+def test_the_csp_lets_the_logout_form_go_on_to_the_issuer_only_when_one_is_set():
+    import subprocess
+    import sys
+
+    from tests.processes import ROOT, process_env
+
+    code = "from django.conf import settings; print(*map(str, settings.SECURE_CSP['form-action']))"
+
+    def form_action(**env) -> str:
+        run = subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c", code],
+            cwd=ROOT,
+            env=process_env(**env),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        return run.stdout.strip().splitlines()[-1]
+
+    issuer = "https://sso.example.com/realms/staff/"
+    assert form_action(OIDC_ISSUER=issuer) == "'self' https://sso.example.com"
+    assert form_action(OIDC_ISSUER="") == "'self'"

@@ -204,3 +204,14 @@ def test_a_password_sign_out_stays_here_with_sso_on(client, sso):
     answer = client.post("/logout/")
     assert (answer.status_code, answer["Location"]) == (302, "/login/")
     assert signed_in_as(client) is None
+
+
+@pytest.mark.parametrize(
+    ("asked", "landed"), [("/accounts/", "/accounts/"), ("https://evil.example/", "/")]
+)
+def test_a_sign_in_returns_to_the_page_asked_for_when_it_is_ours(client, sso, asked, landed):
+    from urllib.parse import quote
+
+    sso.set_user("kim", email="kim@example.com")
+    callback = sso.approve(start(client, f"?next={quote(asked)}"), "kim")
+    assert client.get(callback)["Location"] == landed

@@ -202,6 +202,9 @@ OIDC_TIMEOUT = env.float("OIDC_TIMEOUT", default=10.0)
 # Seconds of clock difference tolerated when reading an ID token's exp and iat.
 OIDC_CLOCK_SKEW_SECONDS = env.int("OIDC_CLOCK_SKEW_SECONDS", default=60)
 OIDC_USE_PKCE = True
+# The client authenticates at the token endpoint with HTTP Basic (client_secret_basic, the
+# specification's default), so the secret is in no request body a proxy might log.
+OIDC_TOKEN_USE_BASIC_AUTH = True
 OIDC_USE_NONCE = True
 OIDC_CALLBACK_CLASS = "dashboard.sso.views.SignInCallbackView"
 OIDC_AUTHENTICATE_CLASS = "dashboard.sso.views.SignInStartView"

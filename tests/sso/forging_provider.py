@@ -126,6 +126,7 @@ class ForgingProvider:
                 length = int(self.headers.get("Content-Length", 0))
                 form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
                 if urlsplit(self.path).path == "/token":
+                    form["authorization"] = self.headers.get("Authorization", "")
                     self._json(*provider.token(form))
                 else:
                     self._json(404, {})

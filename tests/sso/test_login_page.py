@@ -182,3 +182,20 @@ def test_the_csp_lets_the_logout_form_go_on_to_the_issuer_only_when_one_is_set()
     issuer = "https://sso.example.com/realms/staff/"
     assert form_action(OIDC_ISSUER=issuer) == "'self' https://sso.example.com"
     assert form_action(OIDC_ISSUER="") == "'self'"
+
+
+def test_startup_checks_name_settings_that_would_lock_people_out(settings):
+    from django.core import checks
+
+    def ids() -> list[str]:
+        return sorted(
+            m.id for m in checks.run_checks() if m.id in ("dashboard.E008", "dashboard.W002")
+        )
+
+    assert ids() == []
+    settings.OIDC_ISSUER = "https://id.example"
+    settings.OIDC_RP_CLIENT_SECRET = ""
+    assert ids() == ["dashboard.E008"]
+    settings.OIDC_ISSUER = ""
+    settings.PASSWORD_LOGIN = False
+    assert ids() == ["dashboard.W002"]

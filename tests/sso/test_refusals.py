@@ -4,6 +4,8 @@ issuer; and what the provider or the account says no to."""
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 import requests
 
@@ -12,7 +14,15 @@ from dashboard.services import identity as identity_service
 from dashboard.sso import backend, views
 from dashboard.sso.discovery import forget_provider_config
 from tests.factories import UserFactory
-from tests.sso.conftest import CLIENT_ID, refused_with, sign_in, signed_in_as, start, use_provider
+from tests.sso.conftest import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    refused_with,
+    sign_in,
+    signed_in_as,
+    start,
+    use_provider,
+)
 from tests.sso.stand_in import path_and_query, query_of
 
 pytestmark = pytest.mark.django_db
@@ -94,6 +104,34 @@ def test_the_forging_stand_in_signs_in_when_honest_and_gets_the_pkce_verifier(cl
     assert signed_in_as(client).email == "forged@example.com"
     sent = forging.token_requests[-1]
     assert (sent["client_id"], len(sent["code_verifier"])) == (CLIENT_ID, 64)
+    basic = base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
+    assert sent["authorization"] == f"Basic {basic}" and "client_secret" not in sent
+
+
+def test_a_provider_without_end_session_signs_out_here_only(client, forging):
+    forged_sign_in(client, forging)
+    assert signed_in_as(client) is not None
+    answer = client.post("/logout/")
+    assert (answer.status_code, answer["Location"]) == (302, "/login/")
+    assert signed_in_as(client) is None
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "code=x&state=%00",
+        "code=%00&state=a%0Ab",
+        f"code={'x' * 100_000}&state={'y' * 100_000}",
+        "code=&state=",
+        "state=only",
+        "code=only",
+        "code=x&state=%D9%A1%D9%A2",
+        "code=x&state=x&state=y",
+    ],
+)
+def test_nasty_callback_values_are_a_wrong_state(client, sso, query):
+    start(client)  # a sign-in this browser did start, with another state
+    refused_with(client, client.get(f"/oidc/callback/?{query}"), views.WRONG_STATE)
 
 
 def test_an_id_token_for_another_client_is_refused(client, forging):

@@ -215,3 +215,24 @@ def test_a_sign_in_returns_to_the_page_asked_for_when_it_is_ours(client, sso, as
     sso.set_user("kim", email="kim@example.com")
     callback = sso.approve(start(client, f"?next={quote(asked)}"), "kim")
     assert client.get(callback)["Location"] == landed
+
+
+def test_no_token_or_client_secret_is_kept_in_the_session_or_the_logs(client, sso, caplog):
+    from django.contrib.sessions.models import Session
+
+    from tests.sso.conftest import CLIENT_SECRET
+
+    sso.set_user("lee", email="lee@example.com")
+    sign_in(client, sso, "lee")
+    kept = Session.objects.get(session_key=client.session.session_key).get_decoded()
+    assert sorted(kept) == [
+        "_auth_user_backend",
+        "_auth_user_hash",
+        "_auth_user_id",
+        "_session_expiry",
+        "oidc_id_token_expiration",
+        "oidc_login_next",
+        "oidc_states",
+    ]
+    assert kept["oidc_states"] == {}  # the state was spent
+    assert CLIENT_SECRET not in caplog.text and "eyJ" not in caplog.text

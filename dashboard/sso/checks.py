@@ -17,6 +17,15 @@ def check_sign_in_settings(app_configs=None, **kwargs):
                 id="dashboard.E008",
             )
         )
+    if settings.OIDC_ISSUER.startswith("http://") and not settings.DEBUG:
+        found.append(
+            checks.Error(
+                "OIDC_ISSUER is plain http: sign-in codes and tokens would cross the network "
+                "readable by anyone on the way.",
+                hint="Use the provider's https issuer URL.",
+                id="dashboard.E009",
+            )
+        )
     if not settings.PASSWORD_LOGIN and not settings.OIDC_ISSUER:
         found.append(
             checks.Warning(

@@ -15,6 +15,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
+from django.views.generic import View
 from mozilla_django_oidc import views as oidc_views
 
 from dashboard.sso import sso_enabled
@@ -62,8 +63,9 @@ class SignInStartView(oidc_views.OIDCAuthenticationRequestView):
     """Off the provider's round trip, with state, nonce and a PKCE challenge kept in the
     session. The authorization endpoint comes from discovery, read when first needed."""
 
-    def __init__(self, *args, **kwargs) -> None:
-        oidc_views.View.__init__(self, *args, **kwargs)
+    def __init__(self, **kwargs) -> None:
+        # The library reads the endpoint here, at every request; we read it in get().
+        View.__init__(self, **kwargs)
 
     def get(self, request):
         if not sso_enabled():

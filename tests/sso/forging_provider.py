@@ -30,6 +30,8 @@ class ForgingProvider:
         self.token_requests: list[dict] = []
         self.overrides: dict = {}  # claims the next ID tokens get instead of the honest ones
         self.claims: dict = {"email": "forged@example.com", "email_verified": True}
+        self.kid = KEY_ID  # the key id the next ID tokens name
+        self.signing_key = self.key  # the key that signs them (another one: a forgery)
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -84,7 +86,9 @@ class ForgingProvider:
             **self.claims,
             **self.overrides,
         }
-        id_token = jwt.encode(claims, self.key, algorithm="RS256", headers={"kid": KEY_ID})
+        id_token = jwt.encode(
+            claims, self.signing_key, algorithm="RS256", headers={"kid": self.kid}
+        )
         return 200, {
             "access_token": "at-" + secrets.token_urlsafe(8),
             "id_token": id_token,

@@ -188,14 +188,18 @@ def test_startup_checks_name_settings_that_would_lock_people_out(settings):
     from django.core import checks
 
     def ids() -> list[str]:
-        return sorted(
-            m.id for m in checks.run_checks() if m.id in ("dashboard.E008", "dashboard.W002")
-        )
+        ours = ("dashboard.E008", "dashboard.E009", "dashboard.W002")
+        return sorted(m.id for m in checks.run_checks() if m.id in ours)
 
     assert ids() == []
     settings.OIDC_ISSUER = "https://id.example"
     settings.OIDC_RP_CLIENT_SECRET = ""
     assert ids() == ["dashboard.E008"]
+    settings.OIDC_ISSUER = "http://id.example"
+    settings.OIDC_RP_CLIENT_ID, settings.OIDC_RP_CLIENT_SECRET = "c", "s"
+    settings.DEBUG = False
+    assert ids() == ["dashboard.E009"]
+    settings.DEBUG = True
     settings.OIDC_ISSUER = ""
     settings.PASSWORD_LOGIN = False
     assert ids() == ["dashboard.W002"]

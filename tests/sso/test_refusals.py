@@ -149,6 +149,29 @@ def test_an_id_token_from_another_issuer_is_refused(client, forging):
     refused_with(client, forged_sign_in(client, forging), backend.ANOTHER_ISSUER)
 
 
+def test_an_id_token_without_a_nonce_is_refused(client, forging):
+    forging.overrides = {"nonce": None}
+    refused_with(client, forged_sign_in(client, forging), backend.WRONG_NONCE)
+
+
+def test_an_id_token_signed_by_another_key_is_refused(client, forging):
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    forging.signing_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    refused_with(client, forged_sign_in(client, forging), backend.NOT_VERIFIED)
+
+
+def test_an_id_token_naming_a_key_the_provider_does_not_publish_is_refused(client, forging):
+    forging.kid = "not-published"
+    refused_with(client, forged_sign_in(client, forging), backend.NOT_VERIFIED)
+
+
+def test_userinfo_about_someone_else_is_refused(client, forging):
+    forging.overrides = {"sub": "someone-else"}  # the userinfo answer is about forged-sub
+    refused_with(client, forged_sign_in(client, forging), backend.NOT_VERIFIED)
+    assert not Identity.objects.exists()
+
+
 @pytest.mark.parametrize("missing", ["exp", "iat", "sub"])
 def test_an_id_token_without_a_required_claim_is_refused(client, forging, missing):
     forging.overrides = {missing: None}

@@ -72,3 +72,19 @@ def test_identities_are_shown_and_never_edited(operator):
     operator.post(change, {"subject": "other"})
     identity.refresh_from_db()
     assert identity.subject == "sub-1"
+
+
+def test_the_teams_page_says_which_team_the_provider_manages(client):
+    from tests.factories import MembershipFactory
+
+    user = UserFactory()
+    MembershipFactory(
+        user=user, team=TeamFactory(name="Managed", managed_by_identity_provider=True)
+    )
+    MembershipFactory(user=user, team=TeamFactory(name="By hand"))
+    client.force_login(user)
+    page = client.get(reverse("dashboard:team_list"), HTTP_HX_REQUEST="true").content.decode()
+    assert page.count("Managed by the identity provider") == 1
+    # Teams are listed by name: the note sits in Managed's card, after By hand's.
+    note = page.index("Managed by the identity provider")
+    assert page.index("<h2>By hand</h2>") < page.index("<h2>Managed</h2>") < note

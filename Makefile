@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SANDBOX_PORT ?= 8100
+# The stand-in identity provider (oidc-provider-mock) behind "Sign in with …".
+OIDC_PORT ?= 9400
 PORT ?= 8000
 # `make test` also runs the suite here when it answers (pytest-django creates test_dashboard).
 POSTGRES_TEST_URL ?= postgres://postgres@127.0.0.1:5432/dashboard
@@ -31,10 +33,18 @@ env: venv .env
 migrate: env
 	$(BIN)/python manage.py migrate --noinput
 
-# Sandbox, task worker, scheduler and web server together; Ctrl-C stops them all.
+# Sandbox, stand-in identity provider, task worker, scheduler and web server together;
+# Ctrl-C stops them all. The app signs in through the stand-in unless OIDC_ISSUER is set
+# (in the environment or .env), e.g. to a real provider.
 run: env
 	$(BIN)/python manage.py migrate --noinput
 	@trap 'kill 0' EXIT INT TERM; \
+	if [ -z "$$OIDC_ISSUER" ] && ! grep -q '^OIDC_ISSUER=.' .env; then \
+	  export OIDC_ISSUER=http://127.0.0.1:$(OIDC_PORT) OIDC_CLIENT_ID=vendor-dashboard \
+	    OIDC_CLIENT_SECRET=stand-in OIDC_BUTTON_LABEL="Sign in with the stand-in provider"; \
+	fi; \
+	NO_COLOR=1 $(BIN)/python -m oidc_provider_mock --port $(OIDC_PORT) \
+	  --user-claims-file dashboard/sso/stand_in_users.yaml & \
 	$(BIN)/python manage.py sandbox --port $(SANDBOX_PORT) & \
 	$(BIN)/python manage.py db_worker --interval 0.5 --no-startup-delay & \
 	$(BIN)/python manage.py run_scheduler & \

@@ -159,6 +159,8 @@ SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Signs in only from the OpenID Connect callback, and only when OIDC_ISSUER is set.
+    "dashboard.sso.backend.IdentityProviderBackend",
 ]
 AXES_HANDLER = "dashboard.login_throttle.LoginThrottleHandler"
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address", "username"]
@@ -176,6 +178,38 @@ AXES_CLIENT_STR_CALLABLE = "dashboard.login_throttle.client_str"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard:project_list"
 LOGOUT_REDIRECT_URL = "login"
+# A signed-in session ends this many seconds after the sign-in, however active it is
+# (stored as the session's own expiry at sign-in). Default: SESSION_COOKIE_AGE, which then
+# only governs sessions before a sign-in.
+SESSION_MAX_AGE = env.int("SESSION_MAX_AGE", default=SESSION_COOKIE_AGE)
+# False: the login page offers only the identity provider; a password signs in only a
+# superuser (their way in when the provider is down or misconfigured).
+PASSWORD_LOGIN = env.bool("PASSWORD_LOGIN", default=True)
+
+# Single sign-on through the company's identity provider (OpenID Connect, README "Signing
+# in"). Unset OIDC_ISSUER: no button, no request to any provider. The endpoints come from
+# the issuer's /.well-known/openid-configuration, read once per process when first needed.
+OIDC_ISSUER = env.str("OIDC_ISSUER", default="").rstrip("/")
+OIDC_RP_CLIENT_ID = env.str("OIDC_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env.str("OIDC_CLIENT_SECRET", default="")
+OIDC_RP_SCOPES = env.str("OIDC_SCOPES", default="openid email profile")
+OIDC_GROUPS_CLAIM = env.str("OIDC_GROUPS_CLAIM", default="groups")
+OIDC_BUTTON_LABEL = env.str("OIDC_BUTTON_LABEL", default="Sign in with your company account")
+# Also sign out at the provider when it offers an end_session_endpoint.
+OIDC_PROVIDER_LOGOUT = env.bool("OIDC_PROVIDER_LOGOUT", default=True)
+# Each call to the provider (discovery, token, keys, userinfo) gives up after this long.
+OIDC_TIMEOUT = env.float("OIDC_TIMEOUT", default=10.0)
+# Seconds of clock difference tolerated when reading an ID token's exp and iat.
+OIDC_CLOCK_SKEW_SECONDS = env.int("OIDC_CLOCK_SKEW_SECONDS", default=60)
+OIDC_USE_PKCE = True
+# The client authenticates at the token endpoint with HTTP Basic (client_secret_basic, the
+# specification's default), so the secret is in no request body a proxy might log.
+OIDC_TOKEN_USE_BASIC_AUTH = True
+OIDC_USE_NONCE = True
+OIDC_CALLBACK_CLASS = "dashboard.sso.views.SignInCallbackView"
+OIDC_AUTHENTICATE_CLASS = "dashboard.sso.views.SignInStartView"
+OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_authentication_callback"
+OIDC_REDIRECT_FIELD_NAME = "next"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -326,6 +360,13 @@ SECURE_CSP = {
     "base-uri": [CSP.NONE],
     "object-src": [CSP.NONE],
 }
+if OIDC_ISSUER:
+    # Signing out posts to /logout/, which may send the browser on to the provider's
+    # end_session_endpoint: a form's redirect is held to form-action too.
+    from urllib.parse import urlsplit
+
+    _issuer = urlsplit(OIDC_ISSUER)
+    SECURE_CSP["form-action"].append(f"{_issuer.scheme}://{_issuer.netloc}")
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -7,3 +7,5 @@ class DashboardConfig(AppConfig):
 
     def ready(self) -> None:
         from dashboard import checks  # noqa: F401  (registers the checks)
+        from dashboard.sso import checks as sso_checks  # noqa: F401  (registers them)
+        from dashboard.sso import sessions  # noqa: F401  (connects the session limit)

@@ -5,6 +5,7 @@ from dashboard.admin import (  # noqa: F401
     api_tokens,
     audit,
     device_logins,
+    identity,
     notifications,
     projects,
     teams,

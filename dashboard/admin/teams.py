@@ -117,7 +117,8 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ["name", "created_at"]
+    list_display = ["name", "managed_by_identity_provider", "created_at"]
+    list_filter = ["managed_by_identity_provider"]
     search_fields = ["name"]
     # Set by the team's own admin on an approval-rule page, where it is audited.
     readonly_fields = ["self_approval"]

@@ -8,6 +8,7 @@ from dashboard.models.audit import AuditAction, AuditEvent
 from dashboard.models.batches import AccountThrottle, Batch, BatchRow, BatchSource, BatchStatus
 from dashboard.models.device_logins import DeviceLogin, DeviceLoginStatus
 from dashboard.models.exports import ExportChunk, ExportStatus, ProjectExport
+from dashboard.models.identity import GroupMapping, Identity
 from dashboard.models.notifications import (
     Delivery,
     DeliveryAttempt,
@@ -74,7 +75,9 @@ __all__ = [
     "EventType",
     "ExportChunk",
     "ExportStatus",
+    "GroupMapping",
     "IdempotentRequest",
+    "Identity",
     "Membership",
     "NotificationPreference",
     "OutboxEvent",

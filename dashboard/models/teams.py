@@ -44,6 +44,13 @@ def role_in(user, team_id: int) -> str | None:
 
 class Team(models.Model):
     name = models.CharField(max_length=100, unique=True)
+    # Each sign-in through the identity provider sets a member's place in this team from
+    # their groups (dashboard/models/identity.py's GroupMapping): added, re-roled or removed.
+    managed_by_identity_provider = models.BooleanField(
+        default=False,
+        help_text="Each sign-in through the identity provider sets the person's membership "
+        "from their groups (the group mappings): added, role changed, or removed.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     # A team with a single admin may let that admin approve their own creates (explicit,
     # audited); otherwise an approver is always a second person.

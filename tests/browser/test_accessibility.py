@@ -12,6 +12,7 @@ from tests.approvals.made import approval_pages
 from tests.batches.sent import sent_batch
 from tests.browser.conftest import log_in, wait_for_htmx_settled
 from tests.notifications_pages.made import HOOK_URL, notification_pages
+from tests.sso.stand_in import demo_provider  # noqa: F401  (a fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -207,3 +208,29 @@ def template_pages(user, accounts) -> dict[str, str]:
         "new batch from a template": batch_new + f"?template={r4.pk}",
         "new project from a template": reverse("dashboard:project_new") + f"?template={r4.pk}",
     }
+
+
+def test_the_login_page_with_single_sign_on_has_no_serious_or_critical_violation(
+    page,
+    live_server,
+    settings,
+    demo_provider,  # noqa: F811
+):
+    from tests.sso.conftest import use_provider
+
+    use_provider(settings, demo_provider.url)
+    found = {}
+    for name, password_login, path in [
+        ("button and password", True, "/login/"),
+        ("button only", False, "/login/"),
+        ("superusers' password", False, "/login/?with=password"),
+        ("a refusal", False, "/oidc/callback/?code=forged&state=forged"),
+    ]:
+        settings.PASSWORD_LOGIN = password_login
+        page.goto(live_server.url + path)
+        expect(page.get_by_role("link", name="Sign in with Stand-in")).to_be_visible()
+        violations = grave_violations(page)
+        if violations:
+            found[name] = violations
+    expect(page.get_by_role("status")).to_be_visible()  # the refusal's words were checked too
+    assert found == {}

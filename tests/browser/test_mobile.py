@@ -10,6 +10,7 @@ from tests.browser.conftest import log_in
 from tests.browser.test_accessibility import batch_pages, template_pages
 from tests.factories import MembershipFactory, ProjectFactory, UserFactory, photon_account
 from tests.notifications_pages.made import notification_pages
+from tests.sso.stand_in import demo_provider  # noqa: F401  (a fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -49,6 +50,35 @@ def test_no_page_scrolls_sideways_on_a_phone(browser, live_server, r4_account, s
     too_wide = {}
     for path in pages:
         assert page.goto(live_server.url + path).status == 200, path
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        if width > 390:
+            too_wide[path] = width
+    context.close()
+    assert too_wide == {}
+
+
+def test_the_login_page_with_single_sign_on_fits_a_phone(
+    browser,
+    live_server,
+    settings,
+    demo_provider,  # noqa: F811
+):
+    from tests.sso.conftest import use_provider
+
+    use_provider(settings, demo_provider.url)
+    settings.OIDC_BUTTON_LABEL = "Sign in with Example Corporation's Single Sign-On Service"
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    too_wide = {}
+    for password_login, path in [
+        (True, "/login/"),
+        (False, "/login/"),
+        (False, "/oidc/callback/?code=forged&state=forged"),
+    ]:
+        settings.PASSWORD_LOGIN = password_login
+        page.goto(live_server.url + path)
+        button = page.get_by_role("link", name=settings.OIDC_BUTTON_LABEL)
+        assert button.is_visible()
         width = page.evaluate("() => document.documentElement.scrollWidth")
         if width > 390:
             too_wide[path] = width

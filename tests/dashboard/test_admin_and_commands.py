@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from dashboard.models import Membership, Team, VendorAccount
+from dashboard.models import GroupMapping, Membership, Team, VendorAccount
 
 
 @pytest.mark.parametrize(
@@ -41,3 +41,11 @@ def test_seed_demo_connects_sandbox_accounts_and_is_repeatable(db, sandbox):
     assert photon.identity == "demo@sandbox.photon.test"
     assert VendorAccount.objects.get(vendor="devkit4ai").plan == "free_starter"
     assert VendorAccount.objects.get(vendor="otas").identity == "demo@otas.test"
+    demo_team = Team.objects.get(name="Demo team")
+    assert demo_team.managed_by_identity_provider
+    mapped = GroupMapping.objects.filter(team=demo_team).values_list("group", "role")
+    assert sorted(mapped) == [
+        ("demo-admins", "admin"),
+        ("demo-members", "member"),
+        ("demo-viewers", "viewer"),
+    ]

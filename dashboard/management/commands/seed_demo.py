@@ -7,13 +7,15 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from dashboard import services
-from dashboard.models import Membership, Role, Team, VendorAccount
+from dashboard.models import GroupMapping, Membership, Role, Team, VendorAccount
 from providers.registry import get_provider
 from providers.sandbox.server import STAND_INS
 
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "demo-password"  # a local demo login on loopback, printed on purpose
 DEMO_TEAM = "Demo team"
+# The stand-in identity provider's groups (dashboard/sso/stand_in_users.yaml) → roles.
+DEMO_GROUPS = {"demo-admins": Role.ADMIN, "demo-members": Role.MEMBER, "demo-viewers": Role.VIEWER}
 
 
 class Command(BaseCommand):
@@ -77,4 +79,8 @@ class Command(BaseCommand):
             user.save()
         team, _ = Team.objects.get_or_create(name=DEMO_TEAM)
         Membership.objects.get_or_create(user=user, team=team, defaults={"role": Role.ADMIN})
+        # People who sign in through the stand-in provider get their place from its groups.
+        Team.objects.filter(pk=team.pk).update(managed_by_identity_provider=True)
+        for group, role in DEMO_GROUPS.items():
+            GroupMapping.objects.get_or_create(group=group, team=team, defaults={"role": role})
         return user, team

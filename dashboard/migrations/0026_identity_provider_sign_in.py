@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dashboard', '0024_destination_slow'),
+        ('dashboard', '0025_approvals'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

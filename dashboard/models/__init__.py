@@ -19,6 +19,7 @@ from dashboard.models.notifications import (
     NotificationPreference,
     OutboxEvent,
 )
+from dashboard.models.policies import AccountPolicy, PolicySeverity
 from dashboard.models.project_templates import ProjectTemplate
 from dashboard.models.projects import (
     NO_ERROR,
@@ -49,6 +50,7 @@ __all__ = [
     "PROJECT_TRANSITIONS",
     "RETRYABLE",
     "ROLE_RANK",
+    "AccountPolicy",
     "AccountStatus",
     "AccountThrottle",
     "ApiRateWindow",
@@ -75,6 +77,7 @@ __all__ = [
     "Membership",
     "NotificationPreference",
     "OutboxEvent",
+    "PolicySeverity",
     "Project",
     "ProjectExport",
     "ProjectOrigin",

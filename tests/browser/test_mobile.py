@@ -9,6 +9,7 @@ from tests.browser.conftest import log_in
 from tests.browser.test_accessibility import batch_pages, template_pages
 from tests.factories import MembershipFactory, ProjectFactory, UserFactory, photon_account
 from tests.notifications_pages.made import notification_pages
+from tests.policies.pages import policy_pages
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -43,6 +44,7 @@ def test_no_page_scrolls_sideways_on_a_phone(browser, live_server, r4_account, s
         *batch_pages(user, r4_account).values(),
         *template_pages(user, {"r4": r4_account, "photon": photon}).values(),
         *notification_pages(user, r4_account.team).values(),
+        *policy_pages(user, r4_account).values(),
     ]
     too_wide = {}
     for path in pages:

@@ -79,6 +79,7 @@ class PolicyForm(forms.Form):
         for spec in specs:
             field = holder.fields[spec.name]
             field.required = False  # a field left blank is no default
+            field.label = f"Default for {spec.label}"  # apart from the required boxes' labels
             field.widget.attrs.pop("required", None)
             field.widget.attrs.pop("aria-required", None)
             described = f"feedback-default-{spec.name}"

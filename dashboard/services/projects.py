@@ -78,7 +78,7 @@ def project_guidance(*, account: VendorAccount, checks: ProjectChecks) -> dict[s
     team's (a name pattern set as advice)."""
     provider = get_provider(account.vendor)
     # A name that is already refused (too long, control characters) is never looked up.
-    name_ok = provider.name_field not in checks.errors
+    name_ok = provider.name_field not in checks.vendor_errors
     guidance = provider.guidance(
         checks.cleaned, name_taken=lambda name: name_ok and _name_taken(account, name)
     )

@@ -195,3 +195,9 @@ def test_another_accounts_policy_judges_only_its_own_creates(
     other = R4AccountFactory(team=team, label="R4 two", base_url=sandbox.base_url("r4"))
     _, errors, _ = services.project_validate(account=other, data={"name": "Billing"})
     assert errors == {}
+
+
+def test_the_column_holds_the_longest_pattern_the_check_allows():
+    from dashboard.models.columns import column_max
+
+    assert column_max(AccountPolicy, "name_pattern") == PATTERN_MAX

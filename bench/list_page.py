@@ -213,6 +213,9 @@ def measure_validation(server, runs, teams, accounts, creator) -> None:
         if account.team_id == teams[0].pk:
             by_vendor.setdefault(account.vendor, []).append(account)
     policy_admin = _team_admin(teams[0])
+    # The reconcile above marks accounts whose bench credentials the sandbox refuses; live
+    # validation is offered for connected accounts only.
+    VendorAccount.objects.filter(team=teams[0]).update(status="active")
     url = f"{server.url}/projects/new/validate/"
     for plain, governed in (pair[:2] for pair in by_vendor.values()):
         for account in (plain, governed):

@@ -19,7 +19,8 @@ from providers.base import Provider
 
 PATTERN_HELP = (
     "A regular expression every new project's name is checked against, e.g. "
-    "^(dev|staging|prod)-[a-z0-9-]+$ . Leave it empty for no naming rule."
+    "^(dev|staging|prod)-[a-z0-9-]+$ (it may match anywhere in the name: ^ and $ anchor it "
+    "to the whole name). Leave it empty for no naming rule."
 )
 
 

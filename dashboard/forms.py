@@ -57,6 +57,22 @@ class ProjectForm(forms.Form):
         add_spec_fields(self, provider.project_fields)
 
 
+def start_from_policy(form: ProjectForm, account: VendorAccount) -> None:
+    """A new project's form for `account` filled with its team's defaults (a template
+    started after it may set its own); the team's required fields marked required."""
+    policy = getattr(account, "policy", None)
+    if policy is None:
+        return
+    for name, value in (policy.defaults if isinstance(policy.defaults, dict) else {}).items():
+        if name in form.fields and name != "idempotency_key":
+            form.initial[name] = value
+    for name in policy.required_fields if isinstance(policy.required_fields, list) else ():
+        field = form.fields.get(name)
+        if field is not None and name not in policy.defaults:
+            # Marked for people and assistive tech; the service refuses it empty.
+            field.widget.attrs.update({"required": True, "aria-required": "true"})
+
+
 class AccountBasicsForm(forms.Form):
     """Which team, what to call the account, and where the vendor lives."""
 

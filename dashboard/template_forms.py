@@ -36,7 +36,7 @@ def account_choices(accounts: Iterable[VendorAccount], *, teams: bool) -> list[t
     return [(str(account.pk), label(account)) for account in accounts]
 
 
-def _carried(field: forms.Field) -> forms.Field:
+def carried(field: forms.Field) -> forms.Field:
     """A field whose value the service judges (NUL included, in its own words)."""
     field.validators = []
     return field
@@ -44,7 +44,7 @@ def _carried(field: forms.Field) -> forms.Field:
 
 def _name_field(label: str, help_text: str) -> forms.CharField:
     """A name the service judges (its length and characters), marked required for people."""
-    return _carried(
+    return carried(
         forms.CharField(
             label=label,
             required=False,
@@ -64,7 +64,7 @@ class ProjectTemplateForm(forms.Form):
             "invalid_choice": "Choose one of the listed accounts.",
         },
     )
-    name_pattern = _carried(
+    name_pattern = carried(
         forms.CharField(
             label="Name pattern",
             required=False,
@@ -166,7 +166,7 @@ class TemplateBatchForm(forms.Form):
         self.fields["extra_accounts"].choices = account_choices(extra, teams=False)
         for name in self.placeholders:
             field_name = f"{VALUE_PREFIX}{name}"
-            self.fields[field_name] = _carried(
+            self.fields[field_name] = carried(
                 forms.CharField(
                     label=f"Values for {{{name}}}",
                     required=False,

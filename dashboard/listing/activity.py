@@ -17,6 +17,7 @@ ACTIVITY_KINDS = {
     "device_login": "Sign-ins",
     "batch": "Batches",
     "template": "Templates",
+    "policy": "Policies",
 }
 
 

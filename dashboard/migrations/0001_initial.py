@@ -10,7 +10,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -19,120 +18,302 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Team',
+            name="Team",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='VendorAccount',
+            name="VendorAccount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('vendor', models.CharField(choices=providers.registry.vendor_choices, max_length=20)),
-                ('label', models.CharField(max_length=100)),
-                ('base_url', models.URLField(max_length=300)),
-                ('credentials', providers.encryption.EncryptedJSONField(default=dict, editable=False)),
-                ('credential_hint', models.CharField(blank=True, max_length=100)),
-                ('identity', models.CharField(blank=True, help_text='Who the vendor says this is.', max_length=200)),
-                ('status', models.CharField(choices=[('active', 'Connected'), ('needs_reconnect', 'Needs new credentials'), ('disconnected', 'Disconnected')], default='active', max_length=20)),
-                ('last_verified_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('disconnected_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='accounts', to='dashboard.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "vendor",
+                    models.CharField(choices=providers.registry.vendor_choices, max_length=20),
+                ),
+                ("label", models.CharField(max_length=100)),
+                ("base_url", models.URLField(max_length=300)),
+                (
+                    "credentials",
+                    providers.encryption.EncryptedJSONField(default=dict, editable=False),
+                ),
+                ("credential_hint", models.CharField(blank=True, max_length=100)),
+                (
+                    "identity",
+                    models.CharField(
+                        blank=True, help_text="Who the vendor says this is.", max_length=200
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("active", "Connected"),
+                            ("needs_reconnect", "Needs new credentials"),
+                            ("disconnected", "Disconnected"),
+                        ],
+                        default="active",
+                        max_length=20,
+                    ),
+                ),
+                ("last_verified_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("disconnected_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="accounts",
+                        to="dashboard.team",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['team__name', 'vendor', 'label'],
+                "ordering": ["team__name", "vendor", "label"],
             },
         ),
         migrations.CreateModel(
-            name='Project',
+            name="Project",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('vendor', models.CharField(choices=providers.registry.vendor_choices, max_length=20)),
-                ('name', models.CharField(max_length=255)),
-                ('payload', models.JSONField(default=dict, help_text='What was sent, minus secrets.')),
-                ('idempotency_key', models.UUIDField(editable=False)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('created', 'Created'), ('failed', 'Failed'), ('unknown', 'Outcome unknown')], default='pending', max_length=10)),
-                ('remote_id', models.CharField(blank=True, max_length=100)),
-                ('vendor_response', models.JSONField(blank=True, default=dict, help_text='Minus secrets.')),
-                ('secrets', providers.encryption.EncryptedJSONField(default=dict, editable=False)),
-                ('error_kind', models.CharField(blank=True, max_length=20)),
-                ('error_code', models.CharField(blank=True, max_length=100)),
-                ('error_status', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('error_message', models.TextField(blank=True)),
-                ('error_fields', models.JSONField(blank=True, default=dict)),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('attempted_at', models.DateTimeField(blank=True, null=True)),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='projects', to='dashboard.team')),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='projects', to='dashboard.vendoraccount')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reference", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                (
+                    "vendor",
+                    models.CharField(choices=providers.registry.vendor_choices, max_length=20),
+                ),
+                ("name", models.CharField(max_length=255)),
+                (
+                    "payload",
+                    models.JSONField(default=dict, help_text="What was sent, minus secrets."),
+                ),
+                ("idempotency_key", models.UUIDField(editable=False)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("created", "Created"),
+                            ("failed", "Failed"),
+                            ("unknown", "Outcome unknown"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("remote_id", models.CharField(blank=True, max_length=100)),
+                (
+                    "vendor_response",
+                    models.JSONField(blank=True, default=dict, help_text="Minus secrets."),
+                ),
+                ("secrets", providers.encryption.EncryptedJSONField(default=dict, editable=False)),
+                ("error_kind", models.CharField(blank=True, max_length=20)),
+                ("error_code", models.CharField(blank=True, max_length=100)),
+                ("error_status", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("error_message", models.TextField(blank=True)),
+                ("error_fields", models.JSONField(blank=True, default=dict)),
+                (
+                    "created_at",
+                    models.DateTimeField(db_index=True, default=django.utils.timezone.now),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("attempted_at", models.DateTimeField(blank=True, null=True)),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="projects",
+                        to="dashboard.team",
+                    ),
+                ),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="projects",
+                        to="dashboard.vendoraccount",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('viewer', 'Viewer'), ('member', 'Member'), ('admin', 'Admin')], default='member', max_length=10)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL)),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='dashboard.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("viewer", "Viewer"), ("member", "Member"), ("admin", "Admin")],
+                        default="member",
+                        max_length=10,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="dashboard.team",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('user', 'team'), name='one_membership_per_team')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("user", "team"), name="one_membership_per_team")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(choices=[('account.connected', 'Account connected'), ('account.replaced', 'Account credentials replaced'), ('account.verified', 'Account verified'), ('account.verify_failed', 'Account verification failed'), ('account.disconnected', 'Account disconnected'), ('project.requested', 'Project create requested'), ('project.created', 'Project created'), ('project.failed', 'Project create failed'), ('project.unknown', 'Project outcome unknown')], max_length=40)),
-                ('target_type', models.CharField(max_length=40)),
-                ('target_id', models.CharField(max_length=64)),
-                ('summary', models.CharField(max_length=500)),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='audit_events', to='dashboard.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("account.connected", "Account connected"),
+                            ("account.replaced", "Account credentials replaced"),
+                            ("account.verified", "Account verified"),
+                            ("account.verify_failed", "Account verification failed"),
+                            ("account.disconnected", "Account disconnected"),
+                            ("project.requested", "Project create requested"),
+                            ("project.created", "Project created"),
+                            ("project.failed", "Project create failed"),
+                            ("project.unknown", "Project outcome unknown"),
+                        ],
+                        max_length=40,
+                    ),
+                ),
+                ("target_type", models.CharField(max_length=40)),
+                ("target_id", models.CharField(max_length=64)),
+                ("summary", models.CharField(max_length=500)),
+                (
+                    "created_at",
+                    models.DateTimeField(db_index=True, default=django.utils.timezone.now),
+                ),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="audit_events",
+                        to="dashboard.team",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['target_type', 'target_id', '-created_at'], name='dashboard_a_target__954873_idx')],
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(
+                        fields=["target_type", "target_id", "-created_at"],
+                        name="dashboard_a_target__954873_idx",
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='vendoraccount',
-            index=models.Index(fields=['team', 'vendor', 'status'], name='dashboard_v_team_id_dab035_idx'),
+            model_name="vendoraccount",
+            index=models.Index(
+                fields=["team", "vendor", "status"], name="dashboard_v_team_id_dab035_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='project',
-            index=models.Index(fields=['team', '-created_at'], name='dashboard_p_team_id_1af702_idx'),
+            model_name="project",
+            index=models.Index(
+                fields=["team", "-created_at"], name="dashboard_p_team_id_1af702_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='project',
-            index=models.Index(fields=['team', 'status', '-created_at'], name='dashboard_p_team_id_525b88_idx'),
+            model_name="project",
+            index=models.Index(
+                fields=["team", "status", "-created_at"], name="dashboard_p_team_id_525b88_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='project',
-            index=models.Index(fields=['team', 'vendor', '-created_at'], name='dashboard_p_team_id_0ceee7_idx'),
+            model_name="project",
+            index=models.Index(
+                fields=["team", "vendor", "-created_at"], name="dashboard_p_team_id_0ceee7_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='project',
-            index=models.Index(fields=['account', '-created_at'], name='dashboard_p_account_d06b69_idx'),
+            model_name="project",
+            index=models.Index(
+                fields=["account", "-created_at"], name="dashboard_p_account_d06b69_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='project',
-            constraint=models.UniqueConstraint(fields=('team', 'idempotency_key'), name='one_project_per_idempotency_key'),
+            model_name="project",
+            constraint=models.UniqueConstraint(
+                fields=("team", "idempotency_key"), name="one_project_per_idempotency_key"
+            ),
         ),
     ]

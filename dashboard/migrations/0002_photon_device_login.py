@@ -9,42 +9,102 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dashboard', '0001_initial'),
+        ("dashboard", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditevent',
-            name='action',
-            field=models.CharField(choices=[('account.connected', 'Account connected'), ('account.replaced', 'Account credentials replaced'), ('account.verified', 'Account verified'), ('account.verify_failed', 'Account verification failed'), ('account.disconnected', 'Account disconnected'), ('project.requested', 'Project create requested'), ('project.created', 'Project created'), ('project.failed', 'Project create failed'), ('project.unknown', 'Project outcome unknown'), ('project.secret_revealed', 'Project secret revealed'), ('project.secret_regenerated', 'Project secret regenerated'), ('device_login.started', 'Device sign-in started'), ('device_login.ended', 'Device sign-in ended')], max_length=40),
+            model_name="auditevent",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("account.connected", "Account connected"),
+                    ("account.replaced", "Account credentials replaced"),
+                    ("account.verified", "Account verified"),
+                    ("account.verify_failed", "Account verification failed"),
+                    ("account.disconnected", "Account disconnected"),
+                    ("project.requested", "Project create requested"),
+                    ("project.created", "Project created"),
+                    ("project.failed", "Project create failed"),
+                    ("project.unknown", "Project outcome unknown"),
+                    ("project.secret_revealed", "Project secret revealed"),
+                    ("project.secret_regenerated", "Project secret regenerated"),
+                    ("device_login.started", "Device sign-in started"),
+                    ("device_login.ended", "Device sign-in ended"),
+                ],
+                max_length=40,
+            ),
         ),
         migrations.CreateModel(
-            name='DeviceLogin',
+            name="DeviceLogin",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('vendor', models.CharField(choices=providers.registry.vendor_choices, max_length=20)),
-                ('label', models.CharField(max_length=100)),
-                ('base_url', models.URLField(max_length=300)),
-                ('secrets', providers.encryption.EncryptedJSONField(default=dict, editable=False)),
-                ('user_code', models.CharField(max_length=32)),
-                ('verification_uri', models.URLField(max_length=500)),
-                ('verification_uri_complete', models.URLField(max_length=600)),
-                ('interval', models.PositiveIntegerField()),
-                ('expires_at', models.DateTimeField()),
-                ('next_poll_at', models.DateTimeField()),
-                ('status', models.CharField(choices=[('pending', 'Waiting for approval'), ('approved', 'Approved'), ('denied', 'Denied'), ('expired', 'Expired'), ('failed', 'Failed')], default='pending', max_length=10)),
-                ('message', models.CharField(blank=True, max_length=300)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('account', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='dashboard.vendoraccount')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='device_logins', to='dashboard.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reference", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                (
+                    "vendor",
+                    models.CharField(choices=providers.registry.vendor_choices, max_length=20),
+                ),
+                ("label", models.CharField(max_length=100)),
+                ("base_url", models.URLField(max_length=300)),
+                ("secrets", providers.encryption.EncryptedJSONField(default=dict, editable=False)),
+                ("user_code", models.CharField(max_length=32)),
+                ("verification_uri", models.URLField(max_length=500)),
+                ("verification_uri_complete", models.URLField(max_length=600)),
+                ("interval", models.PositiveIntegerField()),
+                ("expires_at", models.DateTimeField()),
+                ("next_poll_at", models.DateTimeField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting for approval"),
+                            ("approved", "Approved"),
+                            ("denied", "Denied"),
+                            ("expired", "Expired"),
+                            ("failed", "Failed"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("message", models.CharField(blank=True, max_length=300)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="dashboard.vendoraccount",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="device_logins",
+                        to="dashboard.team",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
     ]

@@ -4,20 +4,37 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dashboard', '0002_photon_device_login'),
+        ("dashboard", "0002_photon_device_login"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='vendoraccount',
-            name='plan',
+            model_name="vendoraccount",
+            name="plan",
             field=models.CharField(blank=True, max_length=40),
         ),
         migrations.AlterField(
-            model_name='auditevent',
-            name='action',
-            field=models.CharField(choices=[('account.connected', 'Account connected'), ('account.replaced', 'Account credentials replaced'), ('account.verified', 'Account verified'), ('account.verify_failed', 'Account verification failed'), ('account.disconnected', 'Account disconnected'), ('account.plan_changed', 'Account plan changed'), ('project.requested', 'Project create requested'), ('project.created', 'Project created'), ('project.failed', 'Project create failed'), ('project.unknown', 'Project outcome unknown'), ('project.secret_revealed', 'Project secret revealed'), ('project.secret_regenerated', 'Project secret regenerated'), ('device_login.started', 'Device sign-in started'), ('device_login.ended', 'Device sign-in ended')], max_length=40),
+            model_name="auditevent",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("account.connected", "Account connected"),
+                    ("account.replaced", "Account credentials replaced"),
+                    ("account.verified", "Account verified"),
+                    ("account.verify_failed", "Account verification failed"),
+                    ("account.disconnected", "Account disconnected"),
+                    ("account.plan_changed", "Account plan changed"),
+                    ("project.requested", "Project create requested"),
+                    ("project.created", "Project created"),
+                    ("project.failed", "Project create failed"),
+                    ("project.unknown", "Project outcome unknown"),
+                    ("project.secret_revealed", "Project secret revealed"),
+                    ("project.secret_regenerated", "Project secret regenerated"),
+                    ("device_login.started", "Device sign-in started"),
+                    ("device_login.ended", "Device sign-in ended"),
+                ],
+                max_length=40,
+            ),
         ),
     ]

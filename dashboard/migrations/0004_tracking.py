@@ -4,35 +4,64 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dashboard', '0003_account_plan'),
+        ("dashboard", "0003_account_plan"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='project',
-            name='last_synced_at',
+            model_name="project",
+            name="last_synced_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='project',
-            name='missing_at_vendor',
+            model_name="project",
+            name="missing_at_vendor",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name='project',
-            name='origin',
-            field=models.CharField(choices=[('created', 'Created here'), ('imported', 'Imported')], default='created', max_length=10),
+            model_name="project",
+            name="origin",
+            field=models.CharField(
+                choices=[("created", "Created here"), ("imported", "Imported")],
+                default="created",
+                max_length=10,
+            ),
         ),
         migrations.AddField(
-            model_name='project',
-            name='remote_status',
-            field=models.CharField(blank=True, help_text="The vendor's own status word.", max_length=50),
+            model_name="project",
+            name="remote_status",
+            field=models.CharField(
+                blank=True, help_text="The vendor's own status word.", max_length=50
+            ),
         ),
         migrations.AlterField(
-            model_name='auditevent',
-            name='action',
-            field=models.CharField(choices=[('account.connected', 'Account connected'), ('account.replaced', 'Account credentials replaced'), ('account.verified', 'Account verified'), ('account.verify_failed', 'Account verification failed'), ('account.disconnected', 'Account disconnected'), ('account.plan_changed', 'Account plan changed'), ('project.requested', 'Project create requested'), ('project.created', 'Project created'), ('project.failed', 'Project create failed'), ('project.unknown', 'Project outcome unknown'), ('project.imported', 'Project imported'), ('project.refreshed', 'Project refreshed'), ('project.missing', 'Project missing at vendor'), ('project.reconciled', 'Project checked at vendor'), ('project.retried', 'Project create retried'), ('project.stale', 'Pending project timed out'), ('project.secret_revealed', 'Project secret revealed'), ('project.secret_regenerated', 'Project secret regenerated'), ('device_login.started', 'Device sign-in started'), ('device_login.ended', 'Device sign-in ended')], max_length=40),
+            model_name="auditevent",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("account.connected", "Account connected"),
+                    ("account.replaced", "Account credentials replaced"),
+                    ("account.verified", "Account verified"),
+                    ("account.verify_failed", "Account verification failed"),
+                    ("account.disconnected", "Account disconnected"),
+                    ("account.plan_changed", "Account plan changed"),
+                    ("project.requested", "Project create requested"),
+                    ("project.created", "Project created"),
+                    ("project.failed", "Project create failed"),
+                    ("project.unknown", "Project outcome unknown"),
+                    ("project.imported", "Project imported"),
+                    ("project.refreshed", "Project refreshed"),
+                    ("project.missing", "Project missing at vendor"),
+                    ("project.reconciled", "Project checked at vendor"),
+                    ("project.retried", "Project create retried"),
+                    ("project.stale", "Pending project timed out"),
+                    ("project.secret_revealed", "Project secret revealed"),
+                    ("project.secret_regenerated", "Project secret regenerated"),
+                    ("device_login.started", "Device sign-in started"),
+                    ("device_login.ended", "Device sign-in ended"),
+                ],
+                max_length=40,
+            ),
         ),
     ]

@@ -5,47 +5,52 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dashboard', '0004_tracking'),
+        ("dashboard", "0004_tracking"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='project',
-            name='dashboard_p_team_id_1af702_idx',
+            model_name="project",
+            name="dashboard_p_team_id_1af702_idx",
         ),
         migrations.RemoveIndex(
-            model_name='project',
-            name='dashboard_p_team_id_525b88_idx',
+            model_name="project",
+            name="dashboard_p_team_id_525b88_idx",
         ),
         migrations.RemoveIndex(
-            model_name='project',
-            name='dashboard_p_team_id_0ceee7_idx',
+            model_name="project",
+            name="dashboard_p_team_id_0ceee7_idx",
         ),
         migrations.RemoveIndex(
-            model_name='project',
-            name='dashboard_p_account_d06b69_idx',
+            model_name="project",
+            name="dashboard_p_account_d06b69_idx",
         ),
         migrations.AddIndex(
-            model_name='project',
-            index=models.Index(fields=['team', '-created_at', '-id'], name='project_team_recent'),
+            model_name="project",
+            index=models.Index(fields=["team", "-created_at", "-id"], name="project_team_recent"),
         ),
         migrations.AddIndex(
-            model_name='project',
-            index=models.Index(fields=['team', 'status', '-created_at', '-id'], name='project_team_status'),
+            model_name="project",
+            index=models.Index(
+                fields=["team", "status", "-created_at", "-id"], name="project_team_status"
+            ),
         ),
         migrations.AddIndex(
-            model_name='project',
-            index=models.Index(fields=['team', 'vendor', '-created_at', '-id'], name='project_team_vendor'),
+            model_name="project",
+            index=models.Index(
+                fields=["team", "vendor", "-created_at", "-id"], name="project_team_vendor"
+            ),
         ),
         migrations.AddIndex(
-            model_name='project',
-            index=models.Index(fields=['account', '-created_at', '-id'], name='project_account_recent'),
+            model_name="project",
+            index=models.Index(
+                fields=["account", "-created_at", "-id"], name="project_account_recent"
+            ),
         ),
         migrations.AddIndex(
-            model_name='project',
-            index=models.Index(fields=['team', 'vendor', 'status'], name='project_team_counts'),
+            model_name="project",
+            index=models.Index(fields=["team", "vendor", "status"], name="project_team_counts"),
         ),
     ]

@@ -26,25 +26,29 @@ def queued_when_created(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dashboard', '0005_list_indexes'),
+        ("dashboard", "0005_list_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ScheduledJob',
+            name="ScheduledJob",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=50, unique=True)),
-                ('next_run_at', models.DateTimeField()),
-                ('last_enqueued_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=50, unique=True)),
+                ("next_run_at", models.DateTimeField()),
+                ("last_enqueued_at", models.DateTimeField(blank=True, null=True)),
             ],
         ),
         migrations.AddField(
-            model_name='project',
-            name='queued_at',
+            model_name="project",
+            name="queued_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.RunPython(forget_duplicate_imports, migrations.RunPython.noop),

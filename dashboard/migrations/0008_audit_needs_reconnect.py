@@ -4,15 +4,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dashboard', '0007_one_project_per_remote_id'),
+        ("dashboard", "0007_one_project_per_remote_id"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditevent',
-            name='action',
-            field=models.CharField(choices=[('account.connected', 'Account connected'), ('account.replaced', 'Account credentials replaced'), ('account.verified', 'Account verified'), ('account.verify_failed', 'Account verification failed'), ('account.needs_reconnect', 'Account needs new credentials'), ('account.disconnected', 'Account disconnected'), ('account.plan_changed', 'Account plan changed'), ('project.requested', 'Project create requested'), ('project.created', 'Project created'), ('project.failed', 'Project create failed'), ('project.unknown', 'Project outcome unknown'), ('project.imported', 'Project imported'), ('project.refreshed', 'Project refreshed'), ('project.missing', 'Project missing at vendor'), ('project.reconciled', 'Project checked at vendor'), ('project.retried', 'Project create retried'), ('project.stale', 'Pending project timed out'), ('project.secret_revealed', 'Project secret revealed'), ('project.secret_regenerated', 'Project secret regenerated'), ('device_login.started', 'Device sign-in started'), ('device_login.ended', 'Device sign-in ended')], max_length=40),
+            model_name="auditevent",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("account.connected", "Account connected"),
+                    ("account.replaced", "Account credentials replaced"),
+                    ("account.verified", "Account verified"),
+                    ("account.verify_failed", "Account verification failed"),
+                    ("account.needs_reconnect", "Account needs new credentials"),
+                    ("account.disconnected", "Account disconnected"),
+                    ("account.plan_changed", "Account plan changed"),
+                    ("project.requested", "Project create requested"),
+                    ("project.created", "Project created"),
+                    ("project.failed", "Project create failed"),
+                    ("project.unknown", "Project outcome unknown"),
+                    ("project.imported", "Project imported"),
+                    ("project.refreshed", "Project refreshed"),
+                    ("project.missing", "Project missing at vendor"),
+                    ("project.reconciled", "Project checked at vendor"),
+                    ("project.retried", "Project create retried"),
+                    ("project.stale", "Pending project timed out"),
+                    ("project.secret_revealed", "Project secret revealed"),
+                    ("project.secret_regenerated", "Project secret regenerated"),
+                    ("device_login.started", "Device sign-in started"),
+                    ("device_login.ended", "Device sign-in ended"),
+                ],
+                max_length=40,
+            ),
         ),
     ]

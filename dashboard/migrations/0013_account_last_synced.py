@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dashboard', '0012_background_exports'),
+        ("dashboard", "0012_background_exports"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='vendoraccount',
-            name='last_synced_at',
+            model_name="vendoraccount",
+            name="last_synced_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]

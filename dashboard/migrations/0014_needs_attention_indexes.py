@@ -5,19 +5,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dashboard', '0013_account_last_synced'),
+        ("dashboard", "0013_account_last_synced"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='project',
-            index=models.Index(condition=models.Q(('status', 'pending')), fields=['attempted_at'], name='project_pending'),
+            model_name="project",
+            index=models.Index(
+                condition=models.Q(("status", "pending")),
+                fields=["attempted_at"],
+                name="project_pending",
+            ),
         ),
         migrations.AddIndex(
-            model_name='project',
-            index=models.Index(condition=models.Q(('missing_at_vendor', True)), fields=['id'], name='project_missing'),
+            model_name="project",
+            index=models.Index(
+                condition=models.Q(("missing_at_vendor", True)),
+                fields=["id"],
+                name="project_missing",
+            ),
         ),
     ]

@@ -21,9 +21,7 @@ TABLES = {
 
 def keyed_by_team(table: str, tokenize: str) -> list[str]:
     new, old = KEY.format(row="NEW"), KEY.format(row="OLD")
-    delete_old = (
-        f"INSERT INTO {table} ({table}, rowid, name) VALUES ('delete', {old}, OLD.name);"
-    )
+    delete_old = f"INSERT INTO {table} ({table}, rowid, name) VALUES ('delete', {old}, OLD.name);"
     insert_new = f"INSERT INTO {table} (rowid, name) VALUES ({new}, NEW.name);"
     return [
         f"CREATE VIRTUAL TABLE {table} USING fts5(name, content='', tokenize='{tokenize}')",

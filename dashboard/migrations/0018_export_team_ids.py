@@ -9,7 +9,6 @@ def retire_files_without_teams(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("dashboard", "0017_sqlite_search_by_team"),
     ]

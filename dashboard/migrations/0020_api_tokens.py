@@ -8,37 +8,102 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dashboard', '0019_admin_doors'),
+        ("dashboard", "0019_admin_doors"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditevent',
-            name='action',
-            field=models.CharField(choices=[('account.connected', 'Account connected'), ('account.replaced', 'Account credentials replaced'), ('account.verified', 'Account verified'), ('account.verify_failed', 'Account verification failed'), ('account.needs_reconnect', 'Account needs new credentials'), ('team.member_added', 'Team member added'), ('team.member_role_changed', "Team member's role changed"), ('team.member_removed', 'Team member removed'), ('account.disconnected', 'Account disconnected'), ('account.plan_changed', 'Account plan changed'), ('account.edited', 'Account edited'), ('project.requested', 'Project create requested'), ('project.created', 'Project created'), ('project.failed', 'Project create failed'), ('project.unknown', 'Project outcome unknown'), ('project.imported', 'Project imported'), ('project.refreshed', 'Project refreshed'), ('project.missing', 'Project missing at vendor'), ('project.reconciled', 'Project checked at vendor'), ('project.retried', 'Project create retried'), ('project.stale', 'Pending project timed out'), ('project.secret_revealed', 'Project secret revealed'), ('project.secret_regenerated', 'Project secret regenerated'), ('device_login.started', 'Device sign-in started'), ('device_login.ended', 'Device sign-in ended'), ('api_token.created', 'API token created'), ('api_token.revoked', 'API token revoked')], max_length=40),
+            model_name="auditevent",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("account.connected", "Account connected"),
+                    ("account.replaced", "Account credentials replaced"),
+                    ("account.verified", "Account verified"),
+                    ("account.verify_failed", "Account verification failed"),
+                    ("account.needs_reconnect", "Account needs new credentials"),
+                    ("team.member_added", "Team member added"),
+                    ("team.member_role_changed", "Team member's role changed"),
+                    ("team.member_removed", "Team member removed"),
+                    ("account.disconnected", "Account disconnected"),
+                    ("account.plan_changed", "Account plan changed"),
+                    ("account.edited", "Account edited"),
+                    ("project.requested", "Project create requested"),
+                    ("project.created", "Project created"),
+                    ("project.failed", "Project create failed"),
+                    ("project.unknown", "Project outcome unknown"),
+                    ("project.imported", "Project imported"),
+                    ("project.refreshed", "Project refreshed"),
+                    ("project.missing", "Project missing at vendor"),
+                    ("project.reconciled", "Project checked at vendor"),
+                    ("project.retried", "Project create retried"),
+                    ("project.stale", "Pending project timed out"),
+                    ("project.secret_revealed", "Project secret revealed"),
+                    ("project.secret_regenerated", "Project secret regenerated"),
+                    ("device_login.started", "Device sign-in started"),
+                    ("device_login.ended", "Device sign-in ended"),
+                    ("api_token.created", "API token created"),
+                    ("api_token.revoked", "API token revoked"),
+                ],
+                max_length=40,
+            ),
         ),
         migrations.CreateModel(
-            name='ApiToken',
+            name="ApiToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100)),
-                ('role', models.CharField(choices=[('viewer', 'Viewer'), ('member', 'Member'), ('admin', 'Admin')], default='member', max_length=10)),
-                ('token_hash', models.CharField(max_length=64, unique=True)),
-                ('hint', models.CharField(max_length=20)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('last_used_at', models.DateTimeField(blank=True, null=True)),
-                ('expires_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='api_tokens', to='dashboard.team')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='api_tokens', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100)),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("viewer", "Viewer"), ("member", "Member"), ("admin", "Admin")],
+                        default="member",
+                        max_length=10,
+                    ),
+                ),
+                ("token_hash", models.CharField(max_length=64, unique=True)),
+                ("hint", models.CharField(max_length=20)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("last_used_at", models.DateTimeField(blank=True, null=True)),
+                ("expires_at", models.DateTimeField(blank=True, null=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "revoked_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="api_tokens",
+                        to="dashboard.team",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="api_tokens",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'API token',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "API token",
+                "ordering": ["-created_at", "-id"],
             },
         ),
     ]

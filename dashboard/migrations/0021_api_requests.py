@@ -6,46 +6,84 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dashboard', '0020_api_tokens'),
+        ("dashboard", "0020_api_tokens"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='auditevent',
-            name='via',
+            model_name="auditevent",
+            name="via",
             field=models.CharField(blank=True, max_length=120),
         ),
         migrations.CreateModel(
-            name='ApiRateWindow',
+            name="ApiRateWindow",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('window_start', models.DateTimeField()),
-                ('requests', models.PositiveIntegerField(default=0)),
-                ('token', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='dashboard.apitoken')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("window_start", models.DateTimeField()),
+                ("requests", models.PositiveIntegerField(default=0)),
+                (
+                    "token",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="dashboard.apitoken",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('token', 'window_start'), name='one_rate_window')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("token", "window_start"), name="one_rate_window"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='IdempotentRequest',
+            name="IdempotentRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=255)),
-                ('fingerprint', models.CharField(max_length=64)),
-                ('answer_status', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('answer_body', models.JSONField(blank=True, null=True)),
-                ('answer_location', models.CharField(blank=True, max_length=500)),
-                ('created_at', models.DateTimeField(db_index=True)),
-                ('claimed_at', models.DateTimeField()),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='dashboard.team')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=255)),
+                ("fingerprint", models.CharField(max_length=64)),
+                ("answer_status", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("answer_body", models.JSONField(blank=True, null=True)),
+                ("answer_location", models.CharField(blank=True, max_length=500)),
+                ("created_at", models.DateTimeField(db_index=True)),
+                ("claimed_at", models.DateTimeField()),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="dashboard.team",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('team', 'user', 'key'), name='one_idempotent_request_per_key')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("team", "user", "key"), name="one_idempotent_request_per_key"
+                    )
+                ],
             },
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dashboard', '0023_notifications'),
+        ("dashboard", "0023_notifications"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='destination',
-            name='slow',
+            model_name="destination",
+            name="slow",
             field=models.BooleanField(default=False, editable=False),
         ),
     ]

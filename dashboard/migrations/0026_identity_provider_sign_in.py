@@ -6,44 +6,93 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dashboard', '0025_approvals'),
+        ("dashboard", "0025_approvals"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='team',
-            name='managed_by_identity_provider',
-            field=models.BooleanField(default=False, help_text="Each sign-in through the identity provider sets the person's membership from their groups (the group mappings): added, role changed, or removed."),
+            model_name="team",
+            name="managed_by_identity_provider",
+            field=models.BooleanField(
+                default=False,
+                help_text="Each sign-in through the identity provider sets the person's membership from their groups (the group mappings): added, role changed, or removed.",
+            ),
         ),
         migrations.CreateModel(
-            name='GroupMapping',
+            name="GroupMapping",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('group', models.CharField(help_text="The group's name, as the provider sends it.", max_length=255)),
-                ('role', models.CharField(choices=[('viewer', 'Viewer'), ('member', 'Member'), ('admin', 'Admin')], default='member', max_length=10)),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='group_mappings', to='dashboard.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "group",
+                    models.CharField(
+                        help_text="The group's name, as the provider sends it.", max_length=255
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("viewer", "Viewer"), ("member", "Member"), ("admin", "Admin")],
+                        default="member",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="group_mappings",
+                        to="dashboard.team",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['group', 'team__name'],
-                'constraints': [models.UniqueConstraint(fields=('group', 'team'), name='one_role_per_group_and_team')],
+                "ordering": ["group", "team__name"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("group", "team"), name="one_role_per_group_and_team"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Identity',
+            name="Identity",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('issuer', models.CharField(max_length=255)),
-                ('subject', models.CharField(max_length=255)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('last_sign_in_at', models.DateTimeField(blank=True, null=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='identities', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("issuer", models.CharField(max_length=255)),
+                ("subject", models.CharField(max_length=255)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("last_sign_in_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="identities",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'identities',
-                'constraints': [models.UniqueConstraint(fields=('issuer', 'subject'), name='one_user_per_identity'), models.UniqueConstraint(fields=('issuer', 'user'), name='one_identity_per_issuer')],
+                "verbose_name_plural": "identities",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("issuer", "subject"), name="one_user_per_identity"
+                    ),
+                    models.UniqueConstraint(
+                        fields=("issuer", "user"), name="one_identity_per_issuer"
+                    ),
+                ],
             },
         ),
     ]

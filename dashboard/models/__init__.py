@@ -21,6 +21,7 @@ from dashboard.models.notifications import (
     NotificationPreference,
     OutboxEvent,
 )
+from dashboard.models.policies import AccountPolicy, PolicySeverity
 from dashboard.models.project_templates import ProjectTemplate
 from dashboard.models.projects import (
     NO_ERROR,
@@ -51,6 +52,7 @@ __all__ = [
     "PROJECT_TRANSITIONS",
     "RETRYABLE",
     "ROLE_RANK",
+    "AccountPolicy",
     "AccountStatus",
     "AccountThrottle",
     "ApiRateWindow",
@@ -81,6 +83,7 @@ __all__ = [
     "Membership",
     "NotificationPreference",
     "OutboxEvent",
+    "PolicySeverity",
     "Project",
     "ProjectExport",
     "ProjectOrigin",

@@ -59,6 +59,7 @@ class AuditAction(models.TextChoices):
     DESTINATION_DISABLED = "destination.disabled", "Notification destination switched off"
     DELIVERY_RESENT = "delivery.resent", "Event sent again"
     NOTIFICATIONS_CHOSEN = "notifications.chosen", "Email notifications chosen"
+    POLICY_CHANGED = "policy.changed", "Team policy changed"
 
 
 class AuditEventQuerySet(TeamScopedQuerySet):

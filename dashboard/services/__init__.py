@@ -76,6 +76,7 @@ from dashboard.services.exports import (
 from dashboard.services.importing import account_import, account_import_candidates
 from dashboard.services.notification_preferences import preference_for, preference_save
 from dashboard.services.outbox import event_record, outbox_prune, outbox_sweep
+from dashboard.services.policies import policy_save
 from dashboard.services.project_secrets import project_regenerate_secret, project_secret_reveal
 from dashboard.services.project_templates import (
     template_delete,
@@ -84,8 +85,10 @@ from dashboard.services.project_templates import (
     template_unexpandable,
 )
 from dashboard.services.projects import (
+    project_checks,
     project_create,
     project_dry_run,
+    project_guidance,
     project_validate,
 )
 from dashboard.services.reconciling import (
@@ -165,11 +168,14 @@ __all__ = [
     "not_found_yet_message",
     "outbox_prune",
     "outbox_sweep",
+    "policy_save",
     "preference_for",
     "preference_save",
     "project_approve",
+    "project_checks",
     "project_create",
     "project_dry_run",
+    "project_guidance",
     "project_reconcile",
     "project_reconcile_pick",
     "project_refresh",

@@ -128,7 +128,8 @@ def _row(batch: Batch, number: int, given: RowInput, accounts) -> BatchRow:
 
 
 def _team_accounts(team) -> list[VendorAccount]:
-    return list(VendorAccount.objects.filter(team=team))
+    # With each account's policy (or none): every row of an account is judged by it.
+    return list(VendorAccount.objects.filter(team=team).select_related("policy"))
 
 
 # Rows are stored before they are judged, so what no database can store is refused first.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -25,6 +26,12 @@ from dashboard.services.approval_requests import holds_record
 from dashboard.services.approval_rules import needs_approval
 from dashboard.services.audit import audit_record
 from dashboard.services.errors import ServiceError
+from dashboard.services.policy_checks import (
+    PolicyVerdict,
+    account_policy,
+    policy_check,
+    with_defaults,
+)
 from dashboard.services.vendor_answers import (
     NAME_MAX,
 )
@@ -35,16 +42,51 @@ from providers.registry import get_provider
 logger = logging.getLogger(__name__)
 
 
-def project_validate(*, account: VendorAccount, data: Mapping[str, Any]) -> tuple[dict, dict, dict]:
-    """(cleaned, errors, guidance) for a form as typed, without side effects."""
+@dataclass
+class ProjectChecks:
+    """A create judged: the values as they would be sent (the team's defaults in), the
+    vendor's errors and the team's verdict apart (the live form shows them side by side)."""
+
+    cleaned: dict
+    vendor_errors: dict[str, str]
+    team: PolicyVerdict
+
+    @property
+    def errors(self) -> dict[str, str]:
+        """One message per field: the vendor's first, else the team's."""
+        return {**self.team.errors, **self.vendor_errors}
+
+
+def project_checks(*, account: VendorAccount, data: Mapping[str, Any]) -> ProjectChecks:
+    """The vendor's field rules and the team's policy on a create, without side effects."""
     provider = get_provider(account.vendor)
-    cleaned, errors = clean_project(provider, data)
+    policy = account_policy(account)
+    values, used = with_defaults(policy, provider, data)
+    cleaned, errors = clean_project(provider, values)
+    team = policy_check(policy, provider, cleaned, vendor_errors=errors)
+    team.defaults_used = used
+    return ProjectChecks(cleaned=cleaned, vendor_errors=errors, team=team)
+
+
+def project_validate(*, account: VendorAccount, data: Mapping[str, Any]) -> tuple[dict, dict, dict]:
+    """(cleaned, errors, guidance) for a form as typed, without side effects: the vendor's
+    rules and the team's policy (its defaults in `cleaned`, its advice in `guidance`)."""
+    checks = project_checks(account=account, data=data)
+    return checks.cleaned, checks.errors, project_guidance(account=account, checks=checks)
+
+
+def project_guidance(*, account: VendorAccount, checks: ProjectChecks) -> dict[str, list[str]]:
+    """Advice per field, never blocking: the vendor's (the name probe included), then the
+    team's (a name pattern set as advice)."""
+    provider = get_provider(account.vendor)
     # A name that is already refused (too long, control characters) is never looked up.
-    name_ok = provider.name_field not in errors
+    name_ok = provider.name_field not in checks.vendor_errors
     guidance = provider.guidance(
-        cleaned, name_taken=lambda name: name_ok and _name_taken(account, name)
+        checks.cleaned, name_taken=lambda name: name_ok and _name_taken(account, name)
     )
-    return cleaned, errors, guidance
+    for name, messages in checks.team.advice.items():
+        guidance[name] = [*guidance.get(name, []), *messages]
+    return guidance
 
 
 def _name_taken(account: VendorAccount, name: str) -> bool:
@@ -73,9 +115,10 @@ def project_create(
     if existing is not None:
         return existing
     provider = get_provider(account.vendor)
-    cleaned, errors = clean_project(provider, data)
-    if errors:
-        raise ServiceError(field_errors=errors)
+    checks = project_checks(account=account, data=data)
+    if checks.errors:
+        raise ServiceError(field_errors=checks.errors)
+    cleaned = checks.cleaned
     secret_fields = {spec.name for spec in provider.project_fields if spec.secret}
     try:
         with transaction.atomic():

@@ -28,9 +28,12 @@ def default_specs(provider: Provider) -> tuple[FieldSpec, ...]:
     )
 
 
-def defaults_cleaned(provider: Provider, defaults: Any) -> dict[str, Any]:
+def defaults_cleaned(
+    provider: Provider, defaults: Any, *, holder: str = "template"
+) -> dict[str, Any]:
     """The defaults as stored (cleaned as a create would clean them; blank text left out),
-    or a ServiceError with each refusal at its field."""
+    or a ServiceError with each refusal at its field. `holder` ("template" or "policy")
+    names what holds them, in the refusals' words."""
     if not isinstance(defaults, Mapping):
         raise ServiceError(field_errors={DEFAULTS: "The defaults must be the vendor's fields."})
     specs = default_specs(provider)
@@ -38,7 +41,7 @@ def defaults_cleaned(provider: Provider, defaults: Any) -> dict[str, Any]:
     errors: dict[str, str] = {}
     refused = [name for name in defaults if name not in allowed]
     if refused:
-        errors[DEFAULTS] = _refusal(provider, refused, specs)
+        errors[DEFAULTS] = _refusal(provider, refused, specs, holder)
     given = {name: value for name, value in defaults.items() if name in allowed}
     for name, messages in json_field_errors(specs, given).items():
         errors[name] = messages[0]
@@ -52,19 +55,27 @@ def defaults_cleaned(provider: Provider, defaults: Any) -> dict[str, Any]:
     return {name: cleaned[name] for name in typed if cleaned[name] != ""}
 
 
-def _refusal(provider: Provider, refused: list[Any], specs: tuple[FieldSpec, ...]) -> str:
+# Why the name can't be a default, by what would hold it.
+_NAME_REFUSALS = {
+    "template": "The name can't be a default: the name pattern makes each project's name. "
+    "Write it there (without placeholders for one fixed name).",
+    "policy": "The name can't have a default: each project's name is given when it is made "
+    "(the name pattern checks it).",
+}
+
+
+def _refusal(
+    provider: Provider, refused: list[Any], specs: tuple[FieldSpec, ...], holder: str
+) -> str:
     secret = {spec.name for spec in provider.project_fields if spec.secret}
     first = refused[0]
     if first == provider.name_field:
-        return (
-            "The name can't be a default: the name pattern makes each project's name. "
-            "Write it there (without placeholders for one fixed name)."
-        )
+        return _NAME_REFUSALS[holder]
     if first in secret:
-        return "A secret field can't be saved in a template."
+        return f"A secret field can't be saved in a {holder}."
     shown = printable(str(first))[:60]
     known = ", ".join(spec.name for spec in specs) or "none"
-    return f"“{shown}” is not a field a template can set. The fields it can set are: {known}."
+    return f"“{shown}” is not a field a {holder} can set. The fields it can set are: {known}."
 
 
 def name_error(provider: Provider, name: str) -> str | None:

@@ -8,6 +8,7 @@ is saved. Every match afterwards runs under the same limit (the `regex` package'
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import regex
@@ -70,6 +71,14 @@ def team_pattern(source: str) -> TeamPattern:
                 "e.g. a nested repetition like (a+)+). Simplify it."
             )
     return pattern
+
+
+@functools.lru_cache(maxsize=512)
+def saved_pattern(source: str) -> TeamPattern:
+    """A pattern that passed `team_pattern` when it was saved, compiled once per process:
+    live validation matches it on every keystroke, and the probes already ran. Every
+    match is still timed. Raises regex.error only if the stored text no longer compiles."""
+    return TeamPattern(source=source, compiled=regex.compile(source))
 
 
 def _probes(source: str) -> list[str]:

@@ -40,9 +40,13 @@ def template_list(request: HttpRequest) -> HttpResponse:
 
 
 def _defaults_shown(template: ProjectTemplate) -> list[tuple[str, str]]:
-    """The defaults as (label, value) by the vendor's field labels, for the list."""
-    defaults = template.defaults if isinstance(template.defaults, dict) else {}
-    specs = get_provider(template.account.vendor).project_fields
+    return defaults_shown(template.defaults, template.account.vendor)
+
+
+def defaults_shown(defaults, vendor: str) -> list[tuple[str, str]]:
+    """Defaults (a template's, a policy's) as (label, value) by the vendor's field labels."""
+    defaults = defaults if isinstance(defaults, dict) else {}
+    specs = get_provider(vendor).project_fields
     labels = {spec.name: spec.label for spec in specs}
     shown = []
     for name, value in defaults.items():

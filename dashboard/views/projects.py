@@ -13,7 +13,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from dashboard import listing, services
-from dashboard.forms import ProjectForm, apply_errors, raw_values
+from dashboard.forms import ProjectForm, apply_errors, raw_values, start_from_policy
 from dashboard.listing.comparison import sent_and_answered
 from dashboard.models import (
     AccountStatus,
@@ -98,7 +98,7 @@ def _creatable_accounts(request: HttpRequest):
     return (
         VendorAccount.objects.for_user(request.user, role=Role.MEMBER)
         .filter(status=AccountStatus.ACTIVE)
-        .select_related("team")
+        .select_related("team", "policy")
     )
 
 
@@ -124,6 +124,7 @@ def project_new(request: HttpRequest) -> HttpResponse:
         form, refused = _form_to_fix(request, account, request.GET["fix"])
     elif account is not None:
         form = ProjectForm(provider=get_provider(account.vendor))
+        start_from_policy(form, account)
         if template is not None:
             start_from_template(form, template, get_provider(account.vendor))
     context = {
@@ -238,18 +239,33 @@ def project_validate(request: HttpRequest) -> HttpResponse:
     if field_name not in form.fields or field_name == "idempotency_key":
         raise Http404
     values = raw_values(form)
-    _, errors, guidance = services.project_validate(account=account, data=values)
+    checks = services.project_checks(account=account, data=values)
+    guidance = services.project_guidance(account=account, checks=checks)
     raw = values.get(field_name) or ""
     context = {
         "field": form[field_name],
-        "error": errors.get(field_name),
+        "error": checks.vendor_errors.get(field_name),
         "advice": guidance.get(field_name, []),
+        # The team's verdict beside the vendor's, each saying whose rule it is.
+        "team_error": checks.team.errors.get(field_name),
+        "team_met": checks.team.met.get(field_name),
+        "team_default": _default_shown(checks.team.defaults_used, field_name),
+        "vendor": provider.name,
         "length": len(raw.strip()) if isinstance(raw, str) else 0,
         "live": True,
         # "Looks good." is for text a person typed, and only when nothing is said about it.
         "checked": isinstance(form.fields[field_name], forms.CharField),
     }
     return render(request, "dashboard/_field.html#feedback_body", context)
+
+
+def _default_shown(used: dict, field_name: str) -> str:
+    """What the live form says of a text field left empty that the team's default fills."""
+    value = used.get(field_name)
+    if not isinstance(value, str):
+        return ""  # a box or a list shows its default itself
+    shown = value if len(value) <= 60 else f"{value[:60]}…"
+    return f"Team default: left empty, “{shown}” is used."
 
 
 @require_GET

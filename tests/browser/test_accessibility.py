@@ -12,6 +12,7 @@ from tests.approvals.made import approval_pages
 from tests.batches.sent import sent_batch
 from tests.browser.conftest import log_in, wait_for_htmx_settled
 from tests.notifications_pages.made import HOOK_URL, notification_pages
+from tests.policies.pages import policy_pages
 from tests.sso.stand_in import demo_provider  # noqa: F401  (a fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -68,6 +69,7 @@ def test_no_page_has_a_serious_or_critical_violation(
     paths.update(template_pages(_admin, accounts))
     paths.update(notification_pages(_admin, accounts["r4"].team))
     paths.update(approval_pages(_admin, accounts["r4"]))
+    paths.update(policy_pages(_admin, accounts["r4"]))
     for name, path in paths.items():
         response = page.goto(live_server.url + path)
         assert response.status == 200, (name, response.status)
@@ -77,7 +79,8 @@ def test_no_page_has_a_serious_or_critical_violation(
     page.goto(live_server.url + reverse("dashboard:project_new") + f"?account={accounts['r4'].pk}")
     wait_for_htmx_settled(page)
     page.get_by_label("Name").fill("x" * 300)
-    expect(page.locator("#feedback-name .error")).to_be_visible()
+    # R4's refusal and the team's (its policy, from policy_pages), side by side.
+    expect(page.locator("#feedback-name .error")).to_have_count(2)
     check("new project with a live error")
     page.goto(live_server.url + paths["project created with a secret"])
     page.get_by_role("button", name="Reveal").click()
@@ -116,6 +119,13 @@ def test_no_page_has_a_serious_or_critical_violation(
     page.get_by_role("button", name="Check the rows").click()
     expect(page.locator("#feedback-value_env .error")).to_be_visible()
     check("new batch from a template with errors")
+
+    # The policy page refusing a pattern that backtracks, at its field.
+    page.goto(live_server.url + paths["policy"])
+    page.get_by_label("Name pattern").fill("(x+x+)+y")
+    page.get_by_role("button", name="Save policy").click()
+    expect(page.locator("#feedback-name_pattern .error")).to_be_visible()
+    check("policy with errors")
 
     # A new API token, shown once, and the confirmation before revoking it.
     page.goto(live_server.url + reverse("dashboard:api_token_list"))

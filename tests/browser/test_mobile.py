@@ -10,6 +10,7 @@ from tests.browser.conftest import log_in
 from tests.browser.test_accessibility import batch_pages, template_pages
 from tests.factories import MembershipFactory, ProjectFactory, UserFactory, photon_account
 from tests.notifications_pages.made import notification_pages
+from tests.policies.pages import policy_pages
 from tests.sso.stand_in import demo_provider  # noqa: F401  (a fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -46,6 +47,7 @@ def test_no_page_scrolls_sideways_on_a_phone(browser, live_server, r4_account, s
         *template_pages(user, {"r4": r4_account, "photon": photon}).values(),
         *notification_pages(user, r4_account.team).values(),
         *approval_pages(user, r4_account).values(),
+        *policy_pages(user, r4_account).values(),
     ]
     too_wide = {}
     for path in pages:

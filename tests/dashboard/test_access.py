@@ -139,6 +139,14 @@ def _views(account, project, with_secret, with_plans, batch):
             {"plan": "cloud_starter"},
             admin_post,
         ),
+        ("policy", "get", reverse("dashboard:account_policy", args=[account.pk]), None, read),
+        (
+            "policy save",
+            "post",
+            reverse("dashboard:account_policy", args=[account.pk]),
+            {"name_pattern_severity": "advice"},
+            admin_post,
+        ),
         (
             "replace form",
             "get",
@@ -219,7 +227,7 @@ def test_every_object_view_answers_by_role(client, world, role, request, sandbox
         # The same views as htmx fragments must not leak either. An htmx create or check at
         # the vendor is sent on with HX-Redirect (200); everything else answers as it did.
         fragment = getattr(client, method)(url, data or {}, HTTP_HX_REQUEST="true")
-        if name in ("create project", "check at vendor") and expected[role] == 302:
+        if name in ("create project", "check at vendor", "policy save") and expected[role] == 302:
             assert fragment.status_code == 200 and "HX-Redirect" in fragment, role
         elif name in ("approve", "reject") and expected[role] == 302:
             assert fragment.status_code == 200, role  # the decided (or refused) request

@@ -157,10 +157,12 @@ SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
 # Failures are logged and kept in admin → Axes by username and address; never what was
 # typed as the password, and a username that names nobody only as a digest.
 AUTHENTICATION_BACKENDS = [
+    # Signs in only from the OpenID Connect callback, and only when OIDC_ISSUER is set.
+    # First, so a sign-in through the provider never meets the password throttle (its
+    # signature takes no password: Django skips it for a username and password).
+    "dashboard.sso.backend.IdentityProviderBackend",
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
-    # Signs in only from the OpenID Connect callback, and only when OIDC_ISSUER is set.
-    "dashboard.sso.backend.IdentityProviderBackend",
 ]
 AXES_HANDLER = "dashboard.login_throttle.LoginThrottleHandler"
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address", "username"]
@@ -170,7 +172,8 @@ LOGIN_FAILURE_LIMIT_PER_USERNAME = env.int("LOGIN_FAILURE_LIMIT_PER_USERNAME", d
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
 AXES_RESET_ON_SUCCESS = True
 # The username field too: people type their password there (POST data and log lines).
-AXES_SENSITIVE_PARAMETERS = ["username", "password"]
+# And the OpenID Connect callback's code and state, should a callback ever be recorded.
+AXES_SENSITIVE_PARAMETERS = ["username", "password", "code", "state"]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "dashboard.login_throttle.client_ip"
 AXES_USERNAME_CALLABLE = "dashboard.login_throttle.username"

@@ -1,5 +1,7 @@
 """Django admin: oversight of every team. Importing the package registers each model admin."""
 
+from django.contrib import admin
+
 from dashboard.admin import (  # noqa: F401
     accounts,
     api_tokens,
@@ -10,3 +12,7 @@ from dashboard.admin import (  # noqa: F401
     projects,
     teams,
 )
+from dashboard.sso.forms import AdminLoginForm
+
+# With PASSWORD_LOGIN off, /admin/login/ must not be a password door for all staff.
+admin.site.login_form = AdminLoginForm

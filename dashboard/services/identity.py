@@ -2,9 +2,12 @@
 their place in the teams the provider manages.
 
 - A person is their (issuer, sub) for good. An email links a first sign-in to an existing
-  account only when the provider says the email is verified, and only to an account that
-  has no identity at this issuer yet (a recycled address never inherits an account).
-- Name and email are refreshed from the claims at each sign-in.
+  account only when the provider says the email is verified, only on an exact match (ASCII,
+  case aside: PostgreSQL's UPPER() would match look-alikes such as a dotless i), never to a
+  staff or superuser account, and only to an account that has no identity at this issuer
+  yet (a recycled address never inherits an account).
+- Name and email are refreshed from the claims at each sign-in; the email only when
+  verified (an unverified one is whatever the person typed at the provider).
 - In each team marked "managed by the identity provider", the membership is set from the
   groups at each sign-in (the highest role their mapped groups give; none: removed),
   through the team services, audited "via the identity provider". Other teams are left as
@@ -27,7 +30,7 @@ from dashboard.models.columns import column_max
 from dashboard.services.audit import act_via, acting_via_scope
 from dashboard.services.errors import ServiceError
 from dashboard.services.teams import team_member_add, team_member_remove, team_member_set_role
-from dashboard.validation.text import printable
+from dashboard.validation.text import has_control_characters, printable
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +40,9 @@ DEACTIVATED = "This account is deactivated. Ask an administrator."
 SHARED_EMAIL = (
     "More than one account here has your email address, so none was chosen. Ask an "
     "administrator to link yours."
+)
+UNUSABLE_EMAIL = (
+    "The identity provider sent an email address that cannot be used here. Ask an administrator."
 )
 TRY_AGAIN = "Your account was being set up by another sign-in at the same time. Sign in again."
 # Django's username alphabet; anything else in a provider's name becomes "-".
@@ -52,6 +58,9 @@ def identity_sign_in(*, issuer: str, claims: Mapping) -> object:
         Identity, "issuer"
     ):
         raise ServiceError(NO_SUBJECT)
+    email = claims.get("email")
+    if isinstance(email, str) and email_is_verified(claims) and has_control_characters(email):
+        raise ServiceError(UNUSABLE_EMAIL)  # PostgreSQL refuses a NUL: a 500, not a word
     with transaction.atomic():
         identity = _identity(issuer, subject, claims)
         user = identity.user
@@ -87,15 +96,33 @@ def email_is_verified(claims: Mapping) -> bool:
     return value is True or value == "true"
 
 
-def _user_with_verified_email(issuer: str, claims: Mapping):
+def _verified_email(claims: Mapping) -> str | None:
+    """The email claim, stripped, when verified and storable; otherwise None."""
     email = claims.get("email")
-    if not isinstance(email, str) or "@" not in email or not email_is_verified(claims):
+    if not isinstance(email, str) or not email_is_verified(claims):
         return None
-    users = get_user_model().objects.filter(email__iexact=email.strip())
-    candidates = list(users.exclude(identities__issuer=issuer)[:2])
-    if len(candidates) > 1:
+    if has_control_characters(email):
+        return None
+    return email.strip()
+
+
+def _same_email(stored: str, wanted: str) -> bool:
+    stored = stored.strip()
+    return stored.isascii() and stored.lower() == wanted.lower()
+
+
+def _user_with_verified_email(issuer: str, claims: Mapping):
+    email = _verified_email(claims)
+    # Non-ASCII addresses never link: case-folding them is where look-alikes hide.
+    if not email or "@" not in email or not email.isascii():
+        return None
+    users = get_user_model().objects.filter(email__iexact=email)
+    found = [u for u in users.exclude(identities__issuer=issuer) if _same_email(u.email, email)]
+    if len(found) > 1:
         raise ServiceError(SHARED_EMAIL)
-    return candidates[0] if candidates else None
+    if not found or found[0].is_staff or found[0].is_superuser:
+        return None  # a privileged account is linked by an administrator, never by email
+    return found[0]
 
 
 def _new_user(claims: Mapping):
@@ -142,10 +169,11 @@ def _apply_profile(user, claims: Mapping) -> list[str]:
     full = _text_claim(claims, "name", "first_name")
     if given is None and family is None and full:
         given, _, family = full.partition(" ")
+    email = _verified_email(claims)
     wanted = {
         "first_name": given,
         "last_name": family,
-        "email": _text_claim(claims, "email", "email"),
+        "email": None if email is None else email[: column_max(get_user_model(), "email")],
     }
     changed = []
     for field, value in wanted.items():
@@ -169,7 +197,11 @@ def groups_from_claims(claims: Mapping) -> set[str]:
     if not isinstance(value, list):
         return set()
     limit = column_max(GroupMapping, "group")
-    return {g for g in value if isinstance(g, str) and g and len(g) <= limit}
+    return {
+        g
+        for g in value
+        if isinstance(g, str) and g and len(g) <= limit and not has_control_characters(g)
+    }
 
 
 def team_memberships_from_groups(*, user, groups: set[str]) -> None:
@@ -177,10 +209,11 @@ def team_memberships_from_groups(*, user, groups: set[str]) -> None:
     that would leave a team without an admin is skipped (and logged), as on every door."""
     managed = Team.objects.filter(managed_by_identity_provider=True)
     wanted: dict[int, str] = {}
-    for team_id, role in GroupMapping.objects.filter(
-        team__in=managed, group__in=groups
-    ).values_list("team_id", "role"):
-        if ROLE_RANK[role] > ROLE_RANK.get(wanted.get(team_id), -1):
+    # The managed teams' mappings (a few, set by staff) met with the groups here, never the
+    # provider's list (any length) sent to the database.
+    mappings = GroupMapping.objects.filter(team__in=managed).values_list("group", "team_id", "role")
+    for group, team_id, role in mappings:
+        if group in groups and ROLE_RANK[role] > ROLE_RANK.get(wanted.get(team_id), -1):
             wanted[team_id] = role
     current = {
         m.team_id: m

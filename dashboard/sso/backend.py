@@ -17,6 +17,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import SuspiciousOperation
+from django.db import DatabaseError
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from dashboard.services.errors import ServiceError
@@ -40,6 +41,10 @@ CLIENT_REFUSED = (
     "should check OIDC_CLIENT_ID and OIDC_CLIENT_SECRET."
 )
 UNREACHABLE = "The identity provider could not be reached. Try again in a moment."
+NOT_RECORDED = (
+    "Your sign-in could not be recorded here: the identity provider sent something this "
+    "dashboard cannot store. Ask an administrator."
+)
 
 
 class SignInRefused(Exception):
@@ -89,7 +94,7 @@ class IdentityProviderBackend(OIDCAuthenticationBackend):
         if not sso_enabled() or request is None or not nonce:
             return None
         try:
-            return super().authenticate(request, nonce=nonce, code_verifier=code_verifier)
+            user = super().authenticate(request, nonce=nonce, code_verifier=code_verifier)
         except ProviderUnavailable as exc:
             raise SignInRefused(str(exc)) from None
         except requests.RequestException:
@@ -98,6 +103,11 @@ class IdentityProviderBackend(OIDCAuthenticationBackend):
             # The keys or an answer of the wrong shape: nothing to say but "not verified".
             logger.warning("Sign-in refused: the provider's answer was not usable", exc_info=True)
             raise SignInRefused(NOT_VERIFIED) from None
+        if user is None:
+            # No code: refused here, so Django never tries the other backends (the password
+            # throttle would count a sign-in through the provider as a wrong password).
+            raise SignInRefused(NOT_VERIFIED)
+        return user
 
     def raise_token_response_error(self, response) -> None:
         """The token endpoint's refusal, in words (the library raises its body verbatim)."""
@@ -145,8 +155,11 @@ class IdentityProviderBackend(OIDCAuthenticationBackend):
         except jwt.PyJWTError:
             raise SignInRefused(NOT_VERIFIED) from None
         audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
-        # Core 3.1.3.7: with several audiences, the authorized party must be us.
-        if len(audiences) > 1 and claims.get("azp") != settings.OIDC_RP_CLIENT_ID:
+        # Core 3.1.3.7: with several audiences the authorized party must be us, and an
+        # `azp` present must name us whatever the audience.
+        if (len(audiences) > 1 or "azp" in claims) and claims.get(
+            "azp"
+        ) != settings.OIDC_RP_CLIENT_ID:
             raise SignInRefused(ANOTHER_CLIENT)
         if not nonce or claims.get("nonce") != nonce:
             raise SignInRefused(WRONG_NONCE)
@@ -175,3 +188,7 @@ class IdentityProviderBackend(OIDCAuthenticationBackend):
             return identity_sign_in(issuer=provider_config().issuer, claims=claims)
         except ServiceError as exc:
             raise SignInRefused(exc.message) from None
+        except DatabaseError:
+            # A value the database will not take (identity_sign_in rolled back its work).
+            logger.exception("Sign-in refused: the database refused the provider's claims")
+            raise SignInRefused(NOT_RECORDED) from None

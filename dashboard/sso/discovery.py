@@ -92,8 +92,15 @@ def _read(issuer: str) -> ProviderConfig:
 
 def _url(document: dict, name: str, *, required: bool = True) -> str:
     value = document.get(name)
-    if isinstance(value, str) and value.startswith(("https://", "http://")):
+    # Plain http only in development (as check E009 says of OIDC_ISSUER): codes, tokens
+    # and keys would otherwise cross the network readable and changeable on the way.
+    schemes = ("https://", "http://") if settings.DEBUG else ("https://",)
+    if isinstance(value, str) and value.startswith(schemes):
         return value
+    if isinstance(value, str) and value.startswith("http://"):
+        raise ProviderUnavailable(
+            f"The identity provider's configuration gives a plain-http {name}; it must be https."
+        )
     if required:
         raise ProviderUnavailable(f"The identity provider's configuration has no {name}.")
     return ""

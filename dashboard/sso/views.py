@@ -81,18 +81,28 @@ class SignInStartView(oidc_views.OIDCAuthenticationRequestView):
 
 @method_decorator(login_not_required, name="dispatch")
 class SignInCallbackView(oidc_views.OIDCAuthenticationCallbackView):
-    """Back from the provider. Any refusal ends on the login page with its reason and
-    without a session (one open before is closed too: a forged callback changes nothing)."""
+    """Back from the provider. A callback for a sign-in this browser started: any refusal
+    ends on the login page with its reason and without a session (one open before is
+    closed too). Any other callback (a cross-site link, a replay) only shows the message:
+    a link someone else made must not sign this browser out."""
 
     def get(self, request):
         if not sso_enabled():
             raise Http404
+        if not self._started_here():
+            messages.error(request, WRONG_STATE)
+            return HttpResponseRedirect(reverse(settings.LOGIN_URL))
         try:
             return super().get(request)
         except SuspiciousOperation:  # the library's "state not found in session"
             return self._refused(WRONG_STATE)
         except SignInRefused as exc:
             return self._refused(exc.message)
+
+    def _started_here(self) -> bool:
+        state = self.request.GET.get("state")
+        started = self.request.session.get("oidc_states")
+        return bool(state) and isinstance(started, dict) and state in started
 
     def login_failure(self):
         if self.request.GET.get("error"):

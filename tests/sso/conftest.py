@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
+import requests
 from django.test import Client
 
 from dashboard.sso.discovery import forget_provider_config
 from tests.sso.forging_provider import ForgingProvider
-from tests.sso.stand_in import MockProvider
+from tests.sso.stand_in import MockProvider, path_and_query
 
 CLIENT_ID = "vendor-dashboard"
 CLIENT_SECRET = "stand-in-client-secret"
@@ -37,6 +38,8 @@ def forging_provider():
 
 def use_provider(settings, issuer: str) -> None:
     forget_provider_config()
+    # The stand-ins speak plain http on loopback, which only DEBUG allows (as `make run`).
+    settings.DEBUG = True
     settings.OIDC_ISSUER = issuer
     settings.OIDC_RP_CLIENT_ID = CLIENT_ID
     settings.OIDC_RP_CLIENT_SECRET = CLIENT_SECRET
@@ -83,3 +86,18 @@ def refused_with(client: Client, answer, message: str) -> None:
     assert shown == [message]
     assert "_auth_user_id" not in client.session
     assert client.get("/")["Location"].startswith("/login/")
+
+
+@pytest.fixture
+def forging(settings, forging_provider):
+    """SSO on, against the forging stand-in."""
+    use_provider(settings, forging_provider.url)
+    yield forging_provider
+    forget_provider_config()
+
+
+def forged_sign_in(client: Client, provider):
+    """The forging stand-in approves at once: follow its redirect back to the callback."""
+    authorize = start(client)
+    answer = requests.get(authorize, allow_redirects=False, timeout=5)
+    return client.get(path_and_query(answer.headers["Location"]))

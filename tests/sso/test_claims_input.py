@@ -46,6 +46,7 @@ def test_over_long_and_control_characters_in_the_profile_are_cut_and_cleaned():
         "given_name": "A\x00da" + "x" * 500,
         "family_name": "Love\nlace",
         "email": "a" * 300 + "@example.com",
+        "email_verified": True,
     }
     user = identity_sign_in(issuer=ISSUER, claims=claims)
     user.refresh_from_db()

@@ -23,7 +23,11 @@ def test_a_first_sign_in_in_six_browsers_at_once_makes_one_user(services_running
     MembershipFactory(team=team, role=Role.ADMIN)
     GroupMapping.objects.create(group="devs", team=team, role=Role.MEMBER)
     mock_provider.set_user(
-        "zed-1", preferred_username="zed", email="zed@example.com", groups=["devs"]
+        "zed-1",
+        preferred_username="zed",
+        email="zed@example.com",
+        email_verified=True,
+        groups=["devs"],
     )
     oidc = {
         "OIDC_ISSUER": mock_provider.url,

@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 
 import pytest
-import requests
 
 from dashboard.models import Identity
 from dashboard.services import identity as identity_service
@@ -17,13 +16,14 @@ from tests.factories import UserFactory
 from tests.sso.conftest import (
     CLIENT_ID,
     CLIENT_SECRET,
+    forged_sign_in,
     refused_with,
     sign_in,
     signed_in_as,
     start,
     use_provider,
 )
-from tests.sso.stand_in import path_and_query, query_of
+from tests.sso.stand_in import query_of
 
 pytestmark = pytest.mark.django_db
 
@@ -44,9 +44,25 @@ def test_a_callback_no_sign_in_started_here_is_refused(client, sso):
     refused_with(client, client.get(callback), views.WRONG_STATE)
 
 
-def test_a_callback_closes_a_session_already_open_when_refused(client, sso):
+@pytest.mark.parametrize(
+    "query", ["?error=access_denied", "?error=x&state=y", "?code=x&state=y", "", "?state=y"]
+)
+def test_a_callback_this_browser_did_not_start_leaves_its_session_alone(client, sso, query):
+    """A cross-site link to the callback must not sign anyone out."""
+    user = UserFactory()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    answer = client.get(f"/oidc/callback/{query}")
+    assert (answer.status_code, answer["Location"]) == (302, "/login/")
+    assert signed_in_as(client) == user
+    page = client.get("/login/", follow=True)
+    assert [str(m) for m in page.context["messages"]] == [views.WRONG_STATE]
+    assert signed_in_as(client) == user
+
+
+def test_a_refused_sign_in_this_browser_started_closes_a_session_already_open(client, sso):
     client.force_login(UserFactory(), backend="django.contrib.auth.backends.ModelBackend")
-    refused_with(client, client.get("/oidc/callback/?code=x&state=y"), views.WRONG_STATE)
+    callback = sso.deny(start(client))
+    refused_with(client, client.get(callback), views.PROVIDER_DECLINED)
 
 
 def test_a_replayed_callback_is_refused(client, sso):
@@ -82,20 +98,6 @@ def test_an_expired_id_token_is_refused(client, settings, expiring_provider):
     use_provider(settings, expiring_provider.url)
     expiring_provider.set_user("eli", email="eli@example.com")
     refused_with(client, sign_in(client, expiring_provider, "eli"), backend.EXPIRED)
-    forget_provider_config()
-
-
-def forged_sign_in(client, provider):
-    """The forging stand-in approves at once: follow its redirect back to the callback."""
-    authorize = start(client)
-    answer = requests.get(authorize, allow_redirects=False, timeout=5)
-    return client.get(path_and_query(answer.headers["Location"]))
-
-
-@pytest.fixture
-def forging(settings, forging_provider):
-    use_provider(settings, forging_provider.url)
-    yield forging_provider
     forget_provider_config()
 
 

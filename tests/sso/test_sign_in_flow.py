@@ -76,13 +76,21 @@ def test_a_first_sign_in_makes_the_user_with_the_roles_their_groups_give(client,
 
 
 def test_a_changed_group_changes_the_role_and_the_profile_at_the_next_sign_in(client, sso, rocket):
-    sso.set_user("bo-1", email="bo@example.com", name="Bo Diddley", groups=["everyone"])
+    sso.set_user(
+        "bo-1", email="bo@example.com", email_verified=True, name="Bo Diddley", groups=["everyone"]
+    )
     sign_in(client, sso, "bo-1")
     user = signed_in_as(client)
     assert Membership.objects.get(user=user, team=rocket).role == Role.VIEWER
     client.post("/logout/")
 
-    sso.set_user("bo-1", email="bo@new.example", name="Bo D", groups=["everyone", "rocket-admins"])
+    sso.set_user(
+        "bo-1",
+        email="bo@new.example",
+        email_verified=True,
+        name="Bo D",
+        groups=["everyone", "rocket-admins"],
+    )
     sign_in(client, sso, "bo-1")
 
     user.refresh_from_db()

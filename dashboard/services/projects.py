@@ -68,16 +68,27 @@ def project_checks(*, account: VendorAccount, data: Mapping[str, Any]) -> Projec
     return ProjectChecks(cleaned=cleaned, vendor_errors=errors, team=team)
 
 
-def project_validate(*, account: VendorAccount, data: Mapping[str, Any]) -> tuple[dict, dict, dict]:
+APPROVAL_NOTICE = (
+    "Team rule: a create of this name waits for a team admin's approval before it is sent."
+)
+
+
+def project_validate(
+    *, account: VendorAccount, data: Mapping[str, Any], approval: bool = False
+) -> tuple[dict, dict, dict]:
     """(cleaned, errors, guidance) for a form as typed, without side effects: the vendor's
     rules and the team's policy (its defaults in `cleaned`, its advice in `guidance`)."""
     checks = project_checks(account=account, data=data)
-    return checks.cleaned, checks.errors, project_guidance(account=account, checks=checks)
+    guidance = project_guidance(account=account, checks=checks, approval=approval)
+    return checks.cleaned, checks.errors, guidance
 
 
-def project_guidance(*, account: VendorAccount, checks: ProjectChecks) -> dict[str, list[str]]:
+def project_guidance(
+    *, account: VendorAccount, checks: ProjectChecks, approval: bool = False
+) -> dict[str, list[str]]:
     """Advice per field, never blocking: the vendor's (the name probe included), then the
-    team's (a name pattern set as advice)."""
+    team's (a name pattern set as advice), and with `approval` whether the account's
+    approval rule would hold this create (one query: asked for a single create only)."""
     provider = get_provider(account.vendor)
     # A name that is already refused (too long, control characters) is never looked up.
     name_ok = provider.name_field not in checks.vendor_errors
@@ -86,6 +97,10 @@ def project_guidance(*, account: VendorAccount, checks: ProjectChecks) -> dict[s
     )
     for name, messages in checks.team.advice.items():
         guidance[name] = [*guidance.get(name, []), *messages]
+    name_field = provider.name_field
+    name = checks.cleaned.get(name_field)
+    if approval and name and name_field not in checks.errors and needs_approval(account, name):
+        guidance[name_field] = [*guidance.get(name_field, []), APPROVAL_NOTICE]
     return guidance
 
 
@@ -203,7 +218,7 @@ def project_dry_run(
 ) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     """(errors, advice) for a create as it would be sent now: every field rule, the name
     probe, whether the account can create, and the plan limit. No vendor call, no row."""
-    _, field_errors, advice = project_validate(account=account, data=data)
+    _, field_errors, advice = project_validate(account=account, data=data, approval=True)
     errors = {name: [message] for name, message in field_errors.items()}
     for check in (_check_usable, _check_plan_limit):
         try:

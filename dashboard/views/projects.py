@@ -240,7 +240,7 @@ def project_validate(request: HttpRequest) -> HttpResponse:
         raise Http404
     values = raw_values(form)
     checks = services.project_checks(account=account, data=values)
-    guidance = services.project_guidance(account=account, checks=checks)
+    guidance = services.project_guidance(account=account, checks=checks, approval=True)
     raw = values.get(field_name) or ""
     context = {
         "field": form[field_name],

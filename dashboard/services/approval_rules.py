@@ -28,9 +28,12 @@ from dashboard.validation.team_patterns import TeamPattern, TeamPatternError, te
 
 
 def approval_rule_for(account: VendorAccount) -> ApprovalRule:
-    """The account's rule, or an unsaved "none" rule."""
-    rule = ApprovalRule.objects.filter(account_id=account.pk).first()
-    return rule or ApprovalRule(account=account, mode=ApprovalMode.NONE)
+    """The account's rule, or an unsaved "none" rule. Read through the relation, so an
+    account fetched with `select_related("approval_rule")` (the live form's) asks nothing."""
+    try:
+        return account.approval_rule
+    except ApprovalRule.DoesNotExist:
+        return ApprovalRule(account=account, mode=ApprovalMode.NONE)
 
 
 def needs_approval(account: VendorAccount, name: str) -> bool:

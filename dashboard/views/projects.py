@@ -98,7 +98,7 @@ def _creatable_accounts(request: HttpRequest):
     return (
         VendorAccount.objects.for_user(request.user, role=Role.MEMBER)
         .filter(status=AccountStatus.ACTIVE)
-        .select_related("team", "policy")
+        .select_related("team", "policy", "approval_rule")
     )
 
 

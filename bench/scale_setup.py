@@ -174,6 +174,20 @@ def seed(accounts: list, upto: int, *, creator, spread: bool = True) -> None:
     Project.objects.bulk_create(batch)
 
 
+def machine_reference() -> float:
+    """Milliseconds for a fixed piece of pure-Python work (median of 7): figures of runs on
+    different machines compare only beside it (a session's machine is not always the same)."""
+    import statistics
+    import time
+
+    def once() -> float:
+        started = time.perf_counter()
+        sum(i * i for i in range(1_000_000))
+        return (time.perf_counter() - started) * 1000
+
+    return statistics.median(once() for _ in range(7))
+
+
 def analyze() -> None:
     """Fresh planner statistics, as autovacuum (PostgreSQL) or the daily job (SQLite) keep."""
     from dashboard.services.background import refresh_planner_statistics

@@ -4,7 +4,7 @@ from functools import cache
 
 from django.http import HttpRequest
 
-from dashboard.models import Membership, Role, roles_at_least
+from dashboard.models import Membership, Project, ProjectStatus, Role, roles_at_least
 
 
 def navigation(request: HttpRequest) -> dict:
@@ -21,4 +21,12 @@ def navigation(request: HttpRequest) -> dict:
     def approves_creates() -> bool:  # team admins approve held creates
         return Role.ADMIN in roles()
 
-    return {"may_create_projects": may_create_projects, "approves_creates": approves_creates}
+    def awaiting_approval() -> int:  # asked only for a team admin's header
+        awaiting = Project.objects.for_user(request.user, role=Role.ADMIN)
+        return awaiting.filter(status=ProjectStatus.AWAITING).count()
+
+    return {
+        "may_create_projects": may_create_projects,
+        "approves_creates": approves_creates,
+        "awaiting_approval": awaiting_approval,
+    }

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_http_methods
 from dashboard import services
 from dashboard.admin import actions as admin_actions
 from dashboard.admin.filters import AccountAttentionFilter
+from dashboard.admin.governance import rules_of
 from dashboard.forms import AccountReplaceForm, replace_credentials
 from dashboard.models import VendorAccount
 from dashboard.services.accounts import clean_label
@@ -74,6 +75,9 @@ class VendorAccountAdmin(admin_actions.ActionsNeedChangePermission, admin.ModelA
     ]
     readonly_fields = [name for name in fields if name != "label"]
     list_select_related = ["team"]
+
+    def get_inlines(self, request, obj):
+        return rules_of(obj)
 
     # Not named "credentials": the model field of that name would be shown instead.
     @admin.display(description="Credentials")

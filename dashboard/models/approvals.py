@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 
 from dashboard.models.accounts import VendorAccount
@@ -30,3 +31,6 @@ class ApprovalRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account}: {self.get_mode_display()}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("dashboard:approval_rule", args=[self.account_id])

@@ -128,8 +128,10 @@ def _row(batch: Batch, number: int, given: RowInput, accounts) -> BatchRow:
 
 
 def _team_accounts(team) -> list[VendorAccount]:
-    # With each account's policy (or none): every row of an account is judged by it.
-    return list(VendorAccount.objects.filter(team=team).select_related("policy"))
+    # With each account's policy and approval rule (or none): every row of an account is
+    # judged by them.
+    related = ("policy", "approval_rule")
+    return list(VendorAccount.objects.filter(team=team).select_related(*related))
 
 
 # Rows are stored before they are judged, so what no database can store is refused first.
@@ -238,7 +240,8 @@ def _check_row(row: BatchRow, accounts: list[VendorAccount]) -> RowVerdict:
         for message in messages:
             verdict.refuse(name, message)
     typed = {k: v for k, v in data.items() if k not in verdict.errors and v is not None}
-    cleaned, field_errors, advice = project_validate(account=account, data=typed)
+    # `approval`: a row the account's rule will hold says so before the batch is sent.
+    cleaned, field_errors, advice = project_validate(account=account, data=typed, approval=True)
     for name, message in field_errors.items():
         if name not in verdict.errors:
             verdict.refuse(name, message)

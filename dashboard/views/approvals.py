@@ -11,13 +11,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from dashboard import services
+from dashboard.listing import keyset
 from dashboard.models import ApprovalMode, Project, ProjectStatus, Role, VendorAccount
 from dashboard.views.htmx import wants_fragment
 from providers.registry import get_provider
 
 PAGE = "dashboard/approvals/list.html"
 RULE_PAGE = "dashboard/approvals/rule.html"
-SHOWN_AT_MOST = 200
+PAGE_SIZE = 50
+OLDEST_FIRST = keyset.Order(None, descending=False)
+SORT = "approvals"  # what the page's tokens are made for
 
 
 def _awaiting(user):
@@ -47,13 +50,40 @@ def _request(project: Project, user) -> dict:
 
 @require_GET
 def approvals(request: HttpRequest) -> HttpResponse:
-    held = list(_awaiting(request.user).order_by("created_at", "pk")[: SHOWN_AT_MOST + 1])
+    """Oldest first (the nearest to expiring on top), a page at a time."""
+    awaiting = _awaiting(request.user)
+    shown, number = _from_position(awaiting, request.GET.get("after"))
+    held = list(shown.order_by(*OLDEST_FIRST.fields())[: PAGE_SIZE + 1])
+    page = held[:PAGE_SIZE]
+    after = ""
+    if len(held) > PAGE_SIZE:
+        last = page[-1]
+        key = OLDEST_FIRST.key({"created_at": last.created_at, "id": last.pk})
+        after = keyset.token(SORT, "after", key, number + 1)
+    first_shown = (number - 1) * PAGE_SIZE + 1
     context = {
-        "requests": [_request(p, request.user) for p in held[:SHOWN_AT_MOST]],
-        "more": len(held) > SHOWN_AT_MOST,
+        "requests": [_request(p, request.user) for p in page],
+        "total": awaiting.count(),
+        "first_shown": first_shown,
+        "last_shown": first_shown + len(page) - 1,
+        "next_after": after,
+        "paged": number > 1 or bool(after),
         "expiry_days": settings.APPROVAL_EXPIRY_DAYS,
     }
     return render(request, PAGE, context)
+
+
+def _from_position(awaiting, value: str | None):
+    """(the requests from the page a token points at, its number); a token this page did
+    not make, or none, is the first page."""
+    position = keyset.read_token(value, SORT)
+    if position is None or position[0] != "after":
+        return awaiting, 1
+    _, key, number = position
+    try:
+        return awaiting.filter(*OLDEST_FIRST.after(key)), max(1, number)
+    except (ValueError, TypeError):
+        return awaiting, 1
 
 
 @vary_on_headers("HX-Request")

@@ -7,7 +7,8 @@ import pytest
 from django.urls import reverse
 
 from dashboard import services
-from dashboard.models import ApprovalMode, Project
+from dashboard.models import ApprovalMode, BatchSource, Project
+from dashboard.services import RowInput
 from dashboard.services.projects import APPROVAL_NOTICE
 from tests.batches.html import parse
 
@@ -55,3 +56,23 @@ def test_the_apis_validate_says_it_too(member_api, r4_account, prod_rule, sandbo
     assert advice("prod-api") == [APPROVAL_NOTICE]
     assert advice("dev-api") == []
     assert Project.objects.count() == 0 and sandbox.calls() == []
+
+
+def test_the_batch_preview_says_which_rows_will_wait(client, team, member, r4_account, prod_rule):
+    batch = services.batch_create(
+        team=team,
+        user=member,
+        name="Launch",
+        source=BatchSource.CSV,
+        rows=[
+            RowInput(account=str(r4_account.pk), fields={"name": n}) for n in ("prod-a", "dev-b")
+        ],
+    )
+    rows = {row.number: row for row in batch.rows.all()}
+    assert rows[1].advice == {"name": [APPROVAL_NOTICE]} and rows[1].errors == {}
+    assert rows[2].advice == {}
+    client.force_login(member)
+    page = parse(client.get(batch.get_absolute_url()).content)
+    notices = [p for p in page.find_all("p", **{"class": "advice"}) if p.text == APPROVAL_NOTICE]
+    assert len(notices) == 1
+    assert Project.objects.count() == 0

@@ -120,11 +120,13 @@ def test_the_requester_sees_the_state_on_the_project_page(
     detail = reverse("dashboard:project_detail", args=[project.reference])
     html = client.get(detail).content.decode()
     assert "Awaiting approval" in html and "Nothing has been sent" in html
+    assert html.count('hx-trigger="every 15s"') == 1  # it follows the decision by itself
     client.force_login(approver)
     client.post(reverse("dashboard:approval_reject", args=[project.reference]), {"comment": "Wait"})
     client.force_login(member)
     html = client.get(detail, HTTP_HX_REQUEST="true").content.decode()
     assert "Rejected by approver" in html and "“Wait”" in html
+    assert "hx-trigger" not in html  # decided: nothing more to follow
 
 
 def test_the_rule_page_saves_a_pattern_and_refuses_a_catastrophic_one(client, r4_account, owner):
@@ -177,3 +179,16 @@ def test_self_approval_refused_with_two_admins(client, r4_account, owner, approv
     assert answer.status_code == 422 and "single admin" in answer.content.decode()
     team.refresh_from_db()
     assert not team.self_approval
+
+
+def test_the_header_counts_what_awaits_the_admin_and_no_one_else(
+    client, r4_account, member, approver, prod_rule
+):
+    client.force_login(approver)
+    assert "nav-count" not in client.get(PAGE).content.decode()
+    request_create(r4_account, member, "prod-one")
+    request_create(r4_account, member, "prod-two")
+    html = client.get(PAGE).content.decode()
+    assert html.count('<span class="nav-count">2<span class="visually-hidden"> awaiting') == 1
+    client.force_login(member)  # not an admin: no Approvals link, no count
+    assert "nav-count" not in client.get(reverse("dashboard:project_list")).content.decode()

@@ -19,6 +19,10 @@ PATTERN_MAX = 200  # characters
 # Seconds one match may take. A name is at most a few hundred characters: a sane
 # pattern answers in microseconds, so this only ever stops a runaway one.
 MATCH_TIMEOUT = 0.05
+# Seconds each probe may take when a pattern is saved: a fifth of the match limit, so a
+# pattern saved on a fast machine still answers in time on one several times slower (a
+# polynomial one like (a+)+$ took 33 ms on one machine and 80 ms on another).
+PROBE_TIMEOUT = MATCH_TIMEOUT / 5
 # Names the probes are as long as; longer than any vendor's name limit.
 _PROBE_LENGTH = 256
 
@@ -38,10 +42,10 @@ class TeamPattern:
     source: str
     compiled: regex.Pattern
 
-    def matches(self, name: str) -> bool | None:
+    def matches(self, name: str, *, timeout: float = MATCH_TIMEOUT) -> bool | None:
         """True or False; None when the match ran out of time (the caller decides)."""
         try:
-            return self.compiled.search(name, timeout=MATCH_TIMEOUT) is not None
+            return self.compiled.search(name, timeout=timeout) is not None
         except TimeoutError:
             return None
 
@@ -65,7 +69,7 @@ def team_pattern(source: str) -> TeamPattern:
         raise TeamPatternError(f"The pattern isn't valid{where}: {reason}.") from None
     pattern = TeamPattern(source=source, compiled=compiled)
     for probe in _probes(source):
-        if pattern.matches(probe) is None:
+        if pattern.matches(probe, timeout=PROBE_TIMEOUT) is None:
             raise TeamPatternError(
                 "The pattern takes too long on some names (it backtracks catastrophically, "
                 "e.g. a nested repetition like (a+)+). Simplify it."

@@ -4,6 +4,7 @@ import time
 
 import pytest
 
+from dashboard.validation import team_patterns
 from dashboard.validation.team_patterns import PATTERN_MAX, TeamPatternError, team_pattern
 
 
@@ -46,3 +47,17 @@ def test_a_runaway_match_stops_at_the_time_limit_and_says_so():
     started = time.perf_counter()
     assert pattern.matches("a" * 5000 + "!") is None
     assert time.perf_counter() - started < 2
+
+
+def test_the_probes_leave_room_for_a_slower_machine():
+    # A pattern saved here must still answer in time where matching is several times slower.
+    assert team_patterns.PROBE_TIMEOUT <= team_patterns.MATCH_TIMEOUT / 5
+
+
+def test_a_pattern_is_saved_only_if_its_probes_answer_within_the_probe_limit(monkeypatch):
+    polynomial = "(a+)+$"  # quadratic here: tens of ms on 256 characters, not runaway
+    monkeypatch.setattr(team_patterns, "PROBE_TIMEOUT", 5.0)
+    assert team_pattern(polynomial).source == polynomial
+    monkeypatch.setattr(team_patterns, "PROBE_TIMEOUT", 1e-6)
+    with pytest.raises(TeamPatternError, match="takes too long"):
+        team_pattern(polynomial)

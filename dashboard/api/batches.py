@@ -166,7 +166,7 @@ def _send_refused(batch: Batch, exc: services.ServiceError) -> ApiProblem:
 @router.post(
     "/{reference}/cancel",
     response={200: BatchCancelled, **documented(401, 403, 404, 409, 429)},
-    summary="Cancel the rows not yet sent (they are never sent)",
+    summary="Cancel the rows not yet sent, those awaiting approval too (never sent)",
 )
 def cancel_batch(request: HttpRequest, reference: str):
     cancelled, batch = _on_sent_batch(request, reference, services.batch_cancel_rest)

@@ -32,6 +32,7 @@ from dashboard.services.approvals import (
     may_approve,
     project_approve,
     project_reject,
+    requested_by,
 )
 from dashboard.services.audit import audit_record
 from dashboard.services.background import projects_reconcile_unknown, projects_sweep
@@ -187,6 +188,7 @@ __all__ = [
     "project_validate",
     "projects_reconcile_unknown",
     "projects_sweep",
+    "requested_by",
     "self_approval_set",
     "stream_csv",
     "team_admin_count",

@@ -33,8 +33,9 @@ from dashboard.services.audit import audit_record, unsaved_audit_event
 from dashboard.services.batch_sending import batch_note_settled, start_senders
 from dashboard.services.errors import ServiceError
 from dashboard.services.outbox import project_event_record
-from dashboard.services.projects import _check_plan_limit, _check_usable, project_validate
+from dashboard.services.projects import _check_plan_limit, _check_usable, project_checks
 from dashboard.validation.text import has_control_characters
+from providers.registry import get_provider
 
 COMMENT_MAX = 500
 
@@ -60,36 +61,50 @@ def comment_cleaned(comment: object) -> str:
     return comment
 
 
+def requested_by(user, project: Project) -> bool:
+    """Whether `user` asked for this create: who submitted it, or, for a batch's row, who
+    made the batch (the rows are theirs whoever pressed Send)."""
+    requesters = {project.created_by_id}
+    if project.batch_id is not None:
+        requesters.add(project.batch.created_by_id)
+    return user.pk in requesters
+
+
 def may_approve(user, project: Project) -> bool:
     """A team admin who is not the requester, or the single admin of a team that allows it."""
     if role_in(user, project.team_id) != Role.ADMIN:
         return False
-    return project.created_by_id != user.pk or may_self_approve(project.team)
+    return not requested_by(user, project) or may_self_approve(project.team)
 
 
 def project_approve(*, project: Project, user, comment: object = "") -> Project:
     """Approve a held create and queue it (its original idempotency key, its own row)."""
     comment = comment_cleaned(comment)
     _require_admin(user, project)
-    if project.created_by_id == user.pk and not may_self_approve(project.team):
+    if requested_by(user, project) and not may_self_approve(project.team):
         _refused(project, user, "approve their own create (four eyes)")
         raise ServiceError(
-            "You requested this create, so another team admin must approve it. A team with a "
-            "single admin can allow self-approval on the approval rules page."
+            "You requested this create (or made its batch), so another team admin must "
+            "approve it. A team with a single admin can allow self-approval on the approval "
+            "rules page."
         )
     failure: ServiceError | None = None
     moved = False
+    cutoff = timezone.now() - timedelta(days=settings.APPROVAL_EXPIRY_DAYS)
     with transaction.atomic():
         # The account's lock makes "count, then approve" one step, as for a create.
         account = VendorAccount.objects.select_for_update().get(pk=project.account_id)
         current = Project.objects.get(pk=project.pk)
-        if current.status == ProjectStatus.AWAITING:
+        if current.status == ProjectStatus.AWAITING and current.created_at < cutoff:
+            failure = _expire_now(current)
+        if current.status == ProjectStatus.AWAITING and failure is None:
             try:
                 _recheck(account, current)
             except ServiceError as exc:
                 failure = exc
         if current.status == ProjectStatus.AWAITING and failure is None:
-            moved = Project.objects.move(
+            # Not past its expiry either, whatever time the expiry job runs.
+            moved = Project.objects.filter(created_at__gte=cutoff).move(
                 project.pk,
                 to=ProjectStatus.PENDING,
                 decided_by=user,
@@ -187,12 +202,42 @@ def approvals_expire(*, now: datetime | None = None) -> int:
     return expired
 
 
+def _expire_now(project: Project) -> NotAwaiting | None:
+    """A held create past its expiry that the expiry job has not reached yet: expired here,
+    audited as the job would, and never approved."""
+    if not Project.objects.move(project.pk, to=ProjectStatus.EXPIRED, decided_at=timezone.now()):
+        return None  # decided meanwhile: the caller's conditional move says by whom
+    days = settings.APPROVAL_EXPIRY_DAYS
+    audit_record(
+        team=project.team,
+        actor=None,
+        action=AuditAction.PROJECT_EXPIRED,
+        target=project,
+        summary=f"Create “{project.name}” expired: nobody approved it within {days} days.",
+    )
+    transaction.on_commit(lambda: batch_note_settled(project.batch_id))
+    return NotAwaiting(
+        f"This create is no longer awaiting approval: it expired, as nobody approved it "
+        f"within {days} days. Ask for it again if it is still wanted."
+    )
+
+
 def _recheck(account: VendorAccount, project: Project) -> None:
-    """The create as it would be sent now: refused approval leaves it awaiting."""
-    _, errors, _ = project_validate(account=account, data=project.payload)
-    if errors:
-        words = "; ".join(f"{name}: {message}" for name, message in errors.items())
+    """The create as it would be sent now: refused approval leaves it awaiting. What is
+    sent is what was requested, so a team default added since (that would fill a field the
+    request left empty) refuses it too, rather than send it without."""
+    checks = project_checks(account=account, data=project.payload)
+    if checks.errors:
+        words = "; ".join(f"{name}: {message}" for name, message in checks.errors.items())
         raise ServiceError(f"This create no longer passes the account's rules ({words}).")
+    if checks.team.defaults_used:
+        provider = get_provider(account.vendor)
+        labels = {spec.name: spec.label for spec in provider.project_fields}
+        fields = ", ".join(labels.get(name, name) for name in checks.team.defaults_used)
+        raise ServiceError(
+            f"The team's policy now gives a default for {fields}, which this request left "
+            "empty; approving would send it without. Reject it and ask for it again."
+        )
     _check_usable(account)
     _check_plan_limit(account)
 

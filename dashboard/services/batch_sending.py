@@ -37,9 +37,8 @@ from dashboard.models import (
 from dashboard.models.batches import CANCELLED
 from dashboard.queue import enqueue_batch_sender
 from dashboard.services.approval_requests import holds_record
-from dashboard.services.approval_rules import approval_test
 from dashboard.services.audit import audit_record, unsaved_audit_event
-from dashboard.services.batches import check_rows, require_member, verdicts_store
+from dashboard.services.batches import RowVerdict, check_rows, require_member, verdicts_store
 from dashboard.services.errors import ServiceError
 from dashboard.services.moves import projects_move
 from dashboard.services.outbox import batch_data, event_record
@@ -96,10 +95,8 @@ def _record_sent(locked: Batch, rows, valid, verdicts, user) -> None:
     """Every valid row as a pending create with its row's key, in the caller's transaction."""
     invalid = len(rows) - len(valid)
     now = timezone.now()
-    tests = {row.account_id: approval_test(row.account) for row in valid}
     projects = Project.objects.bulk_create(
-        _project_for(locked, row, verdicts[row.number].cleaned, user, now, tests[row.account_id])
-        for row in valid
+        _project_for(locked, row, verdicts[row.number], user, now) for row in valid
     )
     for row, project in zip(valid, projects, strict=True):
         row.project = project
@@ -144,14 +141,13 @@ def _link_projects(rows) -> None:
         )
 
 
-def _project_for(
-    batch: Batch, row: BatchRow, cleaned: dict, user, now: datetime, needs_approval
-) -> Project:
+def _project_for(batch: Batch, row: BatchRow, verdict: RowVerdict, user, now: datetime) -> Project:
     """A row as a pending create, or one awaiting approval when its account's rule holds it
-    (it is sent in its account's turn once approved, like any other row)."""
+    (as its check just said; it is sent in its account's turn once approved)."""
     provider = get_provider(row.account.vendor)
+    cleaned = verdict.cleaned
     name = cleaned[provider.name_field]
-    held = needs_approval(name)
+    held = verdict.held
     return Project(
         team_id=batch.team_id,
         account=row.account,
@@ -272,31 +268,51 @@ def batch_senders_restart(*, stalled_before: datetime) -> int:
 
 
 def batch_cancel_rest(*, batch: Batch, user) -> int:
-    """Cancel every row not yet sent: they are never sent. How many were cancelled."""
+    """Cancel every row not yet sent: they are never sent, and those awaiting approval end
+    as rejected, so no later approval can send them. How many were cancelled."""
     require_member(user, batch.team_id)
-    waiting = list(waiting_creates().filter(batch=batch).only("pk", "team_id", "account_id"))
-    moved = projects_move(
-        waiting,
-        to=ProjectStatus.FAILED,
-        when=Q(status=ProjectStatus.PENDING, attempted_at__isnull=True),
-        actor=user,
-        action=AuditAction.PROJECT_FAILED,
-        summary="Cancelled with the rest of its batch before it was sent; nothing was sent.",
-        error_kind=CANCELLED,
-        error_code=CANCELLED,
-        error_message="Cancelled before it was sent: nothing was sent to the vendor.",
-        completed_at=timezone.now(),
-    )
-    if moved:
-        audit_record(
-            team=batch.team,
+    now = timezone.now()
+    with transaction.atomic():
+        # Held rows first: one approved meanwhile is pending by now, and cancelled next.
+        held = Project.objects.filter(batch=batch, status=ProjectStatus.AWAITING)
+        withdrawn = projects_move(
+            list(held.only("pk", "team_id", "account_id")),
+            to=ProjectStatus.REJECTED,
+            when=Q(status=ProjectStatus.AWAITING),
             actor=user,
-            action=AuditAction.BATCH_CANCELLED,
-            target=batch,
-            summary=f"Batch “{batch.name}”: {len(moved)} rows not yet sent were cancelled.",
+            action=AuditAction.PROJECT_REJECTED,
+            summary="Withdrawn with the rest of its batch before it was approved; nothing "
+            "was sent.",
+            decided_by=user,
+            decided_at=now,
+            decision_comment="Withdrawn: the rest of its batch was cancelled.",
         )
+        waiting = list(waiting_creates().filter(batch=batch).only("pk", "team_id", "account_id"))
+        moved = projects_move(
+            waiting,
+            to=ProjectStatus.FAILED,
+            when=Q(status=ProjectStatus.PENDING, attempted_at__isnull=True),
+            actor=user,
+            action=AuditAction.PROJECT_FAILED,
+            summary="Cancelled with the rest of its batch before it was sent; nothing was sent.",
+            error_kind=CANCELLED,
+            error_code=CANCELLED,
+            error_message="Cancelled before it was sent: nothing was sent to the vendor.",
+            completed_at=now,
+        )
+        cancelled = len(moved) + len(withdrawn)
+        if cancelled:
+            of_them = f" ({len(withdrawn)} of them awaiting approval)" if withdrawn else ""
+            audit_record(
+                team=batch.team,
+                actor=user,
+                action=AuditAction.BATCH_CANCELLED,
+                target=batch,
+                summary=f"Batch “{batch.name}”: {cancelled} rows not yet sent were "
+                f"cancelled{of_them}.",
+            )
     batch_note_settled(batch.pk)
-    return len(moved)
+    return cancelled
 
 
 def batch_retry_failed(*, batch: Batch, user) -> int:

@@ -23,10 +23,12 @@ from django.utils import timezone
 from dashboard.listing.tallies import active_projects
 from dashboard.models import Batch, BatchRow, BatchStatus, Role, VendorAccount, role_in
 from dashboard.models.columns import column_max
+from dashboard.services.approval_rules import needs_approval
 from dashboard.services.errors import ServiceError
 from dashboard.services.projects import ACTIVE_STATUSES, project_validate
 from dashboard.validation.json_fields import json_field_errors
 from dashboard.validation.labels import cleaned_line
+from dashboard.validation.team_patterns import match_budget
 from dashboard.validation.text import printable
 from providers.registry import get_provider
 
@@ -49,6 +51,8 @@ class RowVerdict:
     errors: dict[str, list[str]] = field(default_factory=dict)
     advice: dict[str, list[str]] = field(default_factory=dict)
     cleaned: dict[str, Any] = field(default_factory=dict)
+    # Whether the account's approval rule holds this row when it is sent.
+    held: bool = False
 
     def refuse(self, name: str, message: str) -> None:
         self.errors.setdefault(name, []).append(message)
@@ -214,8 +218,10 @@ def verdicts_store(rows: Sequence[BatchRow], verdicts: dict[int, RowVerdict]) ->
 def check_rows(team, rows: Sequence[BatchRow]) -> dict[int, RowVerdict]:
     accounts = _team_accounts(team)
     verdicts: dict[int, RowVerdict] = {}
-    for row in rows:
-        verdicts[row.number] = _check_row(row, accounts)
+    # The team's patterns get one time budget for the whole batch, not one per row.
+    with match_budget():
+        for row in rows:
+            verdicts[row.number] = _check_row(row, accounts)
     _refuse_duplicate_names(rows, verdicts)
     _refuse_past_plan_limits(rows, verdicts)
     return verdicts
@@ -246,6 +252,9 @@ def _check_row(row: BatchRow, accounts: list[VendorAccount]) -> RowVerdict:
         if name not in verdict.errors:
             verdict.refuse(name, message)
     verdict.advice = {name: list(messages) for name, messages in advice.items() if messages}
+    name = cleaned.get(provider.name_field)
+    if name and provider.name_field not in verdict.errors:
+        verdict.held = needs_approval(account, name)  # matched once already: memoized
     secret = {spec.name for spec in provider.project_fields if spec.secret}
     verdict.cleaned = {k: v for k, v in cleaned.items() if k not in secret}
     return verdict
@@ -276,10 +285,12 @@ def _refuse_duplicate_names(rows: Sequence[BatchRow], verdicts: dict[int, RowVer
 
 def _refuse_past_plan_limits(rows: Sequence[BatchRow], verdicts: dict[int, RowVerdict]) -> None:
     """A plan's limit counted over the whole batch: the rows past it are refused, and each
-    says by how many rows the batch goes past it."""
+    says by how many rows the batch goes past it. Rows held for approval don't count (as
+    for a single create): approving one checks the limit then."""
     valid_by_account: dict[int, list[BatchRow]] = defaultdict(list)
     for row in rows:
-        if row.account is not None and not verdicts[row.number].errors:
+        verdict = verdicts[row.number]
+        if row.account is not None and not verdict.errors and not verdict.held:
             valid_by_account[row.account.pk].append(row)
     active = active_projects(list(valid_by_account), statuses=ACTIVE_STATUSES)
     for account_id, account_rows in valid_by_account.items():

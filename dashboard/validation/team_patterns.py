@@ -9,7 +9,11 @@ is saved. Every match afterwards runs under the same limit (the `regex` package'
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 
 import regex
 
@@ -23,8 +27,14 @@ MATCH_TIMEOUT = 0.05
 # pattern saved on a fast machine still answers in time on one several times slower (a
 # polynomial one like (a+)+$ took 33 ms on one machine and 80 ms on another).
 PROBE_TIMEOUT = MATCH_TIMEOUT / 5
+# Seconds all the probes of one pattern may take together.
+PROBES_TIMEOUT = 1.0
 # Names the probes are as long as; longer than any vendor's name limit.
 _PROBE_LENGTH = 256
+# Seconds every match in one check of many names (a batch's preview or send) may take in
+# all. A sane pattern matches 10,000 names in well under a tenth of that; one that slipped
+# past the probes stops here instead of costing its time limit per row.
+BATCH_MATCH_BUDGET = 2.0
 
 
 class TeamPatternError(ValueError):
@@ -43,11 +53,56 @@ class TeamPattern:
     compiled: regex.Pattern
 
     def matches(self, name: str, *, timeout: float = MATCH_TIMEOUT) -> bool | None:
-        """True or False; None when the match ran out of time (the caller decides)."""
+        """True or False; None when the match ran out of time (the caller decides). Inside
+        `match_budget`, a name is matched once and the time comes out of the budget."""
+        budget = _budget.get()
+        if budget is None:
+            return self._search(name, timeout)
+        key = (self.source, name)
+        if key not in budget.verdicts:
+            budget.verdicts[key] = budget.timed(lambda left: self._search(name, min(timeout, left)))
+        return budget.verdicts[key]
+
+    def _search(self, name: str, timeout: float) -> bool | None:
         try:
             return self.compiled.search(name, timeout=timeout) is not None
         except TimeoutError:
             return None
+
+
+@dataclass
+class _MatchBudget:
+    left: float
+    verdicts: dict[tuple[str, str], bool | None] = field(default_factory=dict)
+
+    def timed(self, match) -> bool | None:
+        if self.left <= 0:
+            return None  # spent: as a timeout, without running
+        started = time.perf_counter()
+        try:
+            return match(self.left)
+        finally:
+            self.left -= time.perf_counter() - started
+
+
+_budget: ContextVar[_MatchBudget | None] = ContextVar("team_pattern_budget", default=None)
+
+
+@contextmanager
+def match_budget(seconds: float | None = None) -> Iterator[None]:
+    """Within: every team pattern's matches share `seconds` in all, and each (pattern, name)
+    is matched once. Once spent, a match answers None (ran out of time) without running."""
+    token = _budget.set(_MatchBudget(left=BATCH_MATCH_BUDGET if seconds is None else seconds))
+    try:
+        yield
+    finally:
+        _budget.reset(token)
+
+
+def match_budget_spent() -> bool:
+    """Whether the current `match_budget` ran out (False outside one)."""
+    budget = _budget.get()
+    return budget is not None and budget.left <= 0
 
 
 def team_pattern(source: str) -> TeamPattern:
@@ -68,11 +123,14 @@ def team_pattern(source: str) -> TeamPattern:
         reason = getattr(exc, "msg", None) or str(exc).split(" at position")[0]
         raise TeamPatternError(f"The pattern isn't valid{where}: {reason}.") from None
     pattern = TeamPattern(source=source, compiled=compiled)
+    started = time.perf_counter()
     for probe in _probes(source):
-        if pattern.matches(probe, timeout=PROBE_TIMEOUT) is None:
+        slow = pattern._search(probe, PROBE_TIMEOUT) is None
+        if slow or time.perf_counter() - started > PROBES_TIMEOUT:
             raise TeamPatternError(
                 "The pattern takes too long on some names (it backtracks catastrophically, "
-                "e.g. a nested repetition like (a+)+). Simplify it."
+                "e.g. a nested repetition like (a+)+ or overlapping choices like (ab|a|b)*). "
+                "Simplify it."
             )
     return pattern
 
@@ -85,15 +143,24 @@ def saved_pattern(source: str) -> TeamPattern:
     return TeamPattern(source=source, compiled=regex.compile(source))
 
 
+# How many of the pattern's own characters and words are paired in probes (the square of it
+# is the number of pair probes).
+_PAIRED_MAX = 16
+
+
 def _probes(source: str) -> list[str]:
     """Names that make a backtracking pattern blow up: long runs of the characters the
-    pattern mentions and of common name characters, each also followed by a character
-    that fails the match at the very end."""
-    alphabet = {ch for ch in source if ch.isalnum() or ch in "-_. "} | set("a0-_ A.")
+    pattern mentions and of common name characters, then of every pair of its own
+    characters and of its literal words (overlapping choices like (ab|a|b)* blow up only on
+    those), each also followed by a character that fails the match at the very end."""
+    own = sorted({ch for ch in source if ch.isalnum() or ch in "-_. "})
+    alphabet = sorted(set(own) | set("a0-_ A."))
+    words = sorted(set(regex.findall(r"[^\W_]{2,}", source)), key=len)[:_PAIRED_MAX]
+    units = [*alphabet, "".join(alphabet)]
+    units += [x + y for x in own[:_PAIRED_MAX] for y in own[:_PAIRED_MAX] if x != y]
+    units += [x + y for x in words for y in words] + words
     probes = []
-    for ch in sorted(alphabet):
-        run = ch * _PROBE_LENGTH
+    for unit in dict.fromkeys(units):
+        run = (unit * (_PROBE_LENGTH // len(unit) + 1))[:_PROBE_LENGTH]
         probes += [run, run[:-1] + "!", run[:-1] + "\n"]
-    pairs = "".join(sorted(alphabet))
-    probes.append((pairs * (_PROBE_LENGTH // len(pairs) + 1))[:_PROBE_LENGTH] + "!")
     return probes

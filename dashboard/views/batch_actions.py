@@ -194,7 +194,7 @@ def batch_cancel(request: HttpRequest, reference) -> HttpResponse:
         reference,
         services.batch_cancel_rest,
         done="{n} row{s} not yet sent cancelled.",
-        none="No row was waiting to be sent; nothing was cancelled.",
+        none="No row was waiting to be sent or awaiting approval; nothing was cancelled.",
     )
 
 

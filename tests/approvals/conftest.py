@@ -4,7 +4,8 @@ import pytest
 
 from dashboard import services
 from dashboard.api.webhook_schemas import ENVELOPES
-from dashboard.models import ApprovalMode, OutboxEvent, Role
+from dashboard.models import ApprovalMode, BatchSource, OutboxEvent, Role
+from dashboard.services import RowInput
 from tests.api.conftest import admin_api, api_as, member_api, outsider_api, viewer_api
 from tests.factories import MembershipFactory, UserFactory
 
@@ -24,6 +25,22 @@ def prod_rule(r4_account, owner):
     return services.approval_rule_save(
         account=r4_account, user=owner, mode=ApprovalMode.PATTERN, pattern=r"^prod-"
     )
+
+
+@pytest.fixture
+def sent_batch(team, member, r4_account, prod_rule, sandbox):
+    """A batch of three rows sent: dev-one created, prod-two and prod-three held."""
+    batch = services.batch_create(
+        team=team,
+        user=member,
+        name="Mixed",
+        source=BatchSource.CSV,
+        rows=[
+            RowInput(account=str(r4_account.pk), fields={"name": name})
+            for name in ("dev-one", "prod-two", "prod-three")
+        ],
+    )
+    return services.batch_send(batch=batch, user=member)
 
 
 @pytest.fixture(autouse=True)

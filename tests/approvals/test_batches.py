@@ -9,31 +9,14 @@ from dashboard.models import (
     AuditAction,
     AuditEvent,
     Batch,
-    BatchSource,
     BatchStatus,
     EventType,
     OutboxEvent,
     Project,
     ProjectStatus,
 )
-from dashboard.services import RowInput
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def sent_batch(team, member, r4_account, prod_rule, sandbox):
-    batch = services.batch_create(
-        team=team,
-        user=member,
-        name="Mixed",
-        source=BatchSource.CSV,
-        rows=[
-            RowInput(account=str(r4_account.pk), fields={"name": name})
-            for name in ("dev-one", "prod-two", "prod-three")
-        ],
-    )
-    return services.batch_send(batch=batch, user=member)
 
 
 def _project(name: str) -> Project:

@@ -94,3 +94,36 @@ def test_approve_against_reject_at_once_one_wins_and_both_are_audited(
         assert final == (ProjectStatus.REJECTED if rejected else ProjectStatus.PENDING)
     # No worker ran: whatever won, nothing reached the vendor from a rejected one.
     assert sandbox.calls("r4", method="POST") == []
+
+
+def test_cancelling_a_batch_against_approving_its_rows_never_leaves_one_to_send(
+    services_running, held, team, member, sandbox
+):
+    account, tokens = held
+    rows = [
+        services.RowInput(account=str(account.pk), fields={"name": f"prod-b{n}"}) for n in range(6)
+    ]
+    batch = services.batch_create(team=team, user=member, name="Race", source="csv", rows=rows)
+    services.batch_send(batch=batch, user=member)
+    held_rows = list(Project.objects.filter(batch=batch).order_by("pk"))
+    member_token = new_token(member, team, role=Role.MEMBER)[1]
+    web = services_running.web()
+
+    def act(i: int) -> requests.Response:
+        if i == len(held_rows):
+            return requests.post(
+                f"{web.url}/api/v1/batches/{batch.reference}/cancel",
+                headers={"Authorization": bearer(member_token)},
+                timeout=60,
+            )
+        return _decide(web, tokens[i % 2], held_rows[i], "approve")
+
+    answers = at_once(len(held_rows) + 1, act)
+
+    assert answers[-1].status_code == 200, answers[-1].text[:200]
+    assert all(a.status_code in (202, 409) for a in answers[:-1]), [a.text for a in answers]
+    final = dict(Project.objects.filter(batch=batch).values_list("pk", "status"))
+    # Approved first, then cancelled; or withdrawn, and the approval told it was too late.
+    assert set(final.values()) <= {ProjectStatus.FAILED, ProjectStatus.REJECTED}, final
+    assert answers[-1].json()["cancelled"] == len(held_rows)
+    assert sandbox.calls("r4", method="POST") == []

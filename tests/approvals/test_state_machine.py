@@ -238,3 +238,31 @@ def test_the_transitions_of_a_held_create():
     assert PROJECT_TRANSITIONS[ProjectStatus.EXPIRED] == frozenset()
     # Nothing else leads back into waiting: a decided create is never held again.
     assert not any(ProjectStatus.AWAITING in targets for targets in PROJECT_TRANSITIONS.values())
+
+
+def test_a_team_default_added_since_the_request_refuses_approval(
+    r4_account, member, owner, approver, prod_rule, sandbox
+):
+    project = request_create(r4_account, member, "prod-before-the-default")
+    services.policy_save(account=r4_account, user=owner, defaults={"externalId": "team-ext"})
+    with pytest.raises(services.ServiceError, match="now gives a default for External ID"):
+        services.project_approve(project=project, user=approver)
+    assert Project.objects.get(pk=project.pk).status == ProjectStatus.AWAITING
+    assert sandbox.calls("r4", method="POST") == []
+
+
+def test_an_approval_past_the_expiry_is_refused_before_the_job_runs(
+    r4_account, member, approver, prod_rule, settings, sandbox
+):
+    settings.APPROVAL_EXPIRY_DAYS = 7
+    project = request_create(r4_account, member, "prod-late")
+    Project.objects.filter(pk=project.pk).update(created_at=timezone.now() - timedelta(days=8))
+    with pytest.raises(services.NotAwaiting, match="expired, as nobody approved it within 7"):
+        services.project_approve(project=project, user=approver)
+    assert Project.objects.get(pk=project.pk).status == ProjectStatus.EXPIRED
+    assert _actions(project)[-2:] == [
+        AuditAction.PROJECT_EXPIRED,
+        AuditAction.PROJECT_APPROVAL_REFUSED,
+    ]
+    assert services.approvals_expire() == 0
+    assert sandbox.calls("r4", method="POST") == []

@@ -20,6 +20,9 @@ from dashboard.validation.team_patterns import PATTERN_MAX, TeamPatternError, te
         ("a{99999999999}", "repeat count too big"),
         (r"^(a|aa)+$", "takes too long"),
         (r"(x+x+)+y", "takes too long"),
+        (r"^(ab|a|b)*$", "takes too long"),  # overlapping choices: pairs blow it up
+        (r"^(abc|ab|c)*$", "takes too long"),  # and pairs of its own words
+        (r"^(dev|de|v)+$", "takes too long"),
     ],
 )
 def test_a_pattern_that_cant_be_used_is_refused_with_the_reason(source, says):
@@ -61,3 +64,10 @@ def test_a_pattern_is_saved_only_if_its_probes_answer_within_the_probe_limit(mon
     monkeypatch.setattr(team_patterns, "PROBE_TIMEOUT", 1e-6)
     with pytest.raises(TeamPatternError, match="takes too long"):
         team_pattern(polynomial)
+
+
+def test_the_probes_of_one_pattern_share_a_time_limit(monkeypatch):
+    # Each probe in time, but all of them together not: refused, so a save can't hang.
+    monkeypatch.setattr(team_patterns, "PROBES_TIMEOUT", 0.0)
+    with pytest.raises(TeamPatternError, match="takes too long"):
+        team_pattern(r"^(dev|prod)-[a-z]+$")

@@ -35,7 +35,6 @@ from dashboard.services.errors import ServiceError
 from dashboard.services.outbox import project_event_record
 from dashboard.services.projects import _check_plan_limit, _check_usable, project_checks
 from dashboard.validation.text import has_control_characters
-from providers.registry import get_provider
 
 COMMENT_MAX = 500
 
@@ -223,21 +222,13 @@ def _expire_now(project: Project) -> NotAwaiting | None:
 
 
 def _recheck(account: VendorAccount, project: Project) -> None:
-    """The create as it would be sent now: refused approval leaves it awaiting. What is
-    sent is what was requested, so a team default added since (that would fill a field the
-    request left empty) refuses it too, rather than send it without."""
-    checks = project_checks(account=account, data=project.payload)
+    """The create as it would be sent now: refused approval leaves it awaiting. Judged as
+    stored, without the team's defaults: what was requested is what is sent, so a rule
+    added since (a required field, say) is met by the stored values or refuses it."""
+    checks = project_checks(account=account, data=project.payload, defaults=False)
     if checks.errors:
         words = "; ".join(f"{name}: {message}" for name, message in checks.errors.items())
         raise ServiceError(f"This create no longer passes the account's rules ({words}).")
-    if checks.team.defaults_used:
-        provider = get_provider(account.vendor)
-        labels = {spec.name: spec.label for spec in provider.project_fields}
-        fields = ", ".join(labels.get(name, name) for name in checks.team.defaults_used)
-        raise ServiceError(
-            f"The team's policy now gives a default for {fields}, which this request left "
-            "empty; approving would send it without. Reject it and ask for it again."
-        )
     _check_usable(account)
     _check_plan_limit(account)
 

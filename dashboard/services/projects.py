@@ -57,11 +57,15 @@ class ProjectChecks:
         return {**self.team.errors, **self.vendor_errors}
 
 
-def project_checks(*, account: VendorAccount, data: Mapping[str, Any]) -> ProjectChecks:
-    """The vendor's field rules and the team's policy on a create, without side effects."""
+def project_checks(
+    *, account: VendorAccount, data: Mapping[str, Any], defaults: bool = True
+) -> ProjectChecks:
+    """The vendor's field rules and the team's policy on a create, without side effects.
+    Without `defaults`, the values are judged exactly as given (an approval's: what was
+    requested is what is sent)."""
     provider = get_provider(account.vendor)
     policy = account_policy(account)
-    values, used = with_defaults(policy, provider, data)
+    values, used = with_defaults(policy, provider, data) if defaults else (dict(data), {})
     cleaned, errors = clean_project(provider, values)
     team = policy_check(policy, provider, cleaned, vendor_errors=errors)
     team.defaults_used = used

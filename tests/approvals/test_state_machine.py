@@ -240,15 +240,25 @@ def test_the_transitions_of_a_held_create():
     assert not any(ProjectStatus.AWAITING in targets for targets in PROJECT_TRANSITIONS.values())
 
 
-def test_a_team_default_added_since_the_request_refuses_approval(
+def test_approval_sends_what_was_requested_and_judges_it_as_stored(
     r4_account, member, owner, approver, prod_rule, sandbox
 ):
-    project = request_create(r4_account, member, "prod-before-the-default")
+    asked = request_create(r4_account, member, "prod-before-the-default")
     services.policy_save(account=r4_account, user=owner, defaults={"externalId": "team-ext"})
-    with pytest.raises(services.ServiceError, match="now gives a default for External ID"):
-        services.project_approve(project=project, user=approver)
-    assert Project.objects.get(pk=project.pk).status == ProjectStatus.AWAITING
-    assert sandbox.calls("r4", method="POST") == []
+    services.project_approve(project=asked, user=approver)
+    sent = sandbox.calls("r4", method="POST")[0]["json"]
+    assert sent["name"] == "prod-before-the-default" and "team-ext" not in str(sent)
+    # A rule added since is judged on the stored values: a default can't meet it for them.
+    held = request_create(r4_account, member, "prod-before-the-rule")
+    Project.objects.filter(pk=held.pk).update(payload={"name": "prod-before-the-rule"})
+    services.policy_save(
+        account=r4_account, user=owner, required_fields=["description"],
+        defaults={"description": "from the team"},
+    )  # fmt: skip
+    with pytest.raises(services.ServiceError, match="Team rule: Description is required"):
+        services.project_approve(project=held, user=approver)
+    assert Project.objects.get(pk=held.pk).status == ProjectStatus.AWAITING
+    assert len(sandbox.calls("r4", method="POST")) == 1
 
 
 def test_an_approval_past_the_expiry_is_refused_before_the_job_runs(

@@ -231,9 +231,12 @@ class Call:
         with self._lock:
             self._cut = True
             for connection in self._connections:
-                if getattr(connection, "_vendor_call", None) is self and connection.sock:
+                # The socket as connected: with "Connection: close" or HTTP/1.0, http.client
+                # moves it to the response (connection.sock is None) while the body is read.
+                sock = connection.sock or getattr(connection, "_vendor_sock", None)
+                if getattr(connection, "_vendor_call", None) is self and sock:
                     with contextlib.suppress(OSError):  # the plain socket's, under TLS too
-                        socket.socket.shutdown(connection.sock, socket.SHUT_RDWR)
+                        socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
 
 _current_call: contextvars.ContextVar[Call | None] = contextvars.ContextVar(
@@ -305,6 +308,11 @@ class _PinnedConnectionMixin:
             sock.settimeout(_within(timeout, call))
             return sock
         raise error
+
+    def connect(self) -> None:
+        super().connect()  # type: ignore[misc]
+        # Kept for the deadline (under TLS, the wrapped socket that reads the answer).
+        self._vendor_sock = self.sock
 
     def request(self, *args: Any, **kwargs: Any) -> None:
         call = _current_call.get()

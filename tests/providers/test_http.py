@@ -92,15 +92,24 @@ def test_log_lines_carry_no_headers_or_bodies(sandbox, caplog):
     assert "SECRETSECRETSECRET" not in text and "body-marker" not in text
 
 
-def trickle(where: str, seconds: float = 5.0):
+# How an answer says what becomes of its connection. With "close" or HTTP/1.0, http.client
+# hands the socket from the connection to the response, so the deadline must cut it there.
+STATUS_LINES = {
+    "keep-alive": b"HTTP/1.1 200 OK\r\n",
+    "close": b"HTTP/1.1 200 OK\r\nConnection: close\r\n",
+    "http/1.0": b"HTTP/1.0 200 OK\r\n",
+}
+
+
+def trickle(where: str, seconds: float = 5.0, *, framing: str = "keep-alive"):
     """Answer one byte every 50 ms, in the headers or in the body, for `seconds`."""
 
     def handler(connection, _head):
         if where == "headers":
-            connection.sendall(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+            connection.sendall(STATUS_LINES[framing] + b"X-Slow: ")
         else:
             connection.sendall(
-                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                STATUS_LINES[framing] + b"Content-Type: application/json\r\n"
                 b"Content-Length: 100000\r\n\r\n"
             )
         stop = time.monotonic() + seconds
@@ -111,14 +120,17 @@ def trickle(where: str, seconds: float = 5.0):
     return handler
 
 
+@pytest.mark.parametrize("framing", list(STATUS_LINES))
 @pytest.mark.parametrize("where", ["headers", "body"])
 @pytest.mark.parametrize(
     "method, kind", [("GET", ErrorKind.UNAVAILABLE), ("POST", ErrorKind.OUTCOME_UNKNOWN)]
 )
-def test_an_answer_that_trickles_is_abandoned_at_the_total_deadline(settings, where, method, kind):
+def test_an_answer_that_trickles_is_abandoned_at_the_total_deadline(
+    settings, where, method, kind, framing
+):
     """Each byte arrives well within the read timeout; the whole answer never does."""
     settings.VENDOR_HTTP_TOTAL_TIMEOUT = 0.5
-    with RawServer(trickle(where)) as server:
+    with RawServer(trickle(where, framing=framing)) as server:
         started = time.monotonic()
         with pytest.raises(ProviderError) as caught:
             http.send(method, f"http://127.0.0.1:{server.port}/project", json_body={}, vendor="R4")

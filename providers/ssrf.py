@@ -223,6 +223,8 @@ class Call:
         with self._lock:
             if getattr(connection, "_vendor_call", None) is self:
                 connection._vendor_call = None  # type: ignore[attr-defined]
+                if connection.sock is None:  # its answer took the socket, and is done
+                    connection._vendor_sock = None  # type: ignore[attr-defined]
             if connection in self._connections:
                 self._connections.remove(connection)
 

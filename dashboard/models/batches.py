@@ -76,6 +76,10 @@ class BatchRow(models.Model):
     # The preview's verdict: field name (or "account", "row") → messages.
     errors = models.JSONField(default=dict, blank=True)
     advice = models.JSONField(default=dict, blank=True)
+    # Who last changed the row after the batch was made: one of its requesters (four eyes).
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     project = models.OneToOneField(
         "dashboard.Project",
         null=True,

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from dashboard.models import AuditAction, AuditEvent, EventType, Project, Team
 from dashboard.services.approval_rules import may_self_approve
@@ -22,9 +22,17 @@ def approval_facts(project: Project, *, comment: str = "") -> dict:
     }
 
 
-def holds_record(*, team: Team, user, projects: Sequence[Project], where: str = "") -> None:
+def holds_record(
+    *,
+    team: Team,
+    user,
+    projects: Sequence[Project],
+    where: str = "",
+    also_requested_by: Iterable[int | None] = (),
+) -> None:
     """Audit each held create and announce it to the approvers: the team's admins, less
-    the requester unless the team lets its single admin approve their own."""
+    the requesters (`user`, and for a batch its maker and the rows' editors) unless the
+    team lets its single admin approve their own."""
     if not projects:
         return
     AuditEvent.objects.bulk_create(
@@ -41,7 +49,8 @@ def holds_record(*, team: Team, user, projects: Sequence[Project], where: str = 
     fresh = Project.objects.filter(pk__in=[p.pk for p in projects]).select_related(
         "account", "created_by", "decided_by"
     )
-    requester = frozenset() if may_self_approve(team) or user is None else frozenset({user.pk})
+    asked = {getattr(user, "pk", None), *also_requested_by} - {None}
+    requester = frozenset() if may_self_approve(team) else frozenset(asked)
     events_record(
         team_id=team.pk,
         type=EventType.PROJECT_AWAITING_APPROVAL,
@@ -50,4 +59,20 @@ def holds_record(*, team: Team, user, projects: Sequence[Project], where: str = 
             for project in fresh.defer("secrets").order_by("pk")
         ],
         not_mailed_to=requester,
+    )
+
+
+def rejections_record(*, team_id: int, project_ids: Sequence[int], comment: str) -> None:
+    """The `project.rejected` events of held creates that just ended unapproved together
+    (a batch's, withdrawn with the rest of it), in the mover's transaction."""
+    fresh = Project.objects.filter(pk__in=project_ids).select_related(
+        "account", "created_by", "decided_by"
+    )
+    events_record(
+        team_id=team_id,
+        type=EventType.PROJECT_REJECTED,
+        datas=[
+            {**project_data(project), **approval_facts(project, comment=comment)}
+            for project in fresh.defer("secrets").order_by("pk")
+        ],
     )

@@ -19,6 +19,7 @@ from django.utils import timezone
 from dashboard.models import (
     AuditAction,
     AuditEvent,
+    BatchRow,
     EventType,
     Project,
     ProjectStatus,
@@ -62,11 +63,18 @@ def comment_cleaned(comment: object) -> str:
 
 def requested_by(user, project: Project) -> bool:
     """Whether `user` asked for this create: who submitted it, or, for a batch's row, who
-    made the batch (the rows are theirs whoever pressed Send)."""
-    requesters = {project.created_by_id}
+    made the batch or last changed the row (it is theirs whoever pressed Send)."""
+    return user.pk in requesters(project)
+
+
+def requesters(project: Project) -> set[int]:
+    found = {project.created_by_id}
     if project.batch_id is not None:
-        requesters.add(project.batch.created_by_id)
-    return user.pk in requesters
+        found.add(project.batch.created_by_id)
+        row = BatchRow.objects.filter(project=project).only("changed_by_id").first()
+        if row is not None:
+            found.add(row.changed_by_id)
+    return found - {None}
 
 
 def may_approve(user, project: Project) -> bool:
@@ -83,16 +91,17 @@ def project_approve(*, project: Project, user, comment: object = "") -> Project:
     if requested_by(user, project) and not may_self_approve(project.team):
         _refused(project, user, "approve their own create (four eyes)")
         raise ServiceError(
-            "You requested this create (or made its batch), so another team admin must "
-            "approve it. A team with a single admin can allow self-approval on the approval "
-            "rules page."
+            "You requested this create (or made its batch, or changed its row), so another "
+            "team admin must approve it. A team with a single admin can allow self-approval "
+            "on the approval rules page."
         )
     failure: ServiceError | None = None
     moved = False
-    cutoff = timezone.now() - timedelta(days=settings.APPROVAL_EXPIRY_DAYS)
     with transaction.atomic():
         # The account's lock makes "count, then approve" one step, as for a create.
         account = VendorAccount.objects.select_for_update().get(pk=project.account_id)
+        # Taken once the lock is held: a long wait for it can't let an expired one through.
+        cutoff = timezone.now() - timedelta(days=settings.APPROVAL_EXPIRY_DAYS)
         current = Project.objects.get(pk=project.pk)
         if current.status == ProjectStatus.AWAITING and current.created_at < cutoff:
             failure = _expire_now(current)

@@ -36,7 +36,7 @@ from dashboard.models import (
 )
 from dashboard.models.batches import CANCELLED
 from dashboard.queue import enqueue_batch_sender
-from dashboard.services.approval_requests import holds_record
+from dashboard.services.approval_requests import holds_record, rejections_record
 from dashboard.services.audit import audit_record, unsaved_audit_event
 from dashboard.services.batches import RowVerdict, check_rows, require_member, verdicts_store
 from dashboard.services.errors import ServiceError
@@ -113,7 +113,14 @@ def _record_sent(locked: Batch, rows, valid, verdicts, user) -> None:
         for project in projects
     )
     held = [project for project in projects if project.status == ProjectStatus.AWAITING]
-    holds_record(team=locked.team, user=user, projects=held, where=f" in batch “{locked.name}”")
+    editors = {row.changed_by_id for row in valid if row.project.status == ProjectStatus.AWAITING}
+    holds_record(
+        team=locked.team,
+        user=user,
+        projects=held,
+        where=f" in batch “{locked.name}”",
+        also_requested_by={locked.created_by_id, *editors},
+    )
     Batch.objects.filter(pk=locked.pk).update(status=BatchStatus.SENT, sent_at=now, sent_by=user)
     skipped = f", {invalid} invalid rows skipped" if invalid else ""
     if held:
@@ -267,6 +274,9 @@ def batch_senders_restart(*, stalled_before: datetime) -> int:
     return len(ids)
 
 
+WITHDRAWN = "Withdrawn: the rest of its batch was cancelled."
+
+
 def batch_cancel_rest(*, batch: Batch, user) -> int:
     """Cancel every row not yet sent: they are never sent, and those awaiting approval end
     as rejected, so no later approval can send them. How many were cancelled."""
@@ -285,8 +295,10 @@ def batch_cancel_rest(*, batch: Batch, user) -> int:
             "was sent.",
             decided_by=user,
             decided_at=now,
-            decision_comment="Withdrawn: the rest of its batch was cancelled.",
+            decision_comment=WITHDRAWN,
         )
+        if withdrawn:
+            rejections_record(team_id=batch.team_id, project_ids=withdrawn, comment=WITHDRAWN)
         waiting = list(waiting_creates().filter(batch=batch).only("pk", "team_id", "account_id"))
         moved = projects_move(
             waiting,

@@ -28,7 +28,7 @@ from dashboard.services.errors import ServiceError
 from dashboard.services.projects import ACTIVE_STATUSES, project_validate
 from dashboard.validation.json_fields import json_field_errors
 from dashboard.validation.labels import cleaned_line
-from dashboard.validation.team_patterns import match_budget
+from dashboard.validation.team_patterns import batch_match_seconds, match_budget
 from dashboard.validation.text import printable
 from providers.registry import get_provider
 
@@ -219,7 +219,7 @@ def check_rows(team, rows: Sequence[BatchRow]) -> dict[int, RowVerdict]:
     accounts = _team_accounts(team)
     verdicts: dict[int, RowVerdict] = {}
     # The team's patterns get one time budget for the whole batch, not one per row.
-    with match_budget():
+    with match_budget(batch_match_seconds(len(rows))):
         for row in rows:
             verdicts[row.number] = _check_row(row, accounts)
     _refuse_duplicate_names(rows, verdicts)
@@ -324,8 +324,9 @@ def batch_row_update(*, row: BatchRow, user, account: str, fields: Mapping[str, 
     row.account_given = str(account).strip()[:ACCOUNT_GIVEN_MAX]
     row.account, _ = resolve_account(row.account_given, _team_accounts(batch.team))
     row.data = dict(fields)
+    row.changed_by = user
     with transaction.atomic():
-        row.save(update_fields=["account_given", "account", "data"])
+        row.save(update_fields=["account_given", "account", "data", "changed_by"])
         batch_preview(batch)
     row.refresh_from_db()
     return row

@@ -14,7 +14,7 @@ from typing import Any
 import regex
 
 from dashboard.models import AccountPolicy, PolicySeverity, VendorAccount
-from dashboard.validation.team_patterns import TeamPattern, match_budget_spent, saved_pattern
+from dashboard.validation.team_patterns import TeamPattern, match_budget_gave_up, saved_pattern
 from providers.base import FieldSpec, Provider
 
 # A name longer than this is refused by every vendor; the pattern isn't asked about it.
@@ -94,7 +94,7 @@ def _check_name(policy: AccountPolicy, provider: Provider, name: Any, verdict) -
     matched = _matches(policy.name_pattern, name)
     if matched:
         verdict.met[where] = f"Team rule met: {words}."
-    elif matched is None and match_budget_spent():
+    elif matched is None and match_budget_gave_up(policy.name_pattern):
         said = (
             "Team rule: this batch's names took too long to check against the team's "
             f"pattern, so this row is refused unchecked. Names must be {words}; ask a team "

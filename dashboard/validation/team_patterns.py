@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -32,9 +33,14 @@ PROBES_TIMEOUT = 1.0
 # Names the probes are as long as; longer than any vendor's name limit.
 _PROBE_LENGTH = 256
 # Seconds every match in one check of many names (a batch's preview or send) may take in
-# all. A sane pattern matches 10,000 names in well under a tenth of that; one that slipped
-# past the probes stops here instead of costing its time limit per row.
+# all: this, plus BATCH_MATCH_BUDGET_PER_NAME for each name. A sane pattern takes
+# microseconds a name (10,000 names against three patterns: 0.05 s); a heavy one that
+# passed the probes, a fraction of a millisecond on a long name.
 BATCH_MATCH_BUDGET = 2.0
+BATCH_MATCH_BUDGET_PER_NAME = 0.001
+# Within one check, a pattern that ran out of time this often is not run again: one that
+# slipped past the probes costs a batch a quarter of a second, not its time limit a row.
+TIMEOUTS_BEFORE_GIVING_UP = 5
 
 
 class TeamPatternError(ValueError):
@@ -60,10 +66,14 @@ class TeamPattern:
             return self._search(name, timeout)
         key = (self.source, name)
         if key not in budget.verdicts:
-            budget.verdicts[key] = budget.timed(lambda left: self._search(name, min(timeout, left)))
+            budget.verdicts[key] = budget.timed(
+                self.source, lambda left: self._search(name, min(timeout, left))
+            )
         return budget.verdicts[key]
 
     def _search(self, name: str, timeout: float) -> bool | None:
+        # `regex` reads a negative timeout (or None) as none at all: never pass one.
+        timeout = max(float(timeout), 1e-6)
         try:
             return self.compiled.search(name, timeout=timeout) is not None
         except TimeoutError:
@@ -74,35 +84,48 @@ class TeamPattern:
 class _MatchBudget:
     left: float
     verdicts: dict[tuple[str, str], bool | None] = field(default_factory=dict)
+    timeouts: Counter[str] = field(default_factory=Counter)
 
-    def timed(self, match) -> bool | None:
-        if self.left <= 0:
-            return None  # spent: as a timeout, without running
+    def gave_up(self, source: str) -> bool:
+        return self.left <= 0 or self.timeouts[source] >= TIMEOUTS_BEFORE_GIVING_UP
+
+    def timed(self, source: str, match) -> bool | None:
+        if self.gave_up(source):
+            return None  # as a timeout, without running
         started = time.perf_counter()
         try:
-            return match(self.left)
+            verdict = match(self.left)
         finally:
             self.left -= time.perf_counter() - started
+        if verdict is None:
+            self.timeouts[source] += 1
+        return verdict
 
 
 _budget: ContextVar[_MatchBudget | None] = ContextVar("team_pattern_budget", default=None)
 
 
+def batch_match_seconds(names: int) -> float:
+    """The match budget of a check of `names` names."""
+    return BATCH_MATCH_BUDGET + BATCH_MATCH_BUDGET_PER_NAME * names
+
+
 @contextmanager
-def match_budget(seconds: float | None = None) -> Iterator[None]:
-    """Within: every team pattern's matches share `seconds` in all, and each (pattern, name)
-    is matched once. Once spent, a match answers None (ran out of time) without running."""
-    token = _budget.set(_MatchBudget(left=BATCH_MATCH_BUDGET if seconds is None else seconds))
+def match_budget(seconds: float) -> Iterator[None]:
+    """Within: every team pattern's matches share `seconds` in all, each (pattern, name) is
+    matched once, and a pattern that keeps running out of time is given up on. A match
+    given up on, or past the budget, answers None (ran out of time) without running."""
+    token = _budget.set(_MatchBudget(left=seconds))
     try:
         yield
     finally:
         _budget.reset(token)
 
 
-def match_budget_spent() -> bool:
-    """Whether the current `match_budget` ran out (False outside one)."""
+def match_budget_gave_up(source: str) -> bool:
+    """Whether the current `match_budget` no longer runs `source` (False outside one)."""
     budget = _budget.get()
-    return budget is not None and budget.left <= 0
+    return budget is not None and budget.gave_up(source)
 
 
 def team_pattern(source: str) -> TeamPattern:
@@ -145,7 +168,7 @@ def saved_pattern(source: str) -> TeamPattern:
 
 # How many of the pattern's own characters and words are paired in probes (the square of it
 # is the number of pair probes).
-_PAIRED_MAX = 16
+_PAIRED_MAX = 20
 
 
 def _probes(source: str) -> list[str]:
@@ -153,8 +176,11 @@ def _probes(source: str) -> list[str]:
     pattern mentions and of common name characters, then of every pair of its own
     characters and of its literal words (overlapping choices like (ab|a|b)* blow up only on
     those), each also followed by a character that fails the match at the very end."""
-    own = sorted({ch for ch in source if ch.isalnum() or ch in "-_. "})
-    alphabet = sorted(set(own) | set("a0-_ A."))
+    # The characters it mentions, the most used first (those it repeats are the ones paired).
+    mentioned = Counter(ch for ch in source if ch.isalnum() or ch in "-_. ")
+    own = [ch for ch, _ in mentioned.most_common()]
+    # Every printable ASCII character too: one written as an escape (\x62) is a run as well.
+    alphabet = sorted(set(own) | {chr(code) for code in range(32, 127)})
     words = sorted(set(regex.findall(r"[^\W_]{2,}", source)), key=len)[:_PAIRED_MAX]
     units = [*alphabet, "".join(alphabet)]
     units += [x + y for x in own[:_PAIRED_MAX] for y in own[:_PAIRED_MAX] if x != y]

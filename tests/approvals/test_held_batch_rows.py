@@ -10,6 +10,9 @@ from dashboard.models import (
     Batch,
     BatchSource,
     BatchStatus,
+    EmailNotice,
+    EventType,
+    OutboxEvent,
     Project,
     ProjectStatus,
 )
@@ -43,6 +46,11 @@ def test_cancelling_the_rest_withdraws_held_rows_so_no_approval_sends_them(
     assert withdrawn.count() == 2 and "Withdrawn with the rest" in withdrawn.first().summary
     said = AuditEvent.objects.get(action=AuditAction.BATCH_CANCELLED).summary
     assert "2 rows not yet sent were cancelled (2 of them awaiting approval)" in said
+    rejected = OutboxEvent.objects.filter(type=EventType.PROJECT_REJECTED)
+    assert sorted(e.data["project"]["name"] for e in rejected) == ["prod-three", "prod-two"]
+    assert {e.data["comment"] for e in rejected} == {
+        "Withdrawn: the rest of its batch was cancelled."
+    }
     with pytest.raises(services.NotAwaiting, match="rejected by member"):
         services.project_approve(project=held.first(), user=approver)
     assert Batch.objects.get(pk=sent_batch.pk).status == BatchStatus.DONE
@@ -56,12 +64,31 @@ def test_the_maker_of_a_batch_cannot_approve_its_rows_whoever_sent_it(
     services.batch_send(batch=batch, user=member)
     project = Project.objects.get(batch=batch)
     assert not services.may_approve(approver, project)
-    with pytest.raises(services.ServiceError, match="or made its batch"):
+    with pytest.raises(services.ServiceError, match="or made its batch, or changed its row"):
         services.project_approve(project=project, user=approver)
     assert Project.objects.get(pk=project.pk).status == ProjectStatus.AWAITING
     refused = AuditEvent.objects.get(action=AuditAction.PROJECT_APPROVAL_REFUSED)
     assert "four eyes" in refused.summary
     assert services.may_approve(owner, project)
+    asked = OutboxEvent.objects.get(type=EventType.PROJECT_AWAITING_APPROVAL)
+    mailed = set(EmailNotice.objects.filter(event=asked).values_list("user__username", flat=True))
+    assert "approver" not in mailed  # not asked to approve what they can't
+    assert services.project_approve(project=project, user=owner).status == ProjectStatus.CREATED
+
+
+def test_whoever_changed_a_row_cannot_approve_it(
+    team, r4_account, owner, approver, member, prod_rule, sandbox
+):
+    batch = _batch(team, member, r4_account, "dev-harmless")
+    row = batch.rows.get()
+    services.batch_row_update(
+        row=row, user=approver, account=str(r4_account.pk), fields={"name": "prod-edited"}
+    )
+    services.batch_send(batch=batch, user=member)
+    project = Project.objects.get(batch=batch)
+    assert project.status == ProjectStatus.AWAITING
+    with pytest.raises(services.ServiceError, match="or made its batch, or changed its row"):
+        services.project_approve(project=project, user=approver)
     assert services.project_approve(project=project, user=owner).status == ProjectStatus.CREATED
 
 
@@ -71,7 +98,7 @@ def test_the_maker_sees_why_on_the_approvals_page(client, team, r4_account, appr
     services.batch_send(batch=batch, user=member)
     client.force_login(approver)
     html = client.get("/approvals/").content.decode()
-    assert html.count("You requested this create or made its batch") == 1
+    assert html.count("You requested this create, made its batch or changed its row") == 1
     assert "Approve and send</button>" not in html
     assert "Launch, made by approver" in html
 

@@ -12,7 +12,7 @@ from dashboard.validation.team_patterns import (
     MATCH_TIMEOUT,
     TeamPattern,
     match_budget,
-    match_budget_spent,
+    match_budget_gave_up,
     saved_pattern,
 )
 from tests.policies.conftest import OVERLAPPING, SLOW_NAME, set_policy
@@ -51,7 +51,7 @@ def _slow_batch(team, member, account):
 
 def test_a_name_is_matched_once_per_pattern_within_a_budget(searches):
     pattern = saved_pattern(r"^dev-")
-    with match_budget():
+    with match_budget(seconds=1.0):
         assert [pattern.matches("dev-a"), pattern.matches("dev-a")] == [True, True]
         assert pattern.matches("prod-a") is False
     assert searches == ["dev-a", "prod-a"]
@@ -62,10 +62,20 @@ def test_a_spent_budget_answers_ran_out_of_time_without_matching(searches):
     pattern = saved_pattern(OVERLAPPING)
     with match_budget(seconds=MATCH_TIMEOUT * 2):
         verdicts = [pattern.matches(name) for name in _slow_names()]
-        assert match_budget_spent()
+        assert match_budget_gave_up(OVERLAPPING)
     assert verdicts == [None] * ROWS
     assert len(searches) <= 3
-    assert not match_budget_spent()  # outside any budget
+    assert not match_budget_gave_up(OVERLAPPING)  # outside any budget
+
+
+def test_a_pattern_that_keeps_running_out_of_time_is_given_up_on(searches):
+    slow, quick = saved_pattern(OVERLAPPING), saved_pattern(r"^ab")
+    with match_budget(seconds=100.0):
+        verdicts = [slow.matches(name) for name in _slow_names()]
+        assert [quick.matches(name) for name in _slow_names()] == [True] * ROWS
+        assert match_budget_gave_up(OVERLAPPING) and not match_budget_gave_up(r"^ab")
+    assert verdicts == [None] * ROWS
+    assert len(searches) == team_patterns.TIMEOUTS_BEFORE_GIVING_UP + ROWS
 
 
 def test_a_slow_naming_rule_costs_a_batch_its_budget_once(

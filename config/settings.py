@@ -202,6 +202,8 @@ OIDC_BUTTON_LABEL = env.str("OIDC_BUTTON_LABEL", default="Sign in with your comp
 OIDC_PROVIDER_LOGOUT = env.bool("OIDC_PROVIDER_LOGOUT", default=True)
 # Each call to the provider (discovery, token, keys, userinfo) gives up after this long.
 OIDC_TIMEOUT = env.float("OIDC_TIMEOUT", default=10.0)
+# Private hosts, IPs or CIDRs the provider's endpoints may be on, beside the issuer's own.
+OIDC_ALLOWED_HOSTS = env.list("OIDC_ALLOWED_HOSTS", default=[])
 # Seconds of clock difference tolerated when reading an ID token's exp and iat.
 OIDC_CLOCK_SKEW_SECONDS = env.int("OIDC_CLOCK_SKEW_SECONDS", default=60)
 OIDC_USE_PKCE = True

@@ -19,7 +19,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -103,15 +103,16 @@ def send(
     vendor: str = "The vendor",
     total_timeout: float | None = None,
     allow_setting: str = ssrf.VENDOR_ALLOW_LIST,
+    also_allowed: Iterable[str] = (),
     https_only: bool | None = None,
     log_path: bool = True,
 ) -> VendorResponse:
     """Send one request; raise ProviderError for anything that is not an HTTP answer.
 
     `body` is sent as these exact bytes (a signed webhook); `total_timeout` replaces
-    VENDOR_HTTP_TOTAL_TIMEOUT (and bounds the read); `allow_setting` and `https_only` are
-    the SSRF guard's (see `ssrf.resolve`); `log_path=False` logs the host alone (a URL
-    whose path is a credential, as a Slack incoming webhook's is)."""
+    VENDOR_HTTP_TOTAL_TIMEOUT (and bounds the read); `allow_setting`, `also_allowed` and
+    `https_only` are the SSRF guard's (see `ssrf.resolve`); `log_path=False` logs the host
+    alone (a URL whose path is a credential, as a Slack incoming webhook's is)."""
     method = method.upper()
     started = time.monotonic()
     logged = url if log_path else _host_only(url)
@@ -119,7 +120,12 @@ def send(
     deadline = started + total
     # Nothing is sent to a refused address.
     destination = ssrf.resolve(
-        url, field=None, deadline=deadline, allow_setting=allow_setting, https_only=https_only
+        url,
+        field=None,
+        deadline=deadline,
+        allow_setting=allow_setting,
+        also_allowed=also_allowed,
+        https_only=https_only,
     )
     timeout = (settings.VENDOR_HTTP_CONNECT_TIMEOUT, settings.VENDOR_HTTP_READ_TIMEOUT)
     if total_timeout is not None:

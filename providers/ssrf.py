@@ -24,7 +24,7 @@ import ipaddress
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
@@ -68,9 +68,16 @@ class BlockedAddress(Exception):
     """A connection the guard refuses. Not an OSError, so never retried."""
 
 
-def allowed(host: str, ip: str | None = None, *, allow_setting: str = VENDOR_ALLOW_LIST) -> bool:
-    """Whether the allow-list named `allow_setting` lets `host` (or `ip`) through."""
-    listed = getattr(settings, allow_setting)
+def allowed(
+    host: str,
+    ip: str | None = None,
+    *,
+    allow_setting: str = VENDOR_ALLOW_LIST,
+    also_allowed: Iterable[str] = (),
+) -> bool:
+    """Whether the allow-list named `allow_setting`, or an entry of `also_allowed` (a caller's
+    own exceptions, in the same forms), lets `host` (or `ip`) through."""
+    listed = [*getattr(settings, allow_setting), *also_allowed]
     entries = [entry.strip().lower() for entry in listed if entry.strip()]
     if host.lower().strip("[]") in entries:
         return True
@@ -111,13 +118,15 @@ def resolve(
     field: str | None = "base_url",
     deadline: float | None = None,
     allow_setting: str = VENDOR_ALLOW_LIST,
+    also_allowed: Iterable[str] = (),
     https_only: bool | None = None,
 ) -> Destination:
     """Resolve the URL's host once and check every address; the error is a field error on
     `field`. Nothing may be sent to an address that was not returned here. The lookup is
     given up at `deadline` (time.monotonic()); by default VENDOR_HTTP_TOTAL_TIMEOUT from now.
-    `allow_setting` names the allow-list; plain http is refused unless the host is on it
-    (`https_only`; by default only with DEBUG off)."""
+    `allow_setting` names the allow-list and `also_allowed` adds the caller's own entries;
+    plain http is refused unless the host is on one (`https_only`; by default only with
+    DEBUG off)."""
     parts = urlsplit(url)
     host = parts.hostname or ""
     if parts.scheme not in ("http", "https") or not host:
@@ -144,7 +153,7 @@ def resolve(
     destination = Destination(host, addresses)
 
     def listed(ip: str | None = None) -> bool:
-        return allowed(host, ip, allow_setting=allow_setting)
+        return allowed(host, ip, allow_setting=allow_setting, also_allowed=also_allowed)
 
     if listed() or all(listed(ip) for ip in addresses):
         return destination

@@ -5,14 +5,18 @@ checks the ID token's signature and nonce. It does not check the token's issuer 
 audience, and checks `exp` only when present; here every ID token must name our issuer
 and our client, and carry `exp`, `iat` and `sub` (a small clock skew allowed). Every
 refusal is a SignInRefused with words for the person, shown on the login page.
+
+The library's own calls (token, keys, userinfo) use `requests` unguarded; they are
+replaced here by calls through outbound.py (size cap, deadline, SSRF guard).
 """
 
 from __future__ import annotations
 
+import base64
 import logging
+import re
 
 import jwt
-import requests
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
@@ -24,6 +28,9 @@ from dashboard.services.errors import ServiceError
 from dashboard.services.identity import identity_sign_in
 from dashboard.sso import sso_enabled
 from dashboard.sso.discovery import ProviderUnavailable, provider_config
+from dashboard.sso.outbound import UNREACHABLE, call_provider, json_object, words_for
+from providers.errors import ProviderError
+from providers.http import VendorResponse
 
 logger = logging.getLogger(__name__)
 
@@ -40,11 +47,17 @@ CLIENT_REFUSED = (
     "The identity provider did not accept this application's credentials: an administrator "
     "should check OIDC_CLIENT_ID and OIDC_CLIENT_SECRET."
 )
-UNREACHABLE = "The identity provider could not be reached. Try again in a moment."
+UNREADABLE = (
+    "The identity provider sent an answer this dashboard cannot read. Try again later, or "
+    "ask an administrator to check the provider."
+)
 NOT_RECORDED = (
     "Your sign-in could not be recorded here: the identity provider sent something this "
     "dashboard cannot store. Ask an administrator."
 )
+
+
+_HEADER_SAFE = re.compile(r"[\x21-\x7e]+")
 
 
 class SignInRefused(Exception):
@@ -97,8 +110,8 @@ class IdentityProviderBackend(OIDCAuthenticationBackend):
             user = super().authenticate(request, nonce=nonce, code_verifier=code_verifier)
         except ProviderUnavailable as exc:
             raise SignInRefused(str(exc)) from None
-        except requests.RequestException:
-            raise SignInRefused(UNREACHABLE) from None
+        except ProviderError as exc:
+            raise SignInRefused(words_for(exc)) from None
         except (SuspiciousOperation, ValueError, KeyError, TypeError):
             # The keys or an answer of the wrong shape: nothing to say but "not verified".
             logger.warning("Sign-in refused: the provider's answer was not usable", exc_info=True)
@@ -109,19 +122,62 @@ class IdentityProviderBackend(OIDCAuthenticationBackend):
             raise SignInRefused(NOT_VERIFIED)
         return user
 
-    def raise_token_response_error(self, response) -> None:
+    def get_token(self, payload) -> dict:
+        """The token endpoint's answer to the code: a form POST, the client authenticated
+        by HTTP Basic when OIDC_TOKEN_USE_BASIC_AUTH says so (as the library does)."""
+        form = dict(payload)
+        headers = {}
+        if self.get_settings("OIDC_TOKEN_USE_BASIC_AUTH", False):
+            secret = form.pop("client_secret", "")
+            pair = f"{form.get('client_id', '')}:{secret}".encode()
+            headers["Authorization"] = f"Basic {base64.b64encode(pair).decode()}"
+        answer = call_provider("POST", self.OIDC_OP_TOKEN_ENDPOINT, headers=headers, form=form)
+        self.raise_token_response_error(answer)
+        tokens = json_object(answer)
+        if (
+            tokens is None
+            or not isinstance(tokens.get("id_token"), str)
+            or not isinstance(tokens.get("access_token"), str)
+            # Sent back in a header: visible ASCII only (RFC 6750's b64token is narrower).
+            or not _HEADER_SAFE.fullmatch(tokens["access_token"])
+        ):
+            raise SignInRefused(UNREADABLE)
+        return tokens
+
+    def raise_token_response_error(self, response: VendorResponse) -> None:
         """The token endpoint's refusal, in words (the library raises its body verbatim)."""
-        if response.status_code == 200:
+        if response.status == 200:
             return
-        try:
-            error = response.json().get("error")
-        except (ValueError, AttributeError):
-            error = None
-        if error == "invalid_client":
+        refusal = json_object(response) or {}
+        if refusal.get("error") == "invalid_client":
             raise SignInRefused(CLIENT_REFUSED)
-        if response.status_code == 400:
+        if response.status == 400:
             raise SignInRefused(CODE_REFUSED)
         raise SignInRefused(UNREACHABLE)
+
+    def retrieve_matching_jwk(self, token) -> jwt.PyJWK:
+        """The key from the provider's JWKS that the token's header names (by `kid`, and by
+        `alg` when the key gives one), or SignInRefused."""
+        answer = call_provider("GET", self.OIDC_OP_JWKS_ENDPOINT)
+        if not answer.ok:
+            raise SignInRefused(UNREACHABLE)
+        keys = (json_object(answer) or {}).get("keys")
+        if not isinstance(keys, list):
+            raise SignInRefused(UNREADABLE)
+        header = jwt.get_unverified_header(token)
+        matching = [
+            key
+            for key in keys
+            if isinstance(key, dict)
+            and key.get("kid") == header.get("kid")
+            and key.get("alg", header.get("alg")) == header.get("alg")
+        ]
+        if not matching:
+            raise SignInRefused(NOT_VERIFIED)
+        try:
+            return jwt.PyJWK(matching[-1])  # the last, as the library picks
+        except jwt.PyJWTError:
+            raise SignInRefused(NOT_VERIFIED) from None
 
     def verify_token(self, token, **kwargs) -> dict:
         """The ID token's signature, issuer, audience, times and nonce, or SignInRefused."""
@@ -168,17 +224,18 @@ class IdentityProviderBackend(OIDCAuthenticationBackend):
     def get_userinfo(self, access_token, id_token, payload) -> dict:
         """The ID token's claims, with the userinfo endpoint's on top (many providers send
         groups, names or email_verified only there). Userinfo must be about the same `sub`."""
-        response = requests.get(
-            self.OIDC_OP_USER_ENDPOINT,
-            headers={"Authorization": f"Bearer {access_token}"},
-            timeout=settings.OIDC_TIMEOUT,
-            allow_redirects=False,
+        answer = call_provider(
+            "GET", self.OIDC_OP_USER_ENDPOINT, headers={"Authorization": f"Bearer {access_token}"}
         )
-        response.raise_for_status()
-        if not response.headers.get("content-type", "").lower().startswith("application/json"):
+        if not answer.ok:
+            raise SignInRefused(UNREACHABLE)
+        media_type = answer.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if media_type == "application/jwt":
             return dict(payload)  # a signed userinfo answer: the ID token says enough
-        userinfo = response.json()
-        if not isinstance(userinfo, dict) or userinfo.get("sub") != payload["sub"]:
+        userinfo = json_object(answer) if media_type == "application/json" else None
+        if userinfo is None:
+            raise SignInRefused(UNREADABLE)
+        if userinfo.get("sub") != payload["sub"]:
             raise SignInRefused(NOT_VERIFIED)
         return {**payload, **userinfo, "iss": payload["iss"]}
 

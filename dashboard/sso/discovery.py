@@ -10,8 +10,10 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-import requests
 from django.conf import settings
+
+from dashboard.sso.outbound import UNREACHABLE, call_provider, json_object, words_for
+from providers.errors import ProviderError
 
 # Asymmetric algorithms we accept for ID tokens, best first; never "none" or a shared secret.
 ACCEPTED_ALGORITHMS = ("RS256", "ES256", "PS256", "RS384", "ES384", "RS512", "ES512")
@@ -59,19 +61,13 @@ def forget_provider_config() -> None:
 def _read(issuer: str) -> ProviderConfig:
     url = f"{issuer}/.well-known/openid-configuration"
     try:
-        response = requests.get(
-            url,
-            timeout=settings.OIDC_TIMEOUT,
-            allow_redirects=False,
-            headers={"Accept": "application/json"},
-        )
-        response.raise_for_status()
-        document = response.json()
-    except (requests.RequestException, ValueError):
-        raise ProviderUnavailable(
-            "The identity provider could not be reached. Try again in a moment."
-        ) from None
-    if not isinstance(document, dict):
+        answer = call_provider("GET", url)
+    except ProviderError as exc:
+        raise ProviderUnavailable(words_for(exc)) from None
+    if not answer.ok:
+        raise ProviderUnavailable(UNREACHABLE)
+    document = json_object(answer)
+    if document is None:
         raise ProviderUnavailable("The identity provider's configuration is not readable.")
     # OpenID Connect Discovery 1.0, 4.3: the issuer it names must be the one we asked.
     named = document.get("issuer")

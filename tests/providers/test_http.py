@@ -8,7 +8,7 @@ import pytest
 from providers import http
 from providers.base import ErrorKind, ProviderError
 
-from .loopback import RawServer
+from .loopback import RawServer, read_request_head
 
 
 def _closed_port() -> int:
@@ -139,6 +139,27 @@ def test_an_answer_that_trickles_is_abandoned_at_the_total_deadline(
     assert caught.value.kind == kind
     assert "did not arrive in full within 0.5 seconds" in caught.value.message
     assert len(server.received) == 1  # sent once, never again
+
+
+@pytest.mark.parametrize("framing", list(STATUS_LINES))
+def test_an_answer_in_time_is_read_whole_however_its_connection_ends(settings, framing):
+    """The deadline cuts only a call still running: a prompt answer, then the next call on
+    the same pool (a kept-alive connection or a new one), both arrive whole."""
+    settings.VENDOR_HTTP_TOTAL_TIMEOUT = 0.5
+
+    def answer(connection, head):
+        while head:
+            connection.sendall(STATUS_LINES[framing] + b"Content-Length: 2\r\n\r\n{}")
+            if framing != "keep-alive":
+                return
+            head = read_request_head(connection)
+
+    with RawServer(answer) as server:
+        url = f"http://127.0.0.1:{server.port}/project"
+        for _ in range(2):
+            assert http.send("GET", url).json() == {}
+            time.sleep(0.6)  # past the first call's deadline: its timer must cut nothing
+    assert len(server.received) == (1 if framing == "keep-alive" else 2)
 
 
 def flood(size: int, *, declared: bool):

@@ -302,3 +302,13 @@ def test_the_session_connects_only_inside_a_checked_call(sandbox):
     with pytest.raises(ssrf.BlockedAddress):
         http._session.request("GET", url, timeout=1, proxies={"http": url})
     assert sandbox.calls() == []
+
+
+def test_a_callers_own_exceptions_pass_beside_its_allow_list(nothing_allowed, sandbox, sent):
+    """Sign-in lets its issuer's host through without listing it in any setting."""
+    url = f"{sandbox.base_url('r4')}/me"
+    with pytest.raises(ProviderError):
+        http.send("GET", url, also_allowed=["10.0.0.0/8"])
+    assert sent == []
+    assert http.send("GET", url, also_allowed=["127.0.0.1"]).status == 401
+    assert http.send("GET", url, also_allowed=["127.0.0.0/8"]).status == 401

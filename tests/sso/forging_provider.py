@@ -3,7 +3,8 @@
 oidc-provider-mock always issues honest tokens; the refusals of a token from another
 issuer or for another client need one that lies. This one speaks the same HTTP (discovery,
 authorize, token, keys, userinfo), signs with its own RSA key, checks the PKCE verifier,
-spends each code once, and logs every token request.
+spends each code once, and logs every token request. A test can take over any path's
+answer (`answers`): too large, too slow, not JSON, a redirect.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import json
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -28,10 +30,14 @@ class ForgingProvider:
         self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.codes: dict[str, dict] = {}
         self.token_requests: list[dict] = []
+        self.issued: list[dict] = []  # every token answer made (sent, or replaced by `answers`)
         self.overrides: dict = {}  # claims the next ID tokens get instead of the honest ones
         self.claims: dict = {"email": "forged@example.com", "email_verified": True}
         self.kid = KEY_ID  # the key id the next ID tokens name
         self.signing_key = self.key  # the key that signs them (another one: a forgery)
+        # path -> writes the whole answer itself, on the handler (after a token request is
+        # logged and its code spent, as an honest answer would).
+        self.answers: dict[str, Callable[[BaseHTTPRequestHandler], None]] = {}
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -89,11 +95,13 @@ class ForgingProvider:
         id_token = jwt.encode(
             claims, self.signing_key, algorithm="RS256", headers={"kid": self.kid}
         )
-        return 200, {
+        tokens = {
             "access_token": "at-" + secrets.token_urlsafe(8),
             "id_token": id_token,
             "token_type": "Bearer",
         }
+        self.issued.append(tokens)
+        return 200, tokens
 
     def _handler(self):
         provider = self
@@ -113,7 +121,9 @@ class ForgingProvider:
             def do_GET(self) -> None:
                 parts = urlsplit(self.path)
                 query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-                if parts.path == "/.well-known/openid-configuration":
+                if parts.path in provider.answers:
+                    provider.answers[parts.path](self)
+                elif parts.path == "/.well-known/openid-configuration":
                     self._json(200, provider.discovery())
                 elif parts.path == "/jwks":
                     self._json(200, provider.jwks())
@@ -129,9 +139,14 @@ class ForgingProvider:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", 0))
                 form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
-                if urlsplit(self.path).path == "/token":
+                path = urlsplit(self.path).path
+                if path == "/token":
                     form["authorization"] = self.headers.get("Authorization", "")
-                    self._json(*provider.token(form))
+                    honest = provider.token(form)
+                    if path in provider.answers:
+                        provider.answers[path](self)
+                    else:
+                        self._json(*honest)
                 else:
                     self._json(404, {})
 

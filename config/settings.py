@@ -193,6 +193,10 @@ PASSWORD_LOGIN = env.bool("PASSWORD_LOGIN", default=True)
 # in"). Unset OIDC_ISSUER: no button, no request to any provider. The endpoints come from
 # the issuer's /.well-known/openid-configuration, read once per process when first needed.
 OIDC_ISSUER = env.str("OIDC_ISSUER", default="").rstrip("/")
+if OIDC_ISSUER.startswith("http://") and not DEBUG:
+    # The issuer's own host is let through the outbound guard, https or not: refuse to
+    # start rather than send sign-in codes and the client secret in the clear.
+    raise ImproperlyConfigured("OIDC_ISSUER must be https when DEBUG is off.")
 OIDC_RP_CLIENT_ID = env.str("OIDC_CLIENT_ID", default="")
 OIDC_RP_CLIENT_SECRET = env.str("OIDC_CLIENT_SECRET", default="")
 OIDC_RP_SCOPES = env.str("OIDC_SCOPES", default="openid email profile")

@@ -10,6 +10,7 @@ idempotency key.
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -71,9 +72,8 @@ def requesters(project: Project) -> set[int]:
     found = {project.created_by_id}
     if project.batch_id is not None:
         found.add(project.batch.created_by_id)
-        row = BatchRow.objects.filter(project=project).only("changed_by_id").first()
-        if row is not None:
-            found.add(row.changed_by_id)
+        with contextlib.suppress(BatchRow.DoesNotExist):  # read with the project where listed
+            found.add(project.batch_row.changed_by_id)
     return found - {None}
 
 

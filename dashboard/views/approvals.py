@@ -27,7 +27,7 @@ def _awaiting(user):
     return (
         Project.objects.for_user(user, role=Role.ADMIN)
         .filter(status=ProjectStatus.AWAITING)
-        .select_related("account", "team", "created_by", "batch__created_by")
+        .select_related("account", "team", "created_by", "batch__created_by", "batch_row")
         .defer("secrets")
     )
 

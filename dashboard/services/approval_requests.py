@@ -46,33 +46,34 @@ def holds_record(
         )
         for project in projects
     )
-    fresh = Project.objects.filter(pk__in=[p.pk for p in projects]).select_related(
-        "account", "created_by", "decided_by"
-    )
     asked = {getattr(user, "pk", None), *also_requested_by} - {None}
     requester = frozenset() if may_self_approve(team) else frozenset(asked)
     events_record(
         team_id=team.pk,
         type=EventType.PROJECT_AWAITING_APPROVAL,
-        datas=[
-            {**project_data(project), **approval_facts(project)}
-            for project in fresh.defer("secrets").order_by("pk")
-        ],
+        datas=_with_approval_facts([p.pk for p in projects]),
         not_mailed_to=requester,
     )
 
 
-def rejections_record(*, team_id: int, project_ids: Sequence[int], comment: str) -> None:
-    """The `project.rejected` events of held creates that just ended unapproved together
-    (a batch's, withdrawn with the rest of it), in the mover's transaction."""
-    fresh = Project.objects.filter(pk__in=project_ids).select_related(
-        "account", "created_by", "decided_by"
-    )
+def rejections_record(*, team_id: int, user, project_ids: Sequence[int], comment: str) -> None:
+    """The `project.rejected` events of held creates that `user` just ended unapproved
+    together (a batch's, withdrawn with the rest of it), in the mover's transaction; `user`
+    is not mailed about what they did themselves."""
     events_record(
         team_id=team_id,
         type=EventType.PROJECT_REJECTED,
-        datas=[
-            {**project_data(project), **approval_facts(project, comment=comment)}
-            for project in fresh.defer("secrets").order_by("pk")
-        ],
+        datas=_with_approval_facts(project_ids, comment=comment),
+        not_mailed_to=frozenset({user.pk}),
     )
+
+
+def _with_approval_facts(project_ids: Sequence[int], *, comment: str = "") -> list[dict]:
+    """The events' data of these projects, read as they are now: one query."""
+    fresh = Project.objects.filter(pk__in=project_ids).select_related(
+        "account", "created_by", "decided_by"
+    )
+    return [
+        {**project_data(project), **approval_facts(project, comment=comment)}
+        for project in fresh.defer("secrets").order_by("pk")
+    ]

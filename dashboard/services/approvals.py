@@ -191,15 +191,8 @@ def approvals_expire(*, now: datetime | None = None) -> int:
                     [p.pk for p in projects], to=ProjectStatus.EXPIRED, decided_at=now
                 )
             )
-            days = settings.APPROVAL_EXPIRY_DAYS
             AuditEvent.objects.bulk_create(
-                unsaved_audit_event(
-                    p.team_id,
-                    None,
-                    AuditAction.PROJECT_EXPIRED,
-                    p,
-                    f"Create “{p.name}” expired: nobody approved it within {days} days.",
-                )
+                unsaved_audit_event(p.team_id, None, AuditAction.PROJECT_EXPIRED, p, _expired(p))
                 for p in projects
                 if p.pk in moved
             )
@@ -215,19 +208,23 @@ def _expire_now(project: Project) -> NotAwaiting | None:
     audited as the job would, and never approved."""
     if not Project.objects.move(project.pk, to=ProjectStatus.EXPIRED, decided_at=timezone.now()):
         return None  # decided meanwhile: the caller's conditional move says by whom
-    days = settings.APPROVAL_EXPIRY_DAYS
     audit_record(
         team=project.team,
         actor=None,
         action=AuditAction.PROJECT_EXPIRED,
         target=project,
-        summary=f"Create “{project.name}” expired: nobody approved it within {days} days.",
+        summary=_expired(project),
     )
     transaction.on_commit(lambda: batch_note_settled(project.batch_id))
     return NotAwaiting(
         f"This create is no longer awaiting approval: it expired, as nobody approved it "
-        f"within {days} days. Ask for it again if it is still wanted."
+        f"within {settings.APPROVAL_EXPIRY_DAYS} days. Ask for it again if it is still wanted."
     )
+
+
+def _expired(project: Project) -> str:
+    days = settings.APPROVAL_EXPIRY_DAYS
+    return f"Create “{project.name}” expired: nobody approved it within {days} days."
 
 
 def _recheck(account: VendorAccount, project: Project) -> None:

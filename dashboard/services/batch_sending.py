@@ -112,14 +112,14 @@ def _record_sent(locked: Batch, rows, valid, verdicts, user) -> None:
         )
         for project in projects
     )
-    held = [project for project in projects if project.status == ProjectStatus.AWAITING]
-    editors = {row.changed_by_id for row in valid if row.project.status == ProjectStatus.AWAITING}
+    held_rows = [row for row in valid if verdicts[row.number].held]
+    held = [row.project for row in held_rows]
     holds_record(
         team=locked.team,
         user=user,
         projects=held,
         where=f" in batch “{locked.name}”",
-        also_requested_by={locked.created_by_id, *editors},
+        also_requested_by={locked.created_by_id, *(row.changed_by_id for row in held_rows)},
     )
     Batch.objects.filter(pk=locked.pk).update(status=BatchStatus.SENT, sent_at=now, sent_by=user)
     skipped = f", {invalid} invalid rows skipped" if invalid else ""
@@ -298,7 +298,9 @@ def batch_cancel_rest(*, batch: Batch, user) -> int:
             decision_comment=WITHDRAWN,
         )
         if withdrawn:
-            rejections_record(team_id=batch.team_id, project_ids=withdrawn, comment=WITHDRAWN)
+            rejections_record(
+                team_id=batch.team_id, user=user, project_ids=withdrawn, comment=WITHDRAWN
+            )
         waiting = list(waiting_creates().filter(batch=batch).only("pk", "team_id", "account_id"))
         moved = projects_move(
             waiting,

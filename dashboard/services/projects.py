@@ -222,9 +222,12 @@ def project_dry_run(
 ) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     """(errors, advice) for a create as it would be sent now: every field rule, the name
     probe, whether the account can create, and the plan limit. No vendor call, no row."""
-    _, field_errors, advice = project_validate(account=account, data=data, approval=True)
+    cleaned, field_errors, advice = project_validate(account=account, data=data, approval=True)
     errors = {name: [message] for name, message in field_errors.items()}
-    for check in (_check_usable, _check_plan_limit):
+    name = cleaned.get(get_provider(account.vendor).name_field)
+    # A create the approval rule holds is not counted toward the plan until it is approved.
+    held = not field_errors and bool(name) and needs_approval(account, name)
+    for check in (_check_usable,) if held else (_check_usable, _check_plan_limit):
         try:
             check(account)
         except ServiceError as exc:

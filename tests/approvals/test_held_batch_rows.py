@@ -57,6 +57,14 @@ def test_cancelling_the_rest_withdraws_held_rows_so_no_approval_sends_them(
     assert [c["json"]["name"] for c in sandbox.calls("r4", method="POST")] == ["dev-one"]
 
 
+def test_an_admin_who_withdraws_held_rows_is_not_mailed_about_it(sent_batch, approver):
+    rejected = OutboxEvent.objects.filter(type=EventType.PROJECT_REJECTED)
+    services.batch_cancel_rest(batch=sent_batch, user=approver)
+    assert rejected.count() == 2
+    mailed = EmailNotice.objects.filter(event__in=rejected).values_list("user__username", flat=True)
+    assert "approver" not in set(mailed)  # an admin, mailed rejections by default
+
+
 def test_the_maker_of_a_batch_cannot_approve_its_rows_whoever_sent_it(
     team, r4_account, owner, approver, member, prod_rule, sandbox
 ):

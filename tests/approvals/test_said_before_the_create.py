@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from dashboard import services
-from dashboard.models import ApprovalMode, BatchSource, Project
+from dashboard.models import ApprovalMode, BatchSource, Project, ProjectStatus
 from dashboard.services import RowInput
 from dashboard.services.projects import APPROVAL_NOTICE
 from tests.batches.html import parse
@@ -56,6 +56,23 @@ def test_the_apis_validate_says_it_too(member_api, r4_account, prod_rule, sandbo
     assert advice("prod-api") == [APPROVAL_NOTICE]
     assert advice("dev-api") == []
     assert Project.objects.count() == 0 and sandbox.calls() == []
+
+
+def test_the_apis_validate_leaves_a_held_create_out_of_the_plan(
+    member_api, r4_account, prod_rule, monkeypatch, sandbox
+):
+    monkeypatch.setattr("providers.r4.R4.plan_limit", lambda self, plan: 0)
+
+    def errors(name):
+        body = {"account": r4_account.pk, "fields": {"name": name}}
+        return member_api.post("/api/v1/projects/validate", body).json()["errors"]
+
+    assert "allows 0 active projects" in errors("dev-api")["account"][0]
+    assert errors("prod-api") == {}  # held: approval checks the limit
+    body = {"account": r4_account.pk, "fields": {"name": "prod-api"}}
+    created = member_api.post("/api/v1/projects", body, key=str(uuid.uuid4()))
+    assert created.status_code in (201, 202), created.content
+    assert Project.objects.get().status == ProjectStatus.AWAITING
 
 
 def test_the_batch_preview_says_which_rows_will_wait(client, team, member, r4_account, prod_rule):
